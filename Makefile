@@ -1,0 +1,77 @@
+# The whole system: `make` builds, `make run` boots it, `make test` tests it.
+#
+# The kernel and every task are #![no_std] binaries for the host target,
+# each family with its own flags and its own target directory, so that the
+# kernel's code model never reaches build scripts, tasks or host tools.
+
+SHELL := /bin/bash
+TARGET := x86_64-unknown-linux-gnu
+PROFILE := release
+OUT := target
+KERNEL_DIR := $(OUT)/kernel
+USER_DIR := $(OUT)/user
+KERNEL := $(KERNEL_DIR)/$(TARGET)/$(PROFILE)/microkernel
+TASK_BIN := $(USER_DIR)/$(TARGET)/$(PROFILE)
+
+KERNEL_RUSTFLAGS := -C code-model=kernel -C relocation-model=static -C no-redzone=yes \
+	-C force-frame-pointers=yes \
+	-C link-arg=-nostartfiles -C link-arg=-static -C link-arg=-zmax-page-size=4096 \
+	-C link-arg=-T$(CURDIR)/microkernel/src/arch/x86_64/kernel.ld
+USER_RUSTFLAGS := -C relocation-model=static \
+	-C link-arg=-nostartfiles -C link-arg=-static -C link-arg=-zmax-page-size=4096 \
+	-C link-arg=-T$(CURDIR)/machrt/user.ld
+
+QEMU := qemu-system-x86_64
+MEM ?= 256M
+QEMU_FLAGS := -accel tcg -cpu qemu64 -m $(MEM) -smp 1 -no-reboot \
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04 -display none
+# What `make run` boots: the first task and its arguments (after --).
+MODULES ?= $(TASK_BIN)/hello
+APPEND ?= log=info
+
+DEBIAN_PACKAGES := qemu-system-x86 musl-tools
+CARGO := cargo
+
+.PHONY: all kernel tasks run debug test unit-test integration-test deps clean
+
+all: kernel tasks
+
+# Debian packages the build and the tests need, installed when missing.
+deps:
+	@missing=""; \
+	for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+kernel:
+	RUSTFLAGS="$(KERNEL_RUSTFLAGS)" $(CARGO) build --$(PROFILE) -p microkernel --bin microkernel \
+		--target $(TARGET) --target-dir $(KERNEL_DIR)
+
+tasks:
+	RUSTFLAGS="$(USER_RUSTFLAGS)" $(CARGO) build --$(PROFILE) -p test-tasks --bins \
+		--target $(TARGET) --target-dir $(USER_DIR)
+
+# Boots with the serial console on this terminal (Ctrl-A X quits) or on a
+# pipe; exits with the status the system powered off with.
+run: deps all
+	@scripts/boot $(KERNEL) "$(APPEND)" $(MODULES) -- $(QEMU_FLAGS)
+
+# QEMU stopped at the first instruction, waiting for GDB on port 1234.
+debug: deps all
+	@echo "In another terminal:  gdb $(KERNEL) -ex 'target remote :1234'"
+	@echo "(the kernel ELF has symbols; 'break kernel_main' then 'continue')"
+	$(QEMU) $(QEMU_FLAGS) -serial mon:stdio -kernel $(KERNEL) -append "$(APPEND)" \
+		-initrd "$$(echo $(MODULES) | tr ' ' ',')" -s -S
+
+unit-test:
+	$(CARGO) test -p mach -p memfns -p microkernel --lib
+
+integration-test: deps all
+	KERNEL=$(CURDIR)/$(KERNEL) TASKS=$(CURDIR)/$(TASK_BIN) $(CARGO) test -p mk-tests -- --test-threads=2
+
+test: unit-test integration-test
+
+clean:
+	$(CARGO) clean

@@ -1,0 +1,12 @@
+//! The user runtime for Mach tasks and servers (no_std): the entry point,
+//! the traps, console output and a panic handler, so that a task is written
+//! as an ordinary `fn main(args)`.
+#![no_std]
+
+extern crate memfns;
+
+pub mod console;
+pub mod start;
+pub mod trap;
+
+pub use start::Args;

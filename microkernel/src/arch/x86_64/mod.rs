@@ -1,0 +1,28 @@
+//! The machine-dependent part: boot, traps, SYSCALL entry, the pmap.
+
+pub mod boot;
+pub mod cpu;
+pub mod fpu;
+pub mod gdt;
+pub mod idt;
+pub mod layout;
+pub mod multiboot;
+pub mod pmap;
+pub mod power;
+pub mod serial;
+pub mod switch;
+pub mod syscall;
+pub mod timer;
+pub mod trap;
+pub mod usercopy;
+
+/// Brings up the boot CPU's descriptor tables, per-CPU data, SYSCALL and
+/// the clock. Needs the kernel heap.
+pub fn init_cpu0() {
+    // SAFETY: once, on the boot CPU, before anything reads per-CPU data.
+    unsafe { cpu::init_local(0) };
+    gdt::init(0);
+    idt::init(true);
+    syscall::init();
+    timer::init();
+}

@@ -1,0 +1,49 @@
+//! The clock: the 8254 PIT at HZ through the 8259 PIC, remapped above the
+//! exception vectors. One CPU for now; the local APIC timer replaces this
+//! when more CPUs come up.
+
+use x86_64::instructions::port::Port;
+
+pub const HZ: u64 = 100;
+pub const IRQ_BASE: u8 = 32;
+pub const TIMER_VECTOR: u8 = IRQ_BASE;
+const PIT_FREQ: u64 = 1_193_182;
+
+pub fn init() {
+    // SAFETY: programming the standard PC interrupt controllers and timer:
+    // ICW1-4 remap the PICs to vectors 32-47, then all lines but IRQ0 are
+    // masked and PIT channel 0 runs in rate-generator mode.
+    unsafe {
+        let mut m_cmd = Port::<u8>::new(0x20);
+        let mut m_data = Port::<u8>::new(0x21);
+        let mut s_cmd = Port::<u8>::new(0xa0);
+        let mut s_data = Port::<u8>::new(0xa1);
+        m_cmd.write(0x11);
+        s_cmd.write(0x11);
+        m_data.write(IRQ_BASE);
+        s_data.write(IRQ_BASE + 8);
+        m_data.write(4);
+        s_data.write(2);
+        m_data.write(1);
+        s_data.write(1);
+        m_data.write(0xfe);
+        s_data.write(0xff);
+
+        let div = (PIT_FREQ / HZ) as u16;
+        Port::<u8>::new(0x43).write(0x34);
+        let mut ch0 = Port::<u8>::new(0x40);
+        ch0.write(div as u8);
+        ch0.write((div >> 8) as u8);
+    }
+}
+
+/// Acknowledges an interrupt at the PIC.
+pub fn eoi(vector: u8) {
+    // SAFETY: a non-specific EOI to the PIC(s) that raised the interrupt.
+    unsafe {
+        if vector >= IRQ_BASE + 8 {
+            Port::<u8>::new(0xa0).write(0x20);
+        }
+        Port::<u8>::new(0x20).write(0x20);
+    }
+}

@@ -1,0 +1,1 @@
+//! Mach IPC: ports, rights, port name spaces, port sets and messages.

@@ -1,0 +1,173 @@
+//! Starting the first tasks from the boot modules, and stopping the machine
+//! when the last task has ended.
+//!
+//! Every module that is a static ELF executable becomes a task with one
+//! thread. The first module is the first task: it also gets the arguments
+//! after `--` on the kernel command line, and its exit status becomes the
+//! machine's when the last task ends.
+
+use super::boot_info::{BootInfo, Module};
+use super::elf;
+use super::sched;
+use super::task::{Task, TaskExit};
+use super::thread::Thread;
+use crate::arch::layout::phys_to_virt;
+use crate::arch::power;
+use crate::arch::usercopy::copyout;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use mach::vm::{round_page, trunc_page, PAGE_SIZE, VM_MAX_ADDRESS, VM_PROT_DEFAULT};
+
+pub const USER_STACK_TOP: u64 = VM_MAX_ADDRESS - PAGE_SIZE as u64;
+pub const USER_STACK_SIZE: u64 = 256 * 1024;
+
+const AT_NULL: u64 = 0;
+const AT_PAGESZ: u64 = 6;
+const AT_ENTRY: u64 = 9;
+
+static FIRST_TASK: AtomicU64 = AtomicU64::new(0);
+static FIRST_STATUS: AtomicU8 = AtomicU8::new(0);
+
+#[derive(Debug)]
+pub enum LoadError {
+    Elf(elf::ElfError),
+    Vm(super::task::VmError),
+    Fault,
+}
+
+fn basename(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// Starts every loadable module; returns how many tasks started.
+pub fn start_modules(bi: &BootInfo, first_args: &[&str]) -> usize {
+    let mut started = 0;
+    for (i, m) in bi.modules().iter().enumerate() {
+        let line = core::str::from_utf8(m.name).unwrap_or("?");
+        let mut words: Vec<&str> = line.split_ascii_whitespace().collect();
+        if words.is_empty() {
+            words.push("module");
+        }
+        let name = basename(words[0]);
+        words[0] = name;
+        if i == 0 {
+            words.extend_from_slice(first_args);
+        }
+        match start_one(m, name, &words) {
+            Ok(task) => {
+                if i == 0 {
+                    FIRST_TASK.store(task.id, Ordering::Relaxed);
+                }
+                crate::kdebug!("started task {} ({})", task.id, name);
+                started += 1;
+            }
+            Err(e) => crate::kwarn!("module {} ({}): not started: {:?}", i, name, e),
+        }
+    }
+    started
+}
+
+fn start_one(m: &Module, name: &str, argv: &[&str]) -> Result<Arc<Task>, LoadError> {
+    // SAFETY: the loader placed the module at [start, end), which the frame
+    // allocator keeps reserved, and the physmap maps it.
+    let image = unsafe {
+        core::slice::from_raw_parts(phys_to_virt(m.start) as *const u8, (m.end - m.start) as usize)
+    };
+    let plan = elf::plan(image).map_err(LoadError::Elf)?;
+    let task = Task::create(name).map_err(|e| LoadError::Vm(super::task::VmError::Pmap(e)))?;
+    let loaded = load(&task, image, &plan).and_then(|_| build_stack(&task, argv, plan.entry));
+    let sp = match loaded {
+        Ok(sp) => sp,
+        Err(e) => {
+            task.terminate(TaskExit::Exited(-1));
+            return Err(e);
+        }
+    };
+    let thread = Thread::new_user(&task, plan.entry, sp);
+    task.add_thread(thread.clone());
+    sched::enqueue(thread);
+    Ok(task)
+}
+
+/// Maps each segment (page-rounded, zero-filled) and copies its file bytes.
+/// Segments sharing a page get the union of their protections.
+fn load(task: &Arc<Task>, image: &[u8], plan: &elf::LoadPlan) -> Result<(), LoadError> {
+    let mut vm = task.vm.lock();
+    for s in &plan.segments {
+        let start = trunc_page(s.vaddr);
+        let end = round_page(s.vaddr + s.memsz).ok_or(LoadError::Fault)?;
+        let mut va = start;
+        while va < end {
+            match vm.map.lookup(va).copied() {
+                Some(e) => {
+                    let prot = e.protection | s.prot;
+                    vm.map.protect(va, va + PAGE_SIZE as u64, prot, false).map_err(|e| LoadError::Vm(super::task::VmError::Map(e)))?;
+                    vm.pmap.protect(va, prot);
+                }
+                None => vm.allocate_wired(va, PAGE_SIZE as u64, s.prot | mach::vm::VM_PROT_WRITE)
+                    .map_err(LoadError::Vm)?,
+            }
+            va += PAGE_SIZE as u64;
+        }
+        let bytes = &image[s.offset as usize..(s.offset + s.filesz) as usize];
+        copyout(&vm.pmap, bytes, s.vaddr).map_err(|_| LoadError::Fault)?;
+    }
+    // Now that the bytes are in, drop the write permission loading needed.
+    for s in &plan.segments {
+        let start = trunc_page(s.vaddr);
+        let end = round_page(s.vaddr + s.memsz).ok_or(LoadError::Fault)?;
+        let mut va = start;
+        while va < end {
+            let prot = vm.map.lookup(va).map_or(s.prot, |e| e.protection & !mach::vm::VM_PROT_WRITE | s.prot);
+            let _ = vm.map.protect(va, va + PAGE_SIZE as u64, prot, false);
+            vm.pmap.protect(va, prot);
+            va += PAGE_SIZE as u64;
+        }
+    }
+    Ok(())
+}
+
+/// Maps the stack and writes argc, argv, an empty environment and a short
+/// auxiliary vector, as the System V ABI lays them out for `_start`.
+fn build_stack(task: &Arc<Task>, argv: &[&str], entry: u64) -> Result<u64, LoadError> {
+    let mut vm = task.vm.lock();
+    let base = USER_STACK_TOP - USER_STACK_SIZE;
+    vm.allocate_wired(base, USER_STACK_SIZE, VM_PROT_DEFAULT).map_err(LoadError::Vm)?;
+    let mut sp = USER_STACK_TOP;
+    let mut ptrs = Vec::with_capacity(argv.len());
+    for a in argv.iter().rev() {
+        sp -= a.len() as u64 + 1;
+        copyout(&vm.pmap, a.as_bytes(), sp).map_err(|_| LoadError::Fault)?;
+        copyout(&vm.pmap, &[0], sp + a.len() as u64).map_err(|_| LoadError::Fault)?;
+        ptrs.push(sp);
+    }
+    ptrs.reverse();
+    let mut words: Vec<u64> = Vec::new();
+    words.push(argv.len() as u64);
+    words.extend_from_slice(&ptrs);
+    words.push(0); // end of argv
+    words.push(0); // end of envp
+    words.extend_from_slice(&[AT_PAGESZ, PAGE_SIZE as u64, AT_ENTRY, entry, AT_NULL, 0]);
+    sp = (sp - 8 * words.len() as u64) & !15;
+    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+    copyout(&vm.pmap, &bytes, sp).map_err(|_| LoadError::Fault)?;
+    Ok(sp)
+}
+
+/// Called when a task has ended, with the number of tasks left.
+pub fn task_ended(task: &Task, how: TaskExit, remaining: usize) {
+    match how {
+        TaskExit::Exited(s) => crate::kdebug!("task {} ({}) exited with status {}", task.id, task.name, s),
+        TaskExit::Killed { vector } => crate::kinfo!("task {} ({}) killed by {}", task.id, task.name,
+                                                     crate::arch::trap::vector_name(vector)),
+    }
+    if task.id == FIRST_TASK.load(Ordering::Relaxed) {
+        FIRST_STATUS.store(how.status(), Ordering::Relaxed);
+    }
+    if remaining == 0 {
+        let status = FIRST_STATUS.load(Ordering::Relaxed);
+        crate::kinfo!("no tasks left; powering off with status {}", status);
+        power::poweroff(status);
+    }
+}

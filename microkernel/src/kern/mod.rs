@@ -1,0 +1,16 @@
+//! Tasks, threads, scheduling, and the kernel's own services.
+
+pub mod boot_args;
+pub mod boot_info;
+pub mod bootstrap;
+pub mod clock;
+pub mod elf;
+pub mod exception;
+pub mod heap;
+pub mod log;
+pub mod panic;
+pub mod sched;
+pub mod startup;
+pub mod task;
+pub mod thread;
+pub mod traps;

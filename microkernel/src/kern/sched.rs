@@ -1,0 +1,283 @@
+//! The scheduler: per-CPU run queues of 32 priority levels (0 is the
+//! highest, as in Mach), round robin within a level, a time quantum, and an
+//! idle thread per CPU.
+
+use super::thread::{Thread, ThreadState};
+use crate::arch::{cpu, gdt, switch};
+use alloc::collections::VecDeque;
+use alloc::sync::Arc;
+use spin::Mutex;
+
+pub const NRQS: usize = 32;
+/// Priority of ordinary user threads (Mach's BASEPRI_USER).
+pub const BASEPRI_USER: u8 = 12;
+/// Clock ticks a thread runs before others of its level get the CPU.
+pub const QUANTUM_TICKS: u32 = 2;
+
+/// Runnable threads by priority. Generic so that it is tested on the host.
+pub struct RunQueue<T> {
+    levels: [VecDeque<T>; NRQS],
+    /// Bit p set: level p is non-empty.
+    bitmap: u32,
+    count: usize,
+}
+
+impl<T> RunQueue<T> {
+    pub const fn new() -> Self {
+        RunQueue { levels: [const { VecDeque::new() }; NRQS], bitmap: 0, count: 0 }
+    }
+
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// Adds `t` at the tail of its level (priorities above NRQS-1 clamp).
+    pub fn enqueue(&mut self, t: T, priority: u8) {
+        let p = (priority as usize).min(NRQS - 1);
+        self.levels[p].push_back(t);
+        self.bitmap |= 1 << p;
+        self.count += 1;
+    }
+
+    /// The head of the highest non-empty level.
+    pub fn dequeue(&mut self) -> Option<T> {
+        if self.bitmap == 0 {
+            return None;
+        }
+        let p = self.bitmap.trailing_zeros() as usize;
+        let t = self.levels[p].pop_front();
+        if self.levels[p].is_empty() {
+            self.bitmap &= !(1 << p);
+        }
+        self.count -= 1;
+        t
+    }
+
+    /// The best priority waiting, if any.
+    pub fn best_priority(&self) -> Option<u8> {
+        (self.bitmap != 0).then(|| self.bitmap.trailing_zeros() as u8)
+    }
+
+    /// Removes every element for which `f` holds.
+    pub fn remove_where(&mut self, mut f: impl FnMut(&T) -> bool) -> usize {
+        let mut n = 0;
+        for (p, level) in self.levels.iter_mut().enumerate() {
+            let before = level.len();
+            level.retain(|t| !f(t));
+            n += before - level.len();
+            if level.is_empty() {
+                self.bitmap &= !(1 << p);
+            }
+        }
+        self.count -= n;
+        n
+    }
+}
+
+impl<T> Default for RunQueue<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+struct CpuSched {
+    runq: RunQueue<Arc<Thread>>,
+    current: Option<Arc<Thread>>,
+    idle: Option<Arc<Thread>>,
+    /// A halted thread whose stack we were still on when we left it.
+    reap: Option<Arc<Thread>>,
+    ticks_left: u32,
+}
+
+static SCHED: [Mutex<CpuSched>; cpu::MAX_CPUS] = [const {
+    Mutex::new(CpuSched { runq: RunQueue::new(), current: None, idle: None, reap: None, ticks_left: QUANTUM_TICKS })
+}; cpu::MAX_CPUS];
+
+fn this_cpu() -> usize {
+    cpu::local().cpu_id as usize
+}
+
+/// Makes the code running now (the boot path) this CPU's idle thread.
+pub fn init_cpu(id: usize) {
+    let idle = Thread::new_idle();
+    install_cpu_state(id, &idle);
+    let mut s = SCHED[id].lock();
+    s.idle = Some(idle.clone());
+    s.current = Some(idle);
+}
+
+/// Points the per-CPU data and the TSS at `t`.
+fn install_cpu_state(id: usize, t: &Arc<Thread>) {
+    let c = cpu::local();
+    c.current = Arc::as_ptr(t) as u64;
+    c.fpu_area = t.fpu_area();
+    if let Some(top) = t.kstack_top() {
+        c.kernel_rsp = top;
+        gdt::set_kernel_stack(id, top);
+    }
+}
+
+/// The running thread.
+pub fn current() -> Arc<Thread> {
+    SCHED[this_cpu()].lock().current.clone().expect("scheduler initialised")
+}
+
+/// Makes `t` runnable (on this CPU: one CPU runs for now).
+pub fn enqueue(t: Arc<Thread>) {
+    let prio = t.priority();
+    SCHED[this_cpu()].lock().runq.enqueue(t, prio);
+}
+
+/// Wakes a blocked thread. Waking one that is not blocked does nothing.
+pub fn wakeup(t: &Arc<Thread>) {
+    if t.transition(ThreadState::Blocked, ThreadState::Runnable) {
+        enqueue(t.clone());
+    }
+}
+
+/// Takes a thread off the run queues (it is being halted).
+pub fn dequeue(t: &Arc<Thread>) {
+    SCHED[this_cpu()].lock().runq.remove_where(|x| Arc::ptr_eq(x, t));
+}
+
+/// Gives up the CPU to the best runnable thread. The current thread goes
+/// back on the queue if it is still Running, stays off if it blocked, and
+/// is freed after the switch if it halted.
+pub fn schedule() {
+    let id = this_cpu();
+    let (save, load) = {
+        let mut s = SCHED[id].lock();
+        let cur = s.current.take().expect("scheduler initialised");
+        let is_idle = s.idle.as_ref().is_some_and(|i| Arc::ptr_eq(i, &cur));
+        if !is_idle && cur.transition(ThreadState::Running, ThreadState::Runnable) {
+            let p = cur.priority();
+            s.runq.enqueue(cur.clone(), p);
+        }
+        let next = match s.runq.dequeue() {
+            Some(n) => n,
+            None if is_idle => {
+                s.current = Some(cur);
+                return;
+            }
+            None => s.idle.clone().expect("idle thread"),
+        };
+        next.set_state(ThreadState::Running);
+        s.ticks_left = QUANTUM_TICKS;
+        if Arc::ptr_eq(&next, &cur) {
+            s.current = Some(cur);
+            return;
+        }
+        install_cpu_state(id, &next);
+        next.activate_address_space(&cur);
+        let save = cur.saved_rsp_slot();
+        let load = next.saved_rsp();
+        s.current = Some(next);
+        if cur.state() == ThreadState::Halted {
+            s.reap = Some(cur);
+        }
+        // Blocked threads are held by whatever they wait on, runnable ones
+        // by the run queue; `cur` itself is dropped here without freeing.
+        (save, load)
+    };
+    // SAFETY: `save` is the slot of a thread kept alive by its holder (the
+    // run queue, a wait structure, or the reap slot until the next thread
+    // clears it), and `load` was saved by switch or prepared at creation.
+    unsafe { switch::switch(save, load) };
+    let reaped = SCHED[this_cpu()].lock().reap.take();
+    drop(reaped);
+}
+
+/// Ends the running thread; it never runs again.
+pub fn exit_current() -> ! {
+    current().set_state(ThreadState::Halted);
+    schedule();
+    unreachable!("a halted thread was scheduled");
+}
+
+/// Blocks the running thread until someone calls `wakeup` on it.
+pub fn block_current() {
+    current().set_state(ThreadState::Blocked);
+    schedule();
+}
+
+/// Clock interrupt: charge the running thread and preempt it when its
+/// quantum is spent (only from user mode: the kernel is not preemptible).
+pub fn clock_tick(from_user: bool) {
+    let preempt = {
+        let mut s = SCHED[this_cpu()].lock();
+        s.ticks_left = s.ticks_left.saturating_sub(1);
+        let waiting = s.runq.best_priority();
+        let mine = s.current.as_ref().map_or(u8::MAX, |c| c.priority());
+        // Preempt on quantum end, or at once for a better-priority thread.
+        from_user && waiting.is_some_and(|w| s.ticks_left == 0 || w < mine)
+    };
+    if preempt {
+        schedule();
+    }
+}
+
+/// Whether any thread besides idle wants this CPU.
+pub fn has_runnable() -> bool {
+    !SCHED[this_cpu()].lock().runq.is_empty()
+}
+
+/// The idle loop: run whatever is runnable, else halt until an interrupt.
+pub fn idle_loop() -> ! {
+    loop {
+        if has_runnable() {
+            schedule();
+        } else {
+            cpu::idle_wait();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn highest_priority_first_then_fifo() {
+        let mut q = RunQueue::new();
+        q.enqueue("low-a", 20);
+        q.enqueue("high", 3);
+        q.enqueue("low-b", 20);
+        q.enqueue("mid", 12);
+        assert_eq!(q.best_priority(), Some(3));
+        let order: std::vec::Vec<_> = std::iter::from_fn(|| q.dequeue()).collect();
+        assert_eq!(order, ["high", "mid", "low-a", "low-b"]);
+        assert!(q.is_empty());
+        assert_eq!(q.best_priority(), None);
+    }
+
+    #[test]
+    fn round_robin_within_a_level() {
+        let mut q = RunQueue::new();
+        for t in [1, 2, 3] {
+            q.enqueue(t, 12);
+        }
+        let mut seen = std::vec::Vec::new();
+        for _ in 0..6 {
+            let t = q.dequeue().unwrap();
+            seen.push(t);
+            q.enqueue(t, 12);
+        }
+        assert_eq!(seen, [1, 2, 3, 1, 2, 3]);
+    }
+
+    #[test]
+    fn remove_and_clamp() {
+        let mut q = RunQueue::new();
+        q.enqueue(1, 200);
+        q.enqueue(2, 31);
+        q.enqueue(3, 0);
+        assert_eq!(q.remove_where(|&t| t == 3), 1);
+        assert_eq!(q.len(), 2);
+        assert_eq!(q.best_priority(), Some(31));
+        assert_eq!(q.dequeue(), Some(1));
+    }
+}

@@ -1,0 +1,83 @@
+//! The system call switch: Mach traps (negative numbers) to their handlers.
+//! Non-negative numbers are UNIX system calls, which belong to the task's
+//! emulation library; a task without one gets an exception.
+
+use super::sched;
+use super::task::TaskExit;
+use crate::arch::trap::TrapFrame;
+use crate::arch::usercopy::copyin;
+use mach::kern_return::*;
+use mach::traps;
+
+#[cfg_attr(not(test), unsafe(no_mangle))]
+extern "C" fn syscall_dispatch(frame: &mut TrapFrame) {
+    let n = frame.rax as i64;
+    if n < 0 {
+        frame.rax = mach_trap(n, frame) as i64 as u64;
+    } else {
+        unix_call_without_emulator(frame);
+    }
+}
+
+fn mach_trap(n: i64, f: &mut TrapFrame) -> KernReturn {
+    match n {
+        traps::DEBUG_PRINT => debug_print(f.rdi, f.rsi),
+        traps::DEBUG_TASK_EXIT => exit_task(TaskExit::Exited(f.rdi as i32)),
+        traps::DEBUG_POWEROFF => {
+            crate::kinfo!("powered off by task request, status {}", f.rdi as u8);
+            crate::arch::power::poweroff(f.rdi as u8)
+        }
+        traps::SWTCH | traps::SWTCH_PRI | traps::THREAD_SWITCH => {
+            sched::schedule();
+            KERN_SUCCESS
+        }
+        _ => KERN_INVALID_ARGUMENT,
+    }
+}
+
+fn debug_print(addr: u64, len: u64) -> KernReturn {
+    const MAX: u64 = 64 * 1024;
+    if len > MAX {
+        return KERN_INVALID_ARGUMENT;
+    }
+    let t = sched::current();
+    let task = t.task.as_ref().expect("user thread");
+    let vm = task.vm.lock();
+    let mut buf = [0u8; 256];
+    let mut done = 0;
+    // Copy all first, so a bad pointer prints nothing rather than half.
+    let mut out = alloc::vec::Vec::with_capacity(len as usize);
+    while done < len {
+        let n = (len - done).min(buf.len() as u64) as usize;
+        if copyin(&vm.pmap, addr + done, &mut buf[..n]).is_err() {
+            return KERN_INVALID_ADDRESS;
+        }
+        out.extend_from_slice(&buf[..n]);
+        done += n as u64;
+    }
+    drop(vm);
+    crate::device::cons::write_bytes(&out);
+    KERN_SUCCESS
+}
+
+fn exit_task(how: TaskExit) -> ! {
+    let t = sched::current();
+    let task = t.task.clone().expect("user thread");
+    drop(t);
+    task.terminate(how);
+    drop(task);
+    sched::exit_current()
+}
+
+fn unix_call_without_emulator(f: &mut TrapFrame) {
+    let t = sched::current();
+    let task = t.task.clone().expect("user thread");
+    crate::kprintln!(
+        "task {} ({}) thread {}: UNIX system call {} with no emulation library at rip {:#x}",
+        task.id, task.name, t.id, f.rax, f.rip
+    );
+    drop(t);
+    task.terminate(TaskExit::Killed { vector: crate::arch::trap::SYSCALL_VECTOR });
+    drop(task);
+    sched::exit_current();
+}

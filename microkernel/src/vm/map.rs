@@ -1,0 +1,256 @@
+//! Address maps: the sorted, non-overlapping entries that say what each
+//! range of a task's address space is, with its current and maximum
+//! protection and its inheritance. Range operations split entries at the
+//! range's ends first ("clipping", as Mach's vm_map does), then act on whole
+//! entries.
+
+use alloc::vec::Vec;
+use mach::vm::{VmInherit, VmProt, PAGE_SIZE, VM_INHERIT_DEFAULT};
+
+const PAGE: u64 = PAGE_SIZE as u64;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MapError {
+    /// Misaligned, empty, wrapping or outside the map's bounds.
+    InvalidRange,
+    /// Part of the range is already mapped (fixed allocation).
+    NoSpace,
+    /// Part of the range is not mapped.
+    NotMapped,
+    /// The protection asked for exceeds the maximum protection.
+    ProtectionFailure,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MapEntry {
+    pub start: u64,
+    pub end: u64,
+    pub protection: VmProt,
+    pub max_protection: VmProt,
+    pub inheritance: VmInherit,
+}
+
+impl MapEntry {
+    pub fn new(start: u64, end: u64, protection: VmProt, max_protection: VmProt) -> Self {
+        MapEntry { start, end, protection, max_protection, inheritance: VM_INHERIT_DEFAULT }
+    }
+    pub fn contains(&self, addr: u64) -> bool {
+        self.start <= addr && addr < self.end
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct VmMap {
+    entries: Vec<MapEntry>,
+    min: u64,
+    max: u64,
+}
+
+impl VmMap {
+    pub fn new(min: u64, max: u64) -> Self {
+        VmMap { entries: Vec::new(), min, max }
+    }
+
+    pub fn entries(&self) -> &[MapEntry] {
+        &self.entries
+    }
+
+    fn check(&self, start: u64, end: u64) -> Result<(), MapError> {
+        if start % PAGE != 0 || end % PAGE != 0 || start >= end || start < self.min || end > self.max {
+            return Err(MapError::InvalidRange);
+        }
+        Ok(())
+    }
+
+    /// Index of the first entry ending after `addr`.
+    fn first_after(&self, addr: u64) -> usize {
+        self.entries.partition_point(|e| e.end <= addr)
+    }
+
+    pub fn lookup(&self, addr: u64) -> Option<&MapEntry> {
+        let i = self.first_after(addr);
+        self.entries.get(i).filter(|e| e.contains(addr))
+    }
+
+    fn is_free(&self, start: u64, end: u64) -> bool {
+        let i = self.first_after(start);
+        self.entries.get(i).is_none_or(|e| e.start >= end)
+    }
+
+    /// Enters a new entry at a fixed place.
+    pub fn insert(&mut self, entry: MapEntry) -> Result<(), MapError> {
+        self.check(entry.start, entry.end)?;
+        if !self.is_free(entry.start, entry.end) {
+            return Err(MapError::NoSpace);
+        }
+        let i = self.first_after(entry.start);
+        self.entries.insert(i, entry);
+        Ok(())
+    }
+
+    /// The lowest free range of `size` bytes at or above `hint`.
+    pub fn find_space(&self, size: u64, hint: u64) -> Option<u64> {
+        if size == 0 || size % PAGE != 0 {
+            return None;
+        }
+        let mut at = hint.max(self.min).next_multiple_of(PAGE);
+        for e in &self.entries[self.first_after(at)..] {
+            if e.start >= at && e.start - at >= size {
+                break;
+            }
+            at = at.max(e.end);
+        }
+        (at.checked_add(size)? <= self.max).then_some(at)
+    }
+
+    /// Splits entries so that `addr` is an entry boundary.
+    fn clip_at(&mut self, addr: u64) {
+        let i = self.first_after(addr);
+        if let Some(e) = self.entries.get(i).copied() {
+            if e.start < addr && addr < e.end {
+                self.entries[i].end = addr;
+                self.entries.insert(i + 1, MapEntry { start: addr, ..e });
+            }
+        }
+    }
+
+    /// Clips at both ends and returns the index range of entries inside.
+    fn clip(&mut self, start: u64, end: u64) -> core::ops::Range<usize> {
+        self.clip_at(start);
+        self.clip_at(end);
+        let a = self.first_after(start);
+        let b = self.entries.partition_point(|e| e.start < end);
+        a..b
+    }
+
+    /// True when [start, end) is mapped without holes.
+    pub fn is_mapped(&self, start: u64, end: u64) -> bool {
+        let mut at = start;
+        for e in &self.entries[self.first_after(start)..] {
+            if e.start > at || at >= end {
+                break;
+            }
+            at = e.end;
+        }
+        at >= end
+    }
+
+    /// Removes [start, end); returns the entries (clipped) that were there.
+    /// Holes in the range are allowed, as in vm_deallocate.
+    pub fn remove(&mut self, start: u64, end: u64) -> Result<Vec<MapEntry>, MapError> {
+        self.check(start, end)?;
+        let r = self.clip(start, end);
+        Ok(self.entries.drain(r).collect())
+    }
+
+    /// Sets the current (or, with `set_max`, the maximum) protection.
+    pub fn protect(&mut self, start: u64, end: u64, prot: VmProt, set_max: bool) -> Result<(), MapError> {
+        self.check(start, end)?;
+        if !self.is_mapped(start, end) {
+            return Err(MapError::NotMapped);
+        }
+        let r = self.clip(start, end);
+        if !set_max && self.entries[r.clone()].iter().any(|e| prot & !e.max_protection != 0) {
+            return Err(MapError::ProtectionFailure);
+        }
+        for e in &mut self.entries[r] {
+            if set_max {
+                e.max_protection = prot;
+                e.protection &= prot;
+            } else {
+                e.protection = prot;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn set_inheritance(&mut self, start: u64, end: u64, inh: VmInherit) -> Result<(), MapError> {
+        self.check(start, end)?;
+        if !self.is_mapped(start, end) {
+            return Err(MapError::NotMapped);
+        }
+        let r = self.clip(start, end);
+        for e in &mut self.entries[r] {
+            e.inheritance = inh;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mach::vm::*;
+
+    const RW: VmProt = VM_PROT_READ | VM_PROT_WRITE;
+
+    fn map() -> VmMap {
+        VmMap::new(0x1000, 0x100_0000)
+    }
+
+    #[test]
+    fn insert_rejects_overlap_and_bad_ranges() {
+        let mut m = map();
+        m.insert(MapEntry::new(0x2000, 0x4000, RW, VM_PROT_ALL)).unwrap();
+        assert_eq!(m.insert(MapEntry::new(0x3000, 0x5000, RW, RW)), Err(MapError::NoSpace));
+        assert_eq!(m.insert(MapEntry::new(0x1000, 0x3000, RW, RW)), Err(MapError::NoSpace));
+        assert_eq!(m.insert(MapEntry::new(0x5001, 0x6000, RW, RW)), Err(MapError::InvalidRange));
+        assert_eq!(m.insert(MapEntry::new(0x0, 0x1000, RW, RW)), Err(MapError::InvalidRange));
+        assert_eq!(m.insert(MapEntry::new(0x6000, 0x6000, RW, RW)), Err(MapError::InvalidRange));
+        m.insert(MapEntry::new(0x1000, 0x2000, RW, RW)).unwrap();
+        m.insert(MapEntry::new(0x4000, 0x5000, RW, RW)).unwrap();
+        let starts: Vec<u64> = m.entries().iter().map(|e| e.start).collect();
+        assert_eq!(starts, [0x1000, 0x2000, 0x4000]);
+    }
+
+    #[test]
+    fn find_space_first_fit() {
+        let mut m = map();
+        assert_eq!(m.find_space(0x2000, 0), Some(0x1000));
+        m.insert(MapEntry::new(0x1000, 0x3000, RW, RW)).unwrap();
+        m.insert(MapEntry::new(0x4000, 0x5000, RW, RW)).unwrap();
+        assert_eq!(m.find_space(0x1000, 0), Some(0x3000));
+        assert_eq!(m.find_space(0x2000, 0), Some(0x5000));
+        assert_eq!(m.find_space(0x1000, 0x4800), Some(0x5000));
+        assert_eq!(m.find_space(0x100_0000, 0), None);
+        assert_eq!(m.find_space(0x123, 0), None);
+    }
+
+    #[test]
+    fn remove_splits_and_tolerates_holes() {
+        let mut m = map();
+        m.insert(MapEntry::new(0x1000, 0x5000, RW, RW)).unwrap();
+        m.insert(MapEntry::new(0x6000, 0x8000, RW, RW)).unwrap();
+        let gone = m.remove(0x2000, 0x7000).unwrap();
+        assert_eq!(gone.iter().map(|e| (e.start, e.end)).collect::<Vec<_>>(),
+                   [(0x2000, 0x5000), (0x6000, 0x7000)]);
+        assert_eq!(m.entries().iter().map(|e| (e.start, e.end)).collect::<Vec<_>>(),
+                   [(0x1000, 0x2000), (0x7000, 0x8000)]);
+        assert!(m.lookup(0x3000).is_none());
+        assert_eq!(m.lookup(0x7fff).unwrap().start, 0x7000);
+    }
+
+    #[test]
+    fn protect_respects_maximum_and_clips() {
+        let mut m = map();
+        m.insert(MapEntry::new(0x1000, 0x4000, VM_PROT_READ, VM_PROT_READ | VM_PROT_WRITE)).unwrap();
+        assert_eq!(m.protect(0x2000, 0x3000, VM_PROT_ALL, false), Err(MapError::ProtectionFailure));
+        m.protect(0x2000, 0x3000, RW, false).unwrap();
+        let prots: Vec<VmProt> = m.entries().iter().map(|e| e.protection).collect();
+        assert_eq!(prots, [VM_PROT_READ, RW, VM_PROT_READ]);
+        assert_eq!(m.protect(0x3000, 0x6000, VM_PROT_READ, false), Err(MapError::NotMapped));
+        m.protect(0x1000, 0x4000, VM_PROT_READ, true).unwrap();
+        assert!(m.entries().iter().all(|e| e.protection == VM_PROT_READ && e.max_protection == VM_PROT_READ));
+    }
+
+    #[test]
+    fn inheritance_is_per_range() {
+        let mut m = map();
+        m.insert(MapEntry::new(0x1000, 0x4000, RW, RW)).unwrap();
+        m.set_inheritance(0x3000, 0x4000, VM_INHERIT_SHARE).unwrap();
+        assert_eq!(m.lookup(0x1000).unwrap().inheritance, VM_INHERIT_COPY);
+        assert_eq!(m.lookup(0x3000).unwrap().inheritance, VM_INHERIT_SHARE);
+        assert!(m.is_mapped(0x1000, 0x4000));
+        assert!(!m.is_mapped(0x1000, 0x5000));
+    }
+}

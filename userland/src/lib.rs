@@ -1,0 +1,1 @@
+//! The shell and tools, built as static Rust std binaries. Filled by issue 7.
