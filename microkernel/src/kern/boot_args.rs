@@ -1,7 +1,9 @@
 //! The kernel command line.
 //!
-//! `log=LEVEL` sets the log level (error, warn, info, debug, trace); the
-//! words after `--` are passed to the first task as its arguments. The boot
+//! `log=LEVEL` sets the log level (error, warn, info, debug, trace);
+//! `crash=panic` makes the kernel panic once it is up, to exercise the
+//! failure path; the words after `--` are passed to the first task as its
+//! arguments. The boot
 //! loader prefixes the line with the kernel's file name, which is skipped.
 
 use super::log::Level;
@@ -12,12 +14,14 @@ pub const MAX_TASK_ARGS: usize = 16;
 pub enum ArgError<'a> {
     UnknownOption(&'a str),
     BadLogLevel(&'a str),
+    BadValue(&'a str),
     TooManyArgs,
 }
 
 #[derive(Debug)]
 pub struct BootArgs<'a> {
     pub log_level: Level,
+    pub crash: bool,
     pub task_args: [&'a str; MAX_TASK_ARGS],
     pub task_argc: usize,
 }
@@ -31,7 +35,7 @@ impl<'a> BootArgs<'a> {
 /// Parses the command line. Problems are reported through `on_error` and
 /// the rest of the line is still honoured: a typo must not stop the boot.
 pub fn parse<'a>(line: &'a str, mut on_error: impl FnMut(ArgError<'a>)) -> BootArgs<'a> {
-    let mut args = BootArgs { log_level: Level::Info, task_args: [""; MAX_TASK_ARGS], task_argc: 0 };
+    let mut args = BootArgs { log_level: Level::Info, crash: false, task_args: [""; MAX_TASK_ARGS], task_argc: 0 };
     let mut words = line.split_ascii_whitespace();
     // The loader's prefix: the kernel file name (absent when the line is an
     // option already).
@@ -56,6 +60,11 @@ pub fn parse<'a>(line: &'a str, mut on_error: impl FnMut(ArgError<'a>)) -> BootA
             match Level::from_name(v) {
                 Some(l) => args.log_level = l,
                 None => on_error(ArgError::BadLogLevel(v)),
+            }
+        } else if let Some(v) = w.strip_prefix("crash=") {
+            match v {
+                "panic" => args.crash = true,
+                _ => on_error(ArgError::BadValue(w)),
             }
         } else {
             on_error(ArgError::UnknownOption(w));
@@ -84,6 +93,8 @@ mod tests {
         assert_eq!(errs, [ArgError::BadLogLevel("loud"), ArgError::UnknownOption("bogus")]);
         assert_eq!(a.log_level, Level::Info);
         assert_eq!(a.first_task_args(), &["x"]);
+        assert!(!a.crash);
+        assert!(parse("k crash=panic", |_| panic!()).crash);
     }
 
     #[test]

@@ -29,6 +29,9 @@ pub fn main(magic: u32, info_pa: u64) -> ! {
     crate::kinfo!("{} MiB of memory, {} free pages, {} boot modules",
                   bi.max_phys() >> 20, resident::free_count(), bi.module_count);
 
+    if args.crash {
+        panic!("crash=panic on the command line");
+    }
     if super::bootstrap::start_modules(&bi, args.first_task_args()) == 0 {
         crate::kprintln!("no boot module could be started; nothing to run");
         power::poweroff(power::PANIC_STATUS);
