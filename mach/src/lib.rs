@@ -5,6 +5,7 @@
 //! `<mach/message.h>` and `<mach/kern_return.h>` finds the same numbers here.
 #![cfg_attr(not(test), no_std)]
 
+pub mod defs;
 pub mod kern_return;
 pub mod message;
 pub mod port;
@@ -13,4 +14,5 @@ pub mod traps;
 pub use kern_return::KernReturn;
 pub use message::{MsgHeader, MsgBits, MsgOption};
 pub use port::PortName;
+pub mod rpc;
 pub mod vm;

@@ -84,8 +84,10 @@ impl PortDescriptor {
     }
 }
 
-/// Out-of-line memory carried in a message.
-#[repr(C)]
+/// Out-of-line memory carried in a message. Packed to 4 so that every
+/// descriptor has alignment 4 and descriptors follow the body without
+/// padding in any message struct.
+#[repr(C, packed(4))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct OolDescriptor {
     pub address: u64,
@@ -151,6 +153,8 @@ mod tests {
         assert_eq!(size_of::<OolDescriptor>(), MSG_DESCRIPTOR_SIZE);
         assert_eq!(offset_of!(PortDescriptor, kind), MSG_DESCRIPTOR_SIZE - 1);
         assert_eq!(offset_of!(OolDescriptor, kind), MSG_DESCRIPTOR_SIZE - 1);
+        assert_eq!(core::mem::align_of::<OolDescriptor>(), 4);
+        assert_eq!(core::mem::align_of::<PortDescriptor>(), 4);
     }
 
     #[test]

@@ -1,0 +1,51 @@
+//! Calls on the host port (Mach's 200 range).
+
+use crate::routine;
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HostBasicInfo {
+    pub max_cpus: u32,
+    pub avail_cpus: u32,
+    pub memory_size: u64,
+    pub free_pages: u64,
+    pub page_size: u32,
+    pub hz: u32,
+    pub ticks: u64,
+}
+
+routine! {
+    host_info = 200;
+    request { }
+    request_ports { }
+    request_ool { }
+    reply { info: HostBasicInfo }
+    reply_ports { }
+    reply_ool { }
+}
+
+/// `host_reboot` options.
+pub const HOST_REBOOT_HALT: u32 = 0x8;
+
+routine! {
+    /// Powers the machine off (HOST_REBOOT_HALT), carrying `status` out.
+    host_reboot = 204;
+    request { options: u32, status: u32 }
+    request_ports { }
+    request_ool { }
+    reply { }
+    reply_ports { }
+    reply_ool { }
+}
+
+routine! {
+    /// Writes bytes to the kernel console (Mach's device_write on the
+    /// console, until the device interface lands).
+    host_console_write = 220;
+    request { len: u32, data: [u8; 256] }
+    request_ports { }
+    request_ool { }
+    reply { }
+    reply_ports { }
+    reply_ool { }
+}

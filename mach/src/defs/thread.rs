@@ -1,0 +1,168 @@
+//! The thread subsystem (3600): calls on a thread port.
+
+use crate::routine;
+
+/// `thread_get_state` flavours.
+pub const X86_THREAD_STATE64: u32 = 4;
+pub const X86_FLOAT_STATE64: u32 = 5;
+
+/// Thread special ports.
+pub const THREAD_KERNEL_PORT: u32 = 1;
+pub const THREAD_EXCEPTION_PORT: u32 = 3;
+
+/// The general registers (X86_THREAD_STATE64).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ThreadState64 {
+    pub rax: u64,
+    pub rbx: u64,
+    pub rcx: u64,
+    pub rdx: u64,
+    pub rdi: u64,
+    pub rsi: u64,
+    pub rbp: u64,
+    pub rsp: u64,
+    pub r8: u64,
+    pub r9: u64,
+    pub r10: u64,
+    pub r11: u64,
+    pub r12: u64,
+    pub r13: u64,
+    pub r14: u64,
+    pub r15: u64,
+    pub rip: u64,
+    pub rflags: u64,
+    pub fs_base: u64,
+    pub gs_base: u64,
+}
+
+/// The FPU/SSE registers (X86_FLOAT_STATE64): an FXSAVE image.
+#[repr(C, align(16))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FloatState64 {
+    pub fxsave: [u8; 512],
+}
+
+impl Default for FloatState64 {
+    fn default() -> Self {
+        FloatState64 { fxsave: [0; 512] }
+    }
+}
+
+/// Either flavour, in the size of the larger.
+#[repr(C, align(16))]
+#[derive(Clone, Copy)]
+pub union StateBuf {
+    pub regs: ThreadState64,
+    pub fpu: FloatState64,
+}
+
+impl core::fmt::Debug for StateBuf {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("StateBuf")
+    }
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ThreadBasicInfo {
+    pub suspend_count: u32,
+    /// 1 running/runnable, 2 stopped, 3 waiting, 5 halted (Mach's TH_STATE_*).
+    pub run_state: u32,
+    pub priority: u32,
+    pub user_ticks: u64,
+}
+
+routine! {
+    thread_terminate = 3600;
+    request { }
+    request_ports { }
+    request_ool { }
+    reply { }
+    reply_ports { }
+    reply_ool { }
+}
+
+routine! {
+    /// The thread's user registers of a flavour (it should be stopped).
+    thread_get_state = 3603;
+    request { flavor: u32 }
+    request_ports { }
+    request_ool { }
+    reply { state: StateBuf }
+    reply_ports { }
+    reply_ool { }
+}
+
+routine! {
+    /// Sets user registers; takes effect when the thread returns to user.
+    thread_set_state = 3604;
+    request { flavor: u32, state: StateBuf }
+    request_ports { }
+    request_ool { }
+    reply { }
+    reply_ports { }
+    reply_ool { }
+}
+
+routine! {
+    thread_suspend = 3605;
+    request { }
+    request_ports { }
+    request_ool { }
+    reply { }
+    reply_ports { }
+    reply_ool { }
+}
+
+routine! {
+    thread_resume = 3606;
+    request { }
+    request_ports { }
+    request_ool { }
+    reply { }
+    reply_ports { }
+    reply_ool { }
+}
+
+routine! {
+    /// Interrupts a blocked call (mach_msg returns ..._INTERRUPTED) so the
+    /// thread's state can be changed.
+    thread_abort = 3607;
+    request { }
+    request_ports { }
+    request_ool { }
+    reply { }
+    reply_ports { }
+    reply_ool { }
+}
+
+routine! {
+    thread_info = 3608;
+    request { }
+    request_ports { }
+    request_ool { }
+    reply { info: ThreadBasicInfo }
+    reply_ports { }
+    reply_ool { }
+}
+
+routine! {
+    thread_get_special_port = 3609;
+    request { which: u32 }
+    request_ports { }
+    request_ool { }
+    reply { }
+    reply_ports { port: MACH_MSG_TYPE_MOVE_SEND }
+    reply_ool { }
+}
+
+routine! {
+    thread_set_special_port = 3610;
+    request { which: u32 }
+    request_ports { port: MACH_MSG_TYPE_COPY_SEND }
+    request_ool { }
+    reply { }
+    reply_ports { }
+    reply_ool { }
+}
