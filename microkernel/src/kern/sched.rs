@@ -2,6 +2,7 @@
 //! highest, as in Mach), round robin within a level, a time quantum, and an
 //! idle thread per CPU.
 
+use super::emulation::EmulationVector;
 use super::thread::{Thread, ThreadState};
 use crate::arch::{cpu, gdt, switch};
 use alloc::collections::VecDeque;
@@ -115,9 +116,27 @@ fn install_cpu_state(id: usize, t: &Arc<Thread>) {
     let c = cpu::local();
     c.current = Arc::as_ptr(t) as u64;
     c.fpu_area = t.fpu_area();
+    load_emulation(c, t);
     if let Some(top) = t.kstack_top() {
         c.kernel_rsp = top;
         gdt::set_kernel_stack(id, top);
+    }
+}
+
+/// Copies the thread's task emulation vector where the SYSCALL path reads it.
+fn load_emulation(c: &mut cpu::CpuLocal, t: &Thread) {
+    let v = t.task.as_ref().map_or(EmulationVector::NONE, |task| *task.emulation.lock());
+    c.emul_entry = v.entry;
+    c.emul_first = v.first;
+    c.emul_count = v.count;
+}
+
+/// The running task's emulation vector changed: reload it on this CPU.
+/// (With several CPUs, each running a thread of the task reloads at its
+/// next switch; a task changes its vector from its own thread.)
+pub fn refresh_emulation() {
+    if let Some(cur) = SCHED[this_cpu()].lock().current.clone() {
+        load_emulation(cpu::local(), &cur);
     }
 }
 

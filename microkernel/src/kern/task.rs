@@ -1,5 +1,6 @@
 //! Tasks: an address space (map and pmap) and the threads running in it.
 
+use super::emulation::EmulationVector;
 use super::thread::Thread;
 use crate::arch::pmap::{Pmap, PmapError};
 use crate::vm::map::{MapEntry, MapError, VmMap};
@@ -79,6 +80,8 @@ pub struct Task {
     pub vm: Mutex<TaskVm>,
     pub threads: Mutex<Vec<Arc<Thread>>>,
     pub exit: Mutex<Option<TaskExit>>,
+    /// Where UNIX system calls go (the trampoline); inherited by children.
+    pub emulation: Mutex<EmulationVector>,
 }
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
@@ -92,6 +95,7 @@ impl Task {
             vm: Mutex::new(TaskVm { map: VmMap::new(VM_MIN_ADDRESS, VM_MAX_ADDRESS), pmap: Pmap::new()? }),
             threads: Mutex::new(Vec::new()),
             exit: Mutex::new(None),
+            emulation: Mutex::new(EmulationVector::NONE),
         });
         TASKS.lock().push(task.clone());
         Ok(task)
@@ -99,6 +103,13 @@ impl Task {
 
     pub fn activate(&self) {
         self.vm.lock().pmap.activate();
+    }
+
+    /// Sets the emulation vector; takes effect at the next system call,
+    /// on whichever CPU runs the task's threads.
+    pub fn set_emulation(&self, v: EmulationVector) {
+        *self.emulation.lock() = v;
+        super::sched::refresh_emulation();
     }
 
     pub fn add_thread(&self, t: Arc<Thread>) {

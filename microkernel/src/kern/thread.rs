@@ -32,6 +32,9 @@ struct Machine {
     saved_rsp: u64,
     fpu: FpuState,
     fs_base: u64,
+    /// User GS base: free for the emulation library's per-thread data,
+    /// since Linux programs keep their TLS at FS.
+    gs_base: u64,
 }
 
 pub struct Thread {
@@ -57,7 +60,7 @@ impl Thread {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             task,
             stack,
-            machine: UnsafeCell::new(Machine { saved_rsp: 0, fpu: FpuState::initial(), fs_base: 0 }),
+            machine: UnsafeCell::new(Machine { saved_rsp: 0, fpu: FpuState::initial(), fs_base: 0, gs_base: 0 }),
             state: AtomicU8::new(ThreadState::Runnable as u8),
             priority: AtomicU8::new(BASEPRI_USER),
         }
@@ -140,18 +143,22 @@ impl Thread {
         self.priority.load(Ordering::Relaxed)
     }
 
-    /// Switches the address space and the user FS base from `prev` to this
+    /// Switches the address space and the user FS and GS bases from `prev` to this
     /// thread's, saving prev's FS base.
     pub fn activate_address_space(&self, prev: &Thread) {
         // SAFETY: prev is the thread this CPU is leaving and self the one it
         // is entering, so both machine states are this CPU's to touch.
         unsafe {
             if prev.task.is_some() {
-                (*prev.machine.get()).fs_base = crate::arch::cpu::read_fs_base();
+                let m = &mut *prev.machine.get();
+                m.fs_base = crate::arch::cpu::read_fs_base();
+                m.gs_base = crate::arch::cpu::read_user_gs_base();
             }
             if let Some(task) = &self.task {
                 task.activate();
-                crate::arch::cpu::write_fs_base((*self.machine.get()).fs_base);
+                let m = &*self.machine.get();
+                crate::arch::cpu::write_fs_base(m.fs_base);
+                crate::arch::cpu::write_user_gs_base(m.gs_base);
             }
         }
     }

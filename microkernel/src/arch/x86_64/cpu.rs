@@ -25,14 +25,26 @@ pub struct CpuLocal {
     /// The running thread (`*const Thread`), null before the first switch.
     pub current: u64,
     pub cpu_id: u64,
+    /// The running task's emulation vector (the trampoline): system call
+    /// numbers n with `n - emul_first < emul_count` (unsigned) re-enter user
+    /// mode at `emul_entry`. A count of zero sends everything to the kernel.
+    pub emul_entry: u64,
+    pub emul_first: u64,
+    pub emul_count: u64,
 }
 
 pub const CPU_KERNEL_RSP: usize = offset_of!(CpuLocal, kernel_rsp);
 pub const CPU_USER_RSP: usize = offset_of!(CpuLocal, user_rsp);
 pub const CPU_FPU_AREA: usize = offset_of!(CpuLocal, fpu_area);
+pub const CPU_EMUL_ENTRY: usize = offset_of!(CpuLocal, emul_entry);
+pub const CPU_EMUL_FIRST: usize = offset_of!(CpuLocal, emul_first);
+pub const CPU_EMUL_COUNT: usize = offset_of!(CpuLocal, emul_count);
 
 static mut CPUS: [CpuLocal; MAX_CPUS] = [const {
-    CpuLocal { self_ptr: 0, kernel_rsp: 0, user_rsp: 0, fpu_area: 0, current: 0, cpu_id: 0 }
+    CpuLocal {
+        self_ptr: 0, kernel_rsp: 0, user_rsp: 0, fpu_area: 0, current: 0, cpu_id: 0,
+        emul_entry: 0, emul_first: 0, emul_count: 0,
+    }
 }; MAX_CPUS];
 
 /// Points GS at this CPU's data.
@@ -62,6 +74,18 @@ pub fn local() -> &'static mut CpuLocal {
         core::arch::asm!("mov {}, gs:[0]", out(reg) p, options(nostack, readonly, preserves_flags));
         &mut *(p as *mut CpuLocal)
     }
+}
+
+/// The user GS base of the running thread. While in the kernel (after
+/// swapgs) it sits in KERNEL_GS_BASE.
+pub fn read_user_gs_base() -> u64 {
+    // SAFETY: reading an MSR has no side effects.
+    unsafe { Msr::new(IA32_KERNEL_GS_BASE).read() }
+}
+
+pub fn write_user_gs_base(v: u64) {
+    // SAFETY: only user mode sees this value, after the swapgs on return.
+    unsafe { Msr::new(IA32_KERNEL_GS_BASE).write(v) }
 }
 
 pub fn read_fs_base() -> u64 {

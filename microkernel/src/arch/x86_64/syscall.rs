@@ -1,7 +1,17 @@
-//! SYSCALL entry. The path builds the same `TrapFrame` as an interrupt, so
-//! thread state looks alike however the thread entered the kernel.
+//! SYSCALL entry.
+//!
+//! First the trampoline: a UNIX system call (a number inside the running
+//! task's emulation range) goes straight back to user mode at the task's
+//! emulation vector, in assembly only, with every register as the program
+//! left it: rcx holds the return address and r11 the flags, as SYSCALL
+//! left them, and rax the call number. Nothing is saved, nothing of the
+//! program's stack is touched, and no Rust runs.
+//!
+//! Everything else (Mach traps, or a task without a vector) builds the same
+//! `TrapFrame` as an interrupt, so thread state looks alike however the
+//! thread entered the kernel.
 
-use super::cpu::{CPU_FPU_AREA, CPU_KERNEL_RSP, CPU_USER_RSP};
+use super::cpu::{CPU_EMUL_COUNT, CPU_EMUL_ENTRY, CPU_EMUL_FIRST, CPU_FPU_AREA, CPU_KERNEL_RSP, CPU_USER_RSP};
 use super::gdt::{KERNEL_CS, USER_CS, USER_DS};
 use super::trap::SYSCALL_VECTOR;
 use x86_64::registers::model_specific::Msr;
@@ -18,7 +28,21 @@ core::arch::global_asm!(
 syscall_entry:
     swapgs
     movq %rsp, %gs:{user_rsp}
+    /* rsp is the only free register: use it to test the range. */
+    movq %rax, %rsp
+    subq %gs:{emul_first}, %rsp
+    cmpq %gs:{emul_count}, %rsp
+    jae 1f
+    /* Bounce: iretq to the vector, flags as the program had them. */
     movq %gs:{kernel_rsp}, %rsp
+    pushq ${user_ds}
+    pushq %gs:{user_rsp}
+    pushq %r11
+    pushq ${user_cs}
+    pushq %gs:{emul_entry}
+    swapgs
+    iretq
+1:  movq %gs:{kernel_rsp}, %rsp
     pushq ${user_ds}
     pushq %gs:{user_rsp}
     pushq %r11
@@ -54,6 +78,9 @@ syscall_entry:
     user_ds = const USER_DS,
     user_cs = const USER_CS,
     vector = const SYSCALL_VECTOR,
+    emul_entry = const CPU_EMUL_ENTRY,
+    emul_first = const CPU_EMUL_FIRST,
+    emul_count = const CPU_EMUL_COUNT,
     options(att_syntax)
 );
 
