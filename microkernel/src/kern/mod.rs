@@ -10,6 +10,7 @@ pub mod exception;
 pub mod heap;
 pub mod log;
 pub mod panic;
+pub mod priority;
 pub mod sched;
 pub mod startup;
 pub mod task;

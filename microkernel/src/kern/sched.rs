@@ -154,6 +154,7 @@ pub fn enqueue(t: Arc<Thread>) {
 /// Wakes a blocked thread. Waking one that is not blocked does nothing.
 pub fn wakeup(t: &Arc<Thread>) {
     if t.transition(ThreadState::Blocked, ThreadState::Runnable) {
+        t.decay_usage(super::clock::ticks());
         enqueue(t.clone());
     }
 }
@@ -229,6 +230,13 @@ pub fn clock_tick(from_user: bool) {
     let preempt = {
         let mut s = SCHED[this_cpu()].lock();
         s.ticks_left = s.ticks_left.saturating_sub(1);
+        let is_idle = match (&s.current, &s.idle) {
+            (Some(c), Some(i)) => Arc::ptr_eq(c, i),
+            _ => true,
+        };
+        if let (false, Some(c)) = (is_idle, &s.current) {
+            c.charge_tick(super::clock::ticks());
+        }
         let waiting = s.runq.best_priority();
         let mine = s.current.as_ref().map_or(u8::MAX, |c| c.priority());
         // Preempt on quantum end, or at once for a better-priority thread.

@@ -1,6 +1,7 @@
 //! Threads: the unit of execution, each with a kernel stack, its saved user
 //! registers (a TrapFrame at the top of that stack) and FPU state.
 
+use super::priority::CpuUsage;
 use super::sched::BASEPRI_USER;
 use super::task::Task;
 use crate::arch::fpu::FpuState;
@@ -32,6 +33,8 @@ struct Machine {
     saved_rsp: u64,
     fpu: FpuState,
     fs_base: u64,
+    /// Recent CPU use, charged by the clock on the CPU running the thread.
+    usage: CpuUsage,
     /// User GS base: free for the emulation library's per-thread data,
     /// since Linux programs keep their TLS at FS.
     gs_base: u64,
@@ -43,7 +46,10 @@ pub struct Thread {
     stack: Option<Box<KernelStack>>,
     machine: UnsafeCell<Machine>,
     state: AtomicU8,
+    /// The priority the thread is scheduled at: `base_priority` lowered by
+    /// recent CPU use (kern/priority.rs). 0 is the highest.
     priority: AtomicU8,
+    base_priority: AtomicU8,
 }
 
 // SAFETY: `machine` is touched only by the CPU that runs the thread or, with
@@ -60,9 +66,10 @@ impl Thread {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             task,
             stack,
-            machine: UnsafeCell::new(Machine { saved_rsp: 0, fpu: FpuState::initial(), fs_base: 0, gs_base: 0 }),
+            machine: UnsafeCell::new(Machine { saved_rsp: 0, fpu: FpuState::initial(), fs_base: 0, usage: CpuUsage::ZERO, gs_base: 0 }),
             state: AtomicU8::new(ThreadState::Runnable as u8),
             priority: AtomicU8::new(BASEPRI_USER),
+            base_priority: AtomicU8::new(BASEPRI_USER),
         }
     }
 
@@ -71,6 +78,7 @@ impl Thread {
         let t = Thread::new(None, None);
         t.set_state(ThreadState::Running);
         t.priority.store(super::sched::NRQS as u8 - 1, Ordering::Relaxed);
+        t.base_priority.store(super::sched::NRQS as u8 - 1, Ordering::Relaxed);
         Arc::new(t)
     }
 
@@ -141,6 +149,34 @@ impl Thread {
 
     pub fn priority(&self) -> u8 {
         self.priority.load(Ordering::Relaxed)
+    }
+
+    pub fn base_priority(&self) -> u8 {
+        self.base_priority.load(Ordering::Relaxed)
+    }
+
+    pub fn set_base_priority(&self, p: u8) {
+        let p = p.min(super::sched::NRQS as u8 - 1);
+        self.base_priority.store(p, Ordering::Relaxed);
+        self.priority.store(p.max(self.priority()), Ordering::Relaxed);
+    }
+
+    /// The clock charges a tick to the running thread and recomputes its
+    /// priority. Only the CPU running the thread calls this.
+    pub fn charge_tick(&self, now: u64) {
+        // SAFETY: per the above, this CPU owns the running thread's state.
+        let m = unsafe { &mut *self.machine.get() };
+        m.usage.charge_tick(now);
+        self.priority.store(m.usage.priority(self.base_priority()), Ordering::Relaxed);
+    }
+
+    /// A thread that waited gets its usage decayed before it is queued.
+    /// Called by the waker while the thread is blocked (not running).
+    pub fn decay_usage(&self, now: u64) {
+        // SAFETY: the thread is blocked, so no CPU is charging it.
+        let m = unsafe { &mut *self.machine.get() };
+        m.usage.decay_to(now);
+        self.priority.store(m.usage.priority(self.base_priority()), Ordering::Relaxed);
     }
 
     /// Switches the address space and the user FS and GS bases from `prev` to this
