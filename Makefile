@@ -61,7 +61,7 @@ run: deps all
 # QEMU stopped at the first instruction, waiting for GDB on port 1234.
 debug: deps all
 	@echo "In another terminal:  gdb $(KERNEL) -ex 'target remote :1234'"
-	@echo "(the kernel ELF has symbols; 'break kernel_main' then 'continue')"
+	@echo "(the kernel ELF has symbols; 'hbreak kernel_main' then 'continue' (a hardware breakpoint: paging is not on yet at the first instruction))"
 	$(QEMU) $(QEMU_FLAGS) -serial mon:stdio -kernel $(KERNEL) -append "$(APPEND)" \
 		-initrd "$$(echo $(MODULES) | tr ' ' ',')" -s -S
 
