@@ -6,7 +6,9 @@
 extern crate memfns;
 
 pub mod console;
+pub mod rpc;
 pub mod start;
+pub mod time;
 pub mod trap;
 
 pub use start::Args;
