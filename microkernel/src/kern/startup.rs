@@ -36,6 +36,8 @@ pub fn main(magic: u32, info_pa: u64) -> ! {
         crate::kprintln!("no boot module could be started; nothing to run");
         power::poweroff(power::PANIC_STATUS);
     }
+    // Under -icount shift=0 the TSC counts guest instructions since reset.
+    crate::kinfo!("ready to run the first task at TSC {}", crate::arch::cpu::read_tsc());
     super::sched::idle_loop()
 }
 
