@@ -1,5 +1,6 @@
 //! Tasks, threads, scheduling, and the kernel's own services.
 
+pub mod ast;
 pub mod boot_args;
 pub mod boot_info;
 pub mod bootstrap;
@@ -15,4 +16,5 @@ pub mod sched;
 pub mod startup;
 pub mod task;
 pub mod thread;
+pub mod thread_state;
 pub mod traps;

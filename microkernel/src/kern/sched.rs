@@ -145,10 +145,47 @@ pub fn current() -> Arc<Thread> {
     SCHED[this_cpu()].lock().current.clone().expect("scheduler initialised")
 }
 
-/// Makes `t` runnable (on this CPU: one CPU runs for now).
+/// Makes `t` runnable (on this CPU: one CPU runs for now). A suspended
+/// thread is parked instead, until thread_resume.
 pub fn enqueue(t: Arc<Thread>) {
+    if t.suspend_count() > 0 {
+        t.set_parked(true);
+        return;
+    }
     let prio = t.priority();
     SCHED[this_cpu()].lock().runq.enqueue(t, prio);
+}
+
+/// thread_suspend: the thread stops running until resumed as many times.
+/// Suspending the running thread takes effect before it returns to user.
+pub fn suspend(t: &Arc<Thread>) {
+    t.add_suspension();
+    let queued = SCHED[this_cpu()].lock().runq.remove_where(|x| Arc::ptr_eq(x, t));
+    if queued > 0 {
+        t.set_parked(true);
+    }
+}
+
+/// thread_resume: KERN_FAILURE if the thread was not suspended.
+pub fn resume(t: &Arc<Thread>) -> Result<(), mach::KernReturn> {
+    match t.drop_suspension() {
+        None => Err(mach::kern_return::KERN_FAILURE),
+        Some(0) if t.set_parked(false) => {
+            enqueue(t.clone());
+            Ok(())
+        }
+        Some(_) => Ok(()),
+    }
+}
+
+/// Called on the way back to user mode: a running thread that has been
+/// suspended (by itself or by another CPU) parks here.
+pub fn check_suspended() {
+    let cur = current();
+    if cur.suspend_count() > 0 && cur.task.is_some() {
+        drop(cur);
+        schedule();
+    }
 }
 
 /// Wakes a blocked thread. Waking one that is not blocked does nothing.
@@ -174,8 +211,12 @@ pub fn schedule() {
         let cur = s.current.take().expect("scheduler initialised");
         let is_idle = s.idle.as_ref().is_some_and(|i| Arc::ptr_eq(i, &cur));
         if !is_idle && cur.transition(ThreadState::Running, ThreadState::Runnable) {
-            let p = cur.priority();
-            s.runq.enqueue(cur.clone(), p);
+            if cur.suspend_count() > 0 {
+                cur.set_parked(true);
+            } else {
+                let p = cur.priority();
+                s.runq.enqueue(cur.clone(), p);
+            }
         }
         let next = match s.runq.dequeue() {
             Some(n) => n,

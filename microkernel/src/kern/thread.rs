@@ -11,7 +11,7 @@ use crate::arch::trap::TrapFrame;
 use alloc::boxed::Box;
 use alloc::sync::Arc;
 use core::cell::UnsafeCell;
-use core::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering};
 
 pub const KERNEL_STACK_SIZE: usize = 16 * 1024;
 
@@ -50,6 +50,10 @@ pub struct Thread {
     /// recent CPU use (kern/priority.rs). 0 is the highest.
     priority: AtomicU8,
     base_priority: AtomicU8,
+    /// thread_suspend count; the thread runs only while it is zero.
+    suspend_count: AtomicU32,
+    /// Runnable but held back by a suspension: enqueued again on resume.
+    parked: AtomicBool,
 }
 
 // SAFETY: `machine` is touched only by the CPU that runs the thread or, with
@@ -70,6 +74,8 @@ impl Thread {
             state: AtomicU8::new(ThreadState::Runnable as u8),
             priority: AtomicU8::new(BASEPRI_USER),
             base_priority: AtomicU8::new(BASEPRI_USER),
+            suspend_count: AtomicU32::new(0),
+            parked: AtomicBool::new(false),
         }
     }
 
@@ -149,6 +155,39 @@ impl Thread {
 
     pub fn priority(&self) -> u8 {
         self.priority.load(Ordering::Relaxed)
+    }
+
+    pub fn suspend_count(&self) -> u32 {
+        self.suspend_count.load(Ordering::Acquire)
+    }
+
+    pub(super) fn add_suspension(&self) {
+        self.suspend_count.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Drops one suspension; returns the new count, or None if there was none.
+    pub(super) fn drop_suspension(&self) -> Option<u32> {
+        self.suspend_count
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |c| c.checked_sub(1))
+            .ok()
+            .map(|c| c - 1)
+    }
+
+    pub(super) fn set_parked(&self, p: bool) -> bool {
+        self.parked.swap(p, Ordering::AcqRel)
+    }
+
+    /// The saved user registers and FPU state, for thread_get/set_state.
+    ///
+    /// # Safety
+    /// The thread must not be running (stopped, blocked, or the caller
+    /// itself inside the kernel), so nothing else reads or writes them.
+    pub unsafe fn user_state(&self) -> (&mut TrapFrame, &mut FpuState, &mut u64, &mut u64) {
+        // SAFETY: per the caller, nobody else touches the saved state.
+        unsafe {
+            let m = &mut *self.machine.get();
+            (&mut *self.user_frame_ptr(), &mut m.fpu, &mut m.fs_base, &mut m.gs_base)
+        }
     }
 
     pub fn base_priority(&self) -> u8 {

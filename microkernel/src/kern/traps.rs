@@ -17,6 +17,7 @@ extern "C" fn syscall_dispatch(frame: &mut TrapFrame) {
     } else {
         unix_call_without_emulator(frame);
     }
+    super::ast::check();
 }
 
 fn mach_trap(n: i64, f: &mut TrapFrame) -> KernReturn {

@@ -203,6 +203,9 @@ extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
     } else {
         crate::kern::log::warn(format_args!("stray interrupt {}", v));
     }
+    if frame.from_user() {
+        crate::kern::ast::check();
+    }
 }
 
 /// An exception in kernel mode is a kernel bug: report everything and stop.

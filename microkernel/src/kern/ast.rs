@@ -1,0 +1,22 @@
+//! Asynchronous system traps (Mach's AST): work a thread must do before it
+//! returns to user mode, whoever asked for it while it was away (a suspend
+//! from another thread, a termination of its task).
+
+use super::sched;
+use super::thread::ThreadState;
+
+/// Runs on every return to user mode from a trap or interrupt.
+pub fn check() {
+    let t = sched::current();
+    if t.task.is_none() {
+        return;
+    }
+    if t.state() == ThreadState::Halted {
+        drop(t);
+        sched::exit_current();
+    }
+    if t.suspend_count() > 0 {
+        drop(t);
+        sched::check_suspended();
+    }
+}
