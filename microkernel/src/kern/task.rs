@@ -82,6 +82,8 @@ pub struct Task {
     pub exit: Mutex<Option<TaskExit>>,
     /// Where UNIX system calls go (the trampoline); inherited by children.
     pub emulation: Mutex<EmulationVector>,
+    /// task_suspend count: while above zero no thread of the task runs.
+    pub suspend_count: Mutex<u32>,
 }
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
@@ -96,6 +98,7 @@ impl Task {
             threads: Mutex::new(Vec::new()),
             exit: Mutex::new(None),
             emulation: Mutex::new(EmulationVector::NONE),
+            suspend_count: Mutex::new(0),
         });
         TASKS.lock().push(task.clone());
         Ok(task)
@@ -114,6 +117,47 @@ impl Task {
 
     pub fn add_thread(&self, t: Arc<Thread>) {
         self.threads.lock().push(t);
+    }
+
+    /// thread_create: a new thread with zeroed registers, suspended once,
+    /// so that its creator can set its state before resuming it.
+    pub fn create_thread(self: &Arc<Task>) -> Arc<Thread> {
+        let t = Thread::new_user(self, 0, 0);
+        t.add_suspension();
+        for _ in 0..*self.suspend_count.lock() {
+            t.add_suspension();
+        }
+        self.add_thread(t.clone());
+        super::sched::enqueue(t.clone());
+        t
+    }
+
+    /// task_suspend: every thread, present and future, gets one more
+    /// suspension.
+    pub fn suspend(&self) {
+        *self.suspend_count.lock() += 1;
+        for t in self.threads.lock().iter() {
+            super::sched::suspend(t);
+        }
+    }
+
+    /// task_resume: KERN_FAILURE when the task is not suspended.
+    pub fn resume(&self) -> Result<(), mach::KernReturn> {
+        {
+            let mut c = self.suspend_count.lock();
+            if *c == 0 {
+                return Err(mach::kern_return::KERN_FAILURE);
+            }
+            *c -= 1;
+        }
+        for t in self.threads.lock().iter() {
+            let _ = super::sched::resume(t);
+        }
+        Ok(())
+    }
+
+    pub fn thread_list(&self) -> Vec<Arc<Thread>> {
+        self.threads.lock().clone()
     }
 
     /// Ends the task: halts its threads, frees its memory, and powers the

@@ -161,7 +161,7 @@ impl Thread {
         self.suspend_count.load(Ordering::Acquire)
     }
 
-    pub(super) fn add_suspension(&self) {
+    pub fn add_suspension(&self) {
         self.suspend_count.fetch_add(1, Ordering::AcqRel);
     }
 
