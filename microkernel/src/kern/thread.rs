@@ -92,6 +92,25 @@ impl Thread {
         Arc::new(t)
     }
 
+    /// A user thread of `task` resuming with the registers `regs` and a
+    /// copy of `parent`'s FPU state and FS base (the child of a fork;
+    /// `parent` must be the running thread). Not yet runnable.
+    pub fn new_user_from(task: &Arc<Task>, regs: &TrapFrame, parent: &Thread) -> Arc<Thread> {
+        let stack = Box::new(KernelStack([0; KERNEL_STACK_SIZE]));
+        let t = Thread::new(Some(task.clone()), Some(stack));
+        let frame = t.user_frame_ptr();
+        // SAFETY: the frame is the top of the fresh, unshared kernel stack;
+        // parent is running on this CPU, its FPU state saved at entry.
+        unsafe {
+            frame.write(TrapFrame { cs: USER_CS as u64, ss: USER_DS as u64, ..*regs });
+            let m = &mut *t.machine.get();
+            m.fpu = (*parent.machine.get()).fpu.clone();
+            m.fs_base = crate::arch::cpu::read_fs_base();
+            m.saved_rsp = switch::prepare_user(frame as u64);
+        }
+        Arc::new(t)
+    }
+
     pub fn kstack_top(&self) -> Option<u64> {
         self.stack.as_ref().map(|s| s.0.as_ptr() as u64 + KERNEL_STACK_SIZE as u64)
     }
