@@ -114,7 +114,10 @@ impl Task {
         }
         let mut regs = *frame;
         regs.rax = 0;
-        let thread = Thread::new_user_from(&child, &regs, parent);
+        let Some(thread) = Thread::new_user_from(&child, &regs, parent) else {
+            child.terminate(TaskExit::Exited(-1));
+            return Err(KERN_RESOURCE_SHORTAGE);
+        };
         child.add_thread(thread.clone());
         super::sched::enqueue(thread);
         Ok(child)
