@@ -77,3 +77,15 @@ fn repeated_forks_do_not_grow_shadow_chains() {
     let last = figure(&o.output, "at the last:");
     assert!(last >= first - 2, "pages leaked across 48 generations: {} -> {}", first, last);
 }
+
+#[test]
+fn running_out_of_memory_ends_the_task_not_the_kernel() {
+    let o = Boot::new(&["hello", "vm-lazy oom"]).memory("64M").append("log=debug").timeout(120).run();
+    o.expect("vm-lazy: touching all of it")
+        .expect("KERN_RESOURCE_SHORTAGE")
+        .expect("killed by page fault")
+        .expect_not("still alive, which is wrong")
+        .expect_not("panic")
+        .expect("no tasks left; powering off with status 0")
+        .expect_status(0);
+}

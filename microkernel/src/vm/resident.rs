@@ -171,15 +171,31 @@ fn frame_ptr(frame: u64, off: usize) -> *mut u8 {
     (crate::arch::layout::phys_to_virt(frame) + off as u64) as *mut u8
 }
 
+/// Frames object pages may not take: kept for the kernel heap and page
+/// tables, so that running out of memory fails a fault (a task gets
+/// KERN_RESOURCE_SHORTAGE) rather than the kernel's own allocations.
+/// Mach's vm_page_free_reserved.
+pub const FREE_RESERVED: usize = 128;
+
+/// A frame for an object page, unless only the reserve is left.
+fn alloc_object_frame() -> Option<u64> {
+    let mut g = FRAMES.lock();
+    let a = g.as_mut()?;
+    if a.free_count() <= FREE_RESERVED {
+        return None;
+    }
+    a.alloc()
+}
+
 impl super::page::PhysMem for KernelPhys {
     fn alloc_zeroed(&self) -> Option<u64> {
-        let f = alloc_frame()?;
+        let f = alloc_object_frame()?;
         // SAFETY: a fresh frame, seen through the physmap, mapped nowhere.
         unsafe { core::ptr::write_bytes(frame_ptr(f, 0), 0, PAGE_SIZE) };
         Some(f)
     }
     fn alloc_copy(&self, src: u64) -> Option<u64> {
-        let f = alloc_frame()?;
+        let f = alloc_object_frame()?;
         // SAFETY: f is fresh and src a resident page; both whole frames in
         // the physmap, distinct.
         unsafe { core::ptr::copy_nonoverlapping(frame_ptr(src, 0), frame_ptr(f, 0), PAGE_SIZE) };

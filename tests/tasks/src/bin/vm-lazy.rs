@@ -93,8 +93,21 @@ fn textwrite() -> i32 {
     1
 }
 
+/// Touches more memory than the machine has: the fault that finds no frame
+/// must end this task (KERN_RESOURCE_SHORTAGE), not the kernel.
+fn oom() -> i32 {
+    let mut a = 0u64;
+    let size: u64 = 1 << 30;
+    println!("vm-lazy: vm_allocate 1 GiB: {}", name(vm_allocate(&mut a, size, true)));
+    println!("vm-lazy: touching all of it");
+    touch(a as *mut u8, (size as usize) / PAGE, 1);
+    println!("vm-lazy: still alive, which is wrong");
+    1
+}
+
 fn main(args: machrt::Args) -> i32 {
     match args.get(1) {
+        Some("oom") => oom(),
         Some("protect") => protect(),
         Some("textwrite") => textwrite(),
         _ => lazy(),
