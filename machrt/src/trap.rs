@@ -44,3 +44,69 @@ pub fn yield_now() {
     // SAFETY: swtch takes no arguments.
     unsafe { trap2(traps::SWTCH, 0, 0) };
 }
+
+/// # Safety
+/// As `trap2`, with a third and fourth argument (rdx, r10).
+#[inline(always)]
+pub unsafe fn trap4(n: i64, a: u64, b: u64, c: u64, d: u64) -> u64 {
+    let r: u64;
+    // SAFETY: per the caller; syscall clobbers rcx and r11 only.
+    unsafe {
+        core::arch::asm!("syscall", inlateout("rax") n as u64 => r, in("rdi") a, in("rsi") b,
+                         in("rdx") c, in("r10") d, lateout("rcx") _, lateout("r11") _, options(nostack));
+    }
+    r
+}
+
+// TEMPORARY: the DEBUG_VM_* and DEBUG_TASK_FORK wrappers stand in for the
+// task-port RPCs (vm_allocate(mach_task_self(), ...) and so on) until IPC
+// exists; they call the same kernel functions.
+
+/// vm_allocate on this task: anywhere (at or above `*addr`) or at `*addr`.
+pub fn vm_allocate(addr: &mut u64, size: u64, anywhere: bool) -> KernReturn {
+    // SAFETY: the kernel reads and writes the u64 at addr, checking it.
+    unsafe { trap4(traps::DEBUG_VM_ALLOCATE, addr as *mut u64 as u64, size, anywhere as u64, 0) as KernReturn }
+}
+
+pub fn vm_deallocate(addr: u64, size: u64) -> KernReturn {
+    // SAFETY: unmapping only affects this task's memory, which the caller
+    // promises not to use any more.
+    unsafe { trap4(traps::DEBUG_VM_DEALLOCATE, addr, size, 0, 0) as KernReturn }
+}
+
+pub fn vm_protect(addr: u64, size: u64, set_maximum: bool, prot: mach::vm::VmProt) -> KernReturn {
+    // SAFETY: changes protections only; a later access may fault.
+    unsafe { trap4(traps::DEBUG_VM_PROTECT, addr, size, set_maximum as u64, prot as u64) as KernReturn }
+}
+
+pub fn vm_inherit(addr: u64, size: u64, inh: mach::vm::VmInherit) -> KernReturn {
+    // SAFETY: changes an attribute only.
+    unsafe { trap4(traps::DEBUG_VM_INHERIT, addr, size, inh as u64, 0) as KernReturn }
+}
+
+/// Which side of a fork we are on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fork {
+    Child,
+    Parent { child: u64 },
+}
+
+/// Creates a child task with a copy of this address space by inheritance
+/// and a thread resuming here.
+pub fn task_fork() -> Result<Fork, KernReturn> {
+    // SAFETY: the child resumes with the same registers and memory.
+    let r = unsafe { trap4(traps::DEBUG_TASK_FORK, 0, 0, 0, 0) } as i64;
+    match r {
+        0 => Ok(Fork::Child),
+        r if r > 0 => Ok(Fork::Parent { child: r as u64 }),
+        r => Err((-r) as KernReturn),
+    }
+}
+
+/// The kernel's VM statistics, as the caller's map sees them.
+pub fn vm_stats() -> mach::vm::DebugVmStats {
+    let mut b = [0u8; 8 * mach::vm::DebugVmStats::WORDS];
+    // SAFETY: the kernel writes exactly that many bytes, checking them.
+    unsafe { trap2(traps::DEBUG_VM_STATS, b.as_mut_ptr() as u64, 0) };
+    mach::vm::DebugVmStats::from_bytes(&b)
+}

@@ -9,7 +9,7 @@
 use super::boot_info::{BootInfo, Module};
 use super::elf;
 use super::sched;
-use super::task::{Task, TaskExit};
+use super::task::{Task, TaskExit, TaskVm};
 use super::thread::Thread;
 use crate::arch::layout::phys_to_virt;
 use crate::arch::power;
@@ -17,7 +17,8 @@ use crate::arch::usercopy::copyout;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, AtomicU8, Ordering};
-use mach::vm::{round_page, trunc_page, PAGE_SIZE, VM_MAX_ADDRESS, VM_PROT_DEFAULT};
+use mach::kern_return::{KernReturn, KERN_RESOURCE_SHORTAGE, KERN_SUCCESS};
+use mach::vm::{round_page, trunc_page, VmProt, PAGE_SIZE, VM_MAX_ADDRESS, VM_PROT_WRITE};
 
 pub const USER_STACK_TOP: u64 = VM_MAX_ADDRESS - PAGE_SIZE as u64;
 pub const USER_STACK_SIZE: u64 = 256 * 1024;
@@ -32,7 +33,7 @@ static FIRST_STATUS: AtomicU8 = AtomicU8::new(0);
 #[derive(Debug)]
 pub enum LoadError {
     Elf(elf::ElfError),
-    Vm(super::task::VmError),
+    Vm(KernReturn),
     Fault,
 }
 
@@ -75,7 +76,7 @@ fn start_one(m: &Module, name: &str, argv: &[&str]) -> Result<Arc<Task>, LoadErr
         core::slice::from_raw_parts(phys_to_virt(m.start) as *const u8, (m.end - m.start) as usize)
     };
     let plan = elf::plan(image).map_err(LoadError::Elf)?;
-    let task = Task::create(name).map_err(|e| LoadError::Vm(super::task::VmError::Pmap(e)))?;
+    let task = Task::create(name).map_err(|_| LoadError::Vm(KERN_RESOURCE_SHORTAGE))?;
     let loaded = load(&task, image, &plan).and_then(|_| build_stack(&task, argv, plan.entry));
     let sp = match loaded {
         Ok(sp) => sp,
@@ -90,56 +91,88 @@ fn start_one(m: &Module, name: &str, argv: &[&str]) -> Result<Arc<Task>, LoadErr
     Ok(task)
 }
 
-/// Maps each segment (page-rounded, zero-filled) and copies its file bytes.
-/// Segments sharing a page get the union of their protections.
+/// Maps each segment as lazily zero-filled memory, copies its file bytes
+/// in (which faults in just the pages they cover: text and data), then
+/// sets the final protections. The rest of a segment (bss) is allocated on
+/// first touch. Segments sharing a page get the union of their protections.
 fn load(task: &Arc<Task>, image: &[u8], plan: &elf::LoadPlan) -> Result<(), LoadError> {
-    let mut vm = task.vm.lock();
+    let mut guard = task.vm.lock();
+    let vm = &mut *guard;
     for s in &plan.segments {
-        let start = trunc_page(s.vaddr);
-        let end = round_page(s.vaddr + s.memsz).ok_or(LoadError::Fault)?;
-        let mut va = start;
-        while va < end {
-            match vm.map.lookup(va).copied() {
-                Some(e) => {
-                    let prot = e.protection | s.prot;
-                    vm.map.protect(va, va + PAGE_SIZE as u64, prot, false).map_err(|e| LoadError::Vm(super::task::VmError::Map(e)))?;
-                    vm.pmap.protect(va, prot);
-                }
-                None => vm.allocate_wired(va, PAGE_SIZE as u64, s.prot | mach::vm::VM_PROT_WRITE)
-                    .map_err(LoadError::Vm)?,
-            }
-            va += PAGE_SIZE as u64;
-        }
-        let bytes = &image[s.offset as usize..(s.offset + s.filesz) as usize];
-        copyout(&vm.pmap, bytes, s.vaddr).map_err(|_| LoadError::Fault)?;
+        let (start, end) = segment_pages(s)?;
+        map_writable(vm, start, end, s.prot)?;
+        let bytes = image.get(s.offset as usize..(s.offset + s.filesz) as usize).ok_or(LoadError::Fault)?;
+        copyout(vm, bytes, s.vaddr).map_err(|_| LoadError::Fault)?;
     }
     // Now that the bytes are in, drop the write permission loading needed.
     for s in &plan.segments {
-        let start = trunc_page(s.vaddr);
-        let end = round_page(s.vaddr + s.memsz).ok_or(LoadError::Fault)?;
+        let (start, end) = segment_pages(s)?;
         let mut va = start;
         while va < end {
-            let prot = vm.map.lookup(va).map_or(s.prot, |e| e.protection & !mach::vm::VM_PROT_WRITE | s.prot);
-            let _ = vm.map.protect(va, va + PAGE_SIZE as u64, prot, false);
-            vm.pmap.protect(va, prot);
-            va += PAGE_SIZE as u64;
+            // One call per run of pages with the same protection, so the
+            // map keeps one entry per run rather than per page.
+            let prot = final_prot(plan, va);
+            let mut run = va + PAGE_SIZE as u64;
+            while run < end && final_prot(plan, run) == prot {
+                run += PAGE_SIZE as u64;
+            }
+            kr(vm.protect(va, run - va, false, prot))?;
+            va = run;
         }
     }
     Ok(())
 }
 
-/// Maps the stack and writes argc, argv, an empty environment and a short
-/// auxiliary vector, as the System V ABI lays them out for `_start`.
+fn kr(k: KernReturn) -> Result<(), LoadError> {
+    if k == KERN_SUCCESS { Ok(()) } else { Err(LoadError::Vm(k)) }
+}
+
+fn segment_pages(s: &elf::Segment) -> Result<(u64, u64), LoadError> {
+    let end = s.vaddr.checked_add(s.memsz).and_then(round_page).ok_or(LoadError::Fault)?;
+    Ok((trunc_page(s.vaddr), end))
+}
+
+/// The union of the protections of the segments touching page `va`.
+fn final_prot(plan: &elf::LoadPlan, va: u64) -> VmProt {
+    plan.segments.iter()
+        .filter(|s| segment_pages(s).is_ok_and(|(a, b)| a <= va && va < b))
+        .fold(0, |p, s| p | s.prot)
+}
+
+/// Makes [start, end) mapped and writable (plus `prot`), allocating the
+/// unmapped runs and widening pages an earlier segment already mapped.
+fn map_writable(vm: &mut TaskVm, start: u64, end: u64, prot: VmProt) -> Result<(), LoadError> {
+    let mut va = start;
+    while va < end {
+        let (run_end, cur) = match vm.map.lookup(va) {
+            Some(e) => (e.end.min(end), e.protection),
+            None => {
+                let next = vm.map.first_entry_after(va).map_or(end, |e| e.start.min(end));
+                let mut at = va;
+                kr(vm.allocate(&mut at, next - va, false))?;
+                (next, 0)
+            }
+        };
+        kr(vm.protect(va, run_end - va, false, cur | prot | VM_PROT_WRITE))?;
+        va = run_end;
+    }
+    Ok(())
+}
+
+/// Maps the stack (lazily zero-filled) and writes argc, argv, an empty
+/// environment and a short auxiliary vector, as the System V ABI lays them
+/// out for `_start`.
 fn build_stack(task: &Arc<Task>, argv: &[&str], entry: u64) -> Result<u64, LoadError> {
-    let mut vm = task.vm.lock();
-    let base = USER_STACK_TOP - USER_STACK_SIZE;
-    vm.allocate_wired(base, USER_STACK_SIZE, VM_PROT_DEFAULT).map_err(LoadError::Vm)?;
+    let mut guard = task.vm.lock();
+    let vm = &mut *guard;
+    let mut base = USER_STACK_TOP - USER_STACK_SIZE;
+    kr(vm.allocate(&mut base, USER_STACK_SIZE, false))?;
     let mut sp = USER_STACK_TOP;
     let mut ptrs = Vec::with_capacity(argv.len());
     for a in argv.iter().rev() {
         sp -= a.len() as u64 + 1;
-        copyout(&vm.pmap, a.as_bytes(), sp).map_err(|_| LoadError::Fault)?;
-        copyout(&vm.pmap, &[0], sp + a.len() as u64).map_err(|_| LoadError::Fault)?;
+        copyout(vm, a.as_bytes(), sp).map_err(|_| LoadError::Fault)?;
+        copyout(vm, &[0], sp + a.len() as u64).map_err(|_| LoadError::Fault)?;
         ptrs.push(sp);
     }
     ptrs.reverse();
@@ -151,7 +184,7 @@ fn build_stack(task: &Arc<Task>, argv: &[&str], entry: u64) -> Result<u64, LoadE
     words.extend_from_slice(&[AT_PAGESZ, PAGE_SIZE as u64, AT_ENTRY, entry, AT_NULL, 0]);
     sp = (sp - 8 * words.len() as u64) & !15;
     let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
-    copyout(&vm.pmap, &bytes, sp).map_err(|_| LoadError::Fault)?;
+    copyout(vm, &bytes, sp).map_err(|_| LoadError::Fault)?;
     Ok(sp)
 }
 

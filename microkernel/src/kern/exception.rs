@@ -5,6 +5,12 @@ use super::sched;
 use super::task::TaskExit;
 use crate::arch::trap::{vector_name, TrapFrame, VEC_PAGE_FAULT};
 
+/// The VM could not resolve a user page fault: note why (the report and
+/// the end of the task follow in `user_trap`).
+pub fn user_page_fault_failed(_frame: &TrapFrame, addr: u64, kr: mach::kern_return::KernReturn) {
+    crate::kdebug!("vm_fault at {:#x}: {}", addr, mach::kern_return::name(kr));
+}
+
 /// A user thread took exception `frame.vector`; `addr` is the faulting
 /// address for page faults.
 pub fn user_trap(frame: &TrapFrame, addr: u64) {

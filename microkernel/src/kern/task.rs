@@ -3,13 +3,18 @@
 use super::emulation::EmulationVector;
 use super::thread::Thread;
 use crate::arch::pmap::{Pmap, PmapError};
-use crate::vm::map::{MapEntry, MapError, VmMap};
-use crate::vm::resident;
+use crate::arch::trap::TrapFrame;
+use crate::vm::fault::vm_fault;
+use crate::vm::fork::vm_map_fork;
+use crate::vm::map::VmMap;
+use crate::vm::resident::KERNEL_PHYS;
+use crate::vm::user;
+use mach::kern_return::*;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
-use mach::vm::{VmProt, PAGE_SIZE, VM_MAX_ADDRESS, VM_MIN_ADDRESS, VM_PROT_ALL};
+use mach::vm::{VmInherit, VmProt, VM_MAX_ADDRESS, VM_MIN_ADDRESS};
 use spin::Mutex;
 
 /// How a task ended.
@@ -31,13 +36,6 @@ impl TaskExit {
     }
 }
 
-#[derive(Debug)]
-pub enum VmError {
-    Map(MapError),
-    Pmap(PmapError),
-    NoMemory,
-}
-
 /// The memory of a task: the machine-independent map and its pmap.
 pub struct TaskVm {
     pub map: VmMap,
@@ -45,31 +43,31 @@ pub struct TaskVm {
 }
 
 impl TaskVm {
-    /// Maps zero-filled memory at [start, start+size), allocated now.
-    pub fn allocate_wired(&mut self, start: u64, size: u64, prot: VmProt) -> Result<(), VmError> {
-        self.map.insert(MapEntry::new(start, start + size, prot, VM_PROT_ALL)).map_err(VmError::Map)?;
-        let mut va = start;
-        while va < start + size {
-            let pa = resident::alloc_frame().ok_or(VmError::NoMemory)?;
-            // SAFETY: a fresh frame, seen through the physmap, not yet mapped.
-            unsafe { core::ptr::write_bytes(crate::arch::layout::phys_to_virt(pa) as *mut u8, 0, PAGE_SIZE) };
-            if let Err(e) = self.pmap.enter(va, pa, prot) {
-                resident::free_frame(pa);
-                return Err(VmError::Pmap(e));
-            }
-            va += PAGE_SIZE as u64;
-        }
-        Ok(())
+    /// Resolves a fault at `addr` for `access` (the task's or a usercopy's).
+    pub fn fault(&mut self, addr: u64, access: VmProt) -> Result<(), KernReturn> {
+        vm_fault(&mut self.map, &mut self.pmap, &KERNEL_PHYS, addr, access)
     }
 
-    /// Unmaps everything and frees the frames.
+    pub fn allocate(&mut self, addr: &mut u64, size: u64, anywhere: bool) -> KernReturn {
+        user::vm_allocate(&mut self.map, addr, size, anywhere)
+    }
+
+    pub fn deallocate(&mut self, addr: u64, size: u64) -> KernReturn {
+        user::vm_deallocate(&mut self.map, &mut self.pmap, addr, size)
+    }
+
+    pub fn protect(&mut self, addr: u64, size: u64, set_max: bool, prot: VmProt) -> KernReturn {
+        user::vm_protect(&mut self.map, &mut self.pmap, addr, size, set_max, prot)
+    }
+
+    pub fn inherit(&mut self, addr: u64, size: u64, inh: VmInherit) -> KernReturn {
+        user::vm_inherit(&mut self.map, addr, size, inh)
+    }
+
+    /// Unmaps everything and drops the map's object references: frames no
+    /// other task shares go back to the pool.
     fn release(&mut self) {
-        let mut frames = Vec::new();
-        self.pmap.for_each_mapping(|va, pa| frames.push((va, pa)));
-        for (va, pa) in frames {
-            self.pmap.remove(va);
-            resident::free_frame(pa);
-        }
+        self.pmap.remove_range(VM_MIN_ADDRESS, VM_MAX_ADDRESS);
         self.map = VmMap::new(VM_MIN_ADDRESS, VM_MAX_ADDRESS);
     }
 }
@@ -102,6 +100,34 @@ impl Task {
         });
         TASKS.lock().push(task.clone());
         Ok(task)
+    }
+
+    /// A child of this task with a copy of its address space by
+    /// inheritance (vm_map_fork) and one thread resuming from `frame`, a
+    /// copy of `parent`'s saved registers, with rax = 0.
+    pub fn fork(self: &Arc<Task>, frame: &TrapFrame, parent: &Thread) -> Result<Arc<Task>, KernReturn> {
+        let child = Task::create(&self.name).map_err(|_| KERN_RESOURCE_SHORTAGE)?;
+        let forked = {
+            let mut guard = self.vm.lock();
+            let vm = &mut *guard;
+            vm_map_fork(&mut vm.map, &mut vm.pmap, &KERNEL_PHYS)
+        };
+        match forked {
+            Ok(map) => child.vm.lock().map = map,
+            Err(kr) => {
+                child.terminate(TaskExit::Exited(-1));
+                return Err(kr);
+            }
+        }
+        let mut regs = *frame;
+        regs.rax = 0;
+        let Some(thread) = Thread::new_user_from(&child, &regs, parent) else {
+            child.terminate(TaskExit::Exited(-1));
+            return Err(KERN_RESOURCE_SHORTAGE);
+        };
+        child.add_thread(thread.clone());
+        super::sched::enqueue(thread);
+        Ok(child)
     }
 
     pub fn activate(&self) {

@@ -62,6 +62,18 @@ pub struct Thread {
 unsafe impl Sync for Thread {}
 unsafe impl Send for Thread {}
 
+/// A kernel stack allocated zeroed in place: building it on the stack first
+/// (as `Box::new([0; N])` may) would overflow the caller's own kernel stack
+/// when a thread is created from a trap. None when memory is short.
+fn zeroed_stack() -> Option<Box<KernelStack>> {
+    let layout = core::alloc::Layout::new::<KernelStack>();
+    // SAFETY: the layout has a non-zero size.
+    let p = unsafe { alloc::alloc::alloc_zeroed(layout) } as *mut KernelStack;
+    // SAFETY: p is a fresh, zeroed allocation of KernelStack's layout, and
+    // all-zero bytes are a valid KernelStack.
+    (!p.is_null()).then(|| unsafe { Box::from_raw(p) })
+}
+
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 impl Thread {
@@ -107,6 +119,26 @@ impl Thread {
             (*t.machine.get()).saved_rsp = switch::prepare_user(frame as u64);
         }
         Arc::new(t)
+    }
+
+    /// A user thread of `task` resuming with the registers `regs` and a
+    /// copy of `parent`'s FPU state and FS base (the child of a fork;
+    /// `parent` must be the running thread). Not yet runnable.
+    /// None when there is no memory for its kernel stack.
+    pub fn new_user_from(task: &Arc<Task>, regs: &TrapFrame, parent: &Thread) -> Option<Arc<Thread>> {
+        let stack = zeroed_stack()?;
+        let t = Thread::new(Some(task.clone()), Some(stack));
+        let frame = t.user_frame_ptr();
+        // SAFETY: the frame is the top of the fresh, unshared kernel stack;
+        // parent is running on this CPU, its FPU state saved at entry.
+        unsafe {
+            frame.write(TrapFrame { cs: USER_CS as u64, ss: USER_DS as u64, ..*regs });
+            let m = &mut *t.machine.get();
+            m.fpu = (*parent.machine.get()).fpu.clone();
+            m.fs_base = crate::arch::cpu::read_fs_base();
+            m.saved_rsp = switch::prepare_user(frame as u64);
+        }
+        Some(Arc::new(t))
     }
 
     pub fn kstack_top(&self) -> Option<u64> {

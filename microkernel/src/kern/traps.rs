@@ -3,16 +3,18 @@
 //! emulation library; a task without one gets an exception.
 
 use super::sched;
-use super::task::TaskExit;
+use super::task::{TaskExit, TaskVm};
 use crate::arch::trap::TrapFrame;
-use crate::arch::usercopy::copyin;
+use crate::arch::usercopy::{copyin, copyout};
 use mach::kern_return::*;
 use mach::traps;
 
 #[cfg_attr(not(test), unsafe(no_mangle))]
 extern "C" fn syscall_dispatch(frame: &mut TrapFrame) {
     let n = frame.rax as i64;
-    if n < 0 {
+    if n == traps::DEBUG_TASK_FORK {
+        frame.rax = debug_task_fork(frame);
+    } else if n < 0 {
         frame.rax = mach_trap(n, frame) as i64 as u64;
     } else {
         unix_call_without_emulator(frame);
@@ -28,6 +30,11 @@ fn mach_trap(n: i64, f: &mut TrapFrame) -> KernReturn {
             crate::kinfo!("powered off by task request, status {}", f.rdi as u8);
             crate::arch::power::poweroff(f.rdi as u8)
         }
+        traps::DEBUG_VM_ALLOCATE => debug_vm_allocate(f.rdi, f.rsi, f.rdx),
+        traps::DEBUG_VM_DEALLOCATE => with_vm(|vm| vm.deallocate(f.rdi, f.rsi)),
+        traps::DEBUG_VM_PROTECT => with_vm(|vm| vm.protect(f.rdi, f.rsi, f.rdx != 0, f.r10 as u32)),
+        traps::DEBUG_VM_INHERIT => with_vm(|vm| vm.inherit(f.rdi, f.rsi, f.rdx as u32)),
+        traps::DEBUG_VM_STATS => debug_vm_stats(f.rdi),
         traps::SWTCH | traps::SWTCH_PRI | traps::THREAD_SWITCH => {
             sched::schedule();
             KERN_SUCCESS
@@ -43,14 +50,14 @@ fn debug_print(addr: u64, len: u64) -> KernReturn {
     }
     let t = sched::current();
     let task = t.task.as_ref().expect("user thread");
-    let vm = task.vm.lock();
+    let mut vm = task.vm.lock();
     let mut buf = [0u8; 256];
     let mut done = 0;
     // Copy all first, so a bad pointer prints nothing rather than half.
     let mut out = alloc::vec::Vec::with_capacity(len as usize);
     while done < len {
         let n = (len - done).min(buf.len() as u64) as usize;
-        if copyin(&vm.pmap, addr + done, &mut buf[..n]).is_err() {
+        if copyin(&mut vm, addr + done, &mut buf[..n]).is_err() {
             return KERN_INVALID_ADDRESS;
         }
         out.extend_from_slice(&buf[..n]);
@@ -59,6 +66,70 @@ fn debug_print(addr: u64, len: u64) -> KernReturn {
     drop(vm);
     crate::device::cons::write_bytes(&out);
     KERN_SUCCESS
+}
+
+// The DEBUG_VM_* and DEBUG_TASK_FORK traps are TEMPORARY stand-ins for the
+// task-port RPCs (vm_allocate, vm_deallocate, vm_protect, vm_inherit,
+// task_create with inheritance) that the IPC branch adds; those will call
+// the same kernel functions (TaskVm's methods, Task::fork).
+
+/// Runs `f` on the calling task's memory.
+fn with_vm(f: impl FnOnce(&mut TaskVm) -> KernReturn) -> KernReturn {
+    let t = sched::current();
+    let task = t.task.as_ref().expect("user thread");
+    let mut vm = task.vm.lock();
+    f(&mut vm)
+}
+
+/// rdi: address of the task's u64 address (in: fixed place or hint; out:
+/// where it went), rsi: size, rdx: nonzero for anywhere.
+fn debug_vm_allocate(addr_ptr: u64, size: u64, anywhere: u64) -> KernReturn {
+    with_vm(|vm| {
+        let mut b = [0u8; 8];
+        if copyin(vm, addr_ptr, &mut b).is_err() {
+            return KERN_INVALID_ADDRESS;
+        }
+        let mut addr = u64::from_le_bytes(b);
+        let kr = vm.allocate(&mut addr, size, anywhere != 0);
+        if kr == KERN_SUCCESS && copyout(vm, &addr.to_le_bytes(), addr_ptr).is_err() {
+            let _ = vm.deallocate(addr, size);
+            return KERN_INVALID_ADDRESS;
+        }
+        kr
+    })
+}
+
+/// rdi: address of a `mach::vm::DebugVmStats` to fill.
+fn debug_vm_stats(out: u64) -> KernReturn {
+    with_vm(|vm| {
+        let mut objects: alloc::vec::Vec<&crate::vm::object::VmObject> =
+            vm.map.entries().iter().filter_map(|e| e.object.as_deref()).collect();
+        objects.sort_by_key(|o| o.id);
+        objects.dedup_by_key(|o| o.id);
+        let s = mach::vm::DebugVmStats {
+            free_pages: crate::vm::resident::free_count() as u64,
+            pages_allocated: crate::vm::page::pages_allocated(),
+            resident_pages: objects.iter().map(|o| o.resident_count() as u64).sum(),
+            max_chain_depth: vm.map.max_chain_depth() as u64,
+            map_entries: vm.map.entries().len() as u64,
+            live_objects: crate::vm::object::live_objects(),
+        };
+        match copyout(vm, &s.to_bytes(), out) {
+            Ok(()) => KERN_SUCCESS,
+            Err(_) => KERN_INVALID_ADDRESS,
+        }
+    })
+}
+
+/// Forks the calling task: rax is the child's task id in the parent, 0 in
+/// the child, or the negated kern_return on failure.
+fn debug_task_fork(f: &TrapFrame) -> u64 {
+    let t = sched::current();
+    let task = t.task.clone().expect("user thread");
+    match task.fork(f, &t) {
+        Ok(child) => child.id,
+        Err(kr) => (-(kr as i64)) as u64,
+    }
 }
 
 fn exit_task(how: TaskExit) -> ! {

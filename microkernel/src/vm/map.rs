@@ -1,9 +1,13 @@
 //! Address maps: the sorted, non-overlapping entries that say what each
-//! range of a task's address space is, with its current and maximum
-//! protection and its inheritance. Range operations split entries at the
-//! range's ends first ("clipping", as Mach's vm_map does), then act on whole
-//! entries.
+//! range of a task's address space is: which VM object (and offset in it)
+//! backs it, its current and maximum protection, its inheritance, and
+//! whether it still needs a private copy of its object (`needs_copy`, set
+//! by copy-on-write until the first write fault gives it a shadow object).
+//! Range operations split entries at the range's ends first ("clipping",
+//! as Mach's vm_map does), then act on whole entries.
 
+use super::object::VmObject;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use mach::vm::{VmInherit, VmProt, PAGE_SIZE, VM_INHERIT_DEFAULT};
 
@@ -21,21 +25,52 @@ pub enum MapError {
     ProtectionFailure,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct MapEntry {
     pub start: u64,
     pub end: u64,
     pub protection: VmProt,
     pub max_protection: VmProt,
     pub inheritance: VmInherit,
+    /// None: nothing touched yet; the first fault gives it an anonymous
+    /// object (Mach's lazily allocated null object).
+    pub object: Option<Arc<VmObject>>,
+    /// Offset in `object` of `start`.
+    pub offset: u64,
+    /// The object is shared copy-on-write: the first write fault must
+    /// interpose a shadow object; until then the pmap maps it read-only.
+    pub needs_copy: bool,
+}
+
+impl core::fmt::Debug for MapEntry {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "[{:#x}, {:#x}) prot {}/{} inh {} obj {:?}+{:#x}{}", self.start, self.end,
+               self.protection, self.max_protection, self.inheritance,
+               self.object.as_ref().map(|o| o.id), self.offset,
+               if self.needs_copy { " needs_copy" } else { "" })
+    }
 }
 
 impl MapEntry {
+    /// An entry with no object yet: zero-filled memory on first touch.
     pub fn new(start: u64, end: u64, protection: VmProt, max_protection: VmProt) -> Self {
-        MapEntry { start, end, protection, max_protection, inheritance: VM_INHERIT_DEFAULT }
+        MapEntry { start, end, protection, max_protection, inheritance: VM_INHERIT_DEFAULT,
+                   object: None, offset: 0, needs_copy: false }
+    }
+    /// An entry mapping `object` from `offset` (vm_map_enter).
+    pub fn with_object(start: u64, end: u64, object: Arc<VmObject>, offset: u64,
+                       protection: VmProt, max_protection: VmProt) -> Self {
+        MapEntry { object: Some(object), offset, ..Self::new(start, end, protection, max_protection) }
     }
     pub fn contains(&self, addr: u64) -> bool {
         self.start <= addr && addr < self.end
+    }
+    pub fn size(&self) -> u64 {
+        self.end - self.start
+    }
+    /// The offset in the object of address `addr` of this entry.
+    pub fn object_offset(&self, addr: u64) -> u64 {
+        self.offset + (addr - self.start)
     }
 }
 
@@ -55,7 +90,20 @@ impl VmMap {
         &self.entries
     }
 
-    fn check(&self, start: u64, end: u64) -> Result<(), MapError> {
+    pub fn entries_mut(&mut self) -> &mut [MapEntry] {
+        &mut self.entries
+    }
+
+    pub fn bounds(&self) -> (u64, u64) {
+        (self.min, self.max)
+    }
+
+    /// Objects in the longest shadow chain any entry sees.
+    pub fn max_chain_depth(&self) -> usize {
+        self.entries.iter().filter_map(|e| e.object.as_ref()).map(|o| o.chain_depth()).max().unwrap_or(0)
+    }
+
+    pub fn check(&self, start: u64, end: u64) -> Result<(), MapError> {
         if start % PAGE != 0 || end % PAGE != 0 || start >= end || start < self.min || end > self.max {
             return Err(MapError::InvalidRange);
         }
@@ -70,6 +118,16 @@ impl VmMap {
     pub fn lookup(&self, addr: u64) -> Option<&MapEntry> {
         let i = self.first_after(addr);
         self.entries.get(i).filter(|e| e.contains(addr))
+    }
+
+    pub fn lookup_mut(&mut self, addr: u64) -> Option<&mut MapEntry> {
+        let i = self.first_after(addr);
+        self.entries.get_mut(i).filter(|e| e.contains(addr))
+    }
+
+    /// The first entry that ends after `addr` (vm_region's answer).
+    pub fn first_entry_after(&self, addr: u64) -> Option<&MapEntry> {
+        self.entries.get(self.first_after(addr))
     }
 
     fn is_free(&self, start: u64, end: u64) -> bool {
@@ -106,16 +164,19 @@ impl VmMap {
     /// Splits entries so that `addr` is an entry boundary.
     fn clip_at(&mut self, addr: u64) {
         let i = self.first_after(addr);
-        if let Some(e) = self.entries.get(i).copied() {
+        if let Some(e) = self.entries.get(i) {
             if e.start < addr && addr < e.end {
+                // Both halves keep the object (a new reference) and its
+                // copy state; the second half starts further into it.
+                let second = MapEntry { start: addr, offset: e.object_offset(addr), ..e.clone() };
                 self.entries[i].end = addr;
-                self.entries.insert(i + 1, MapEntry { start: addr, ..e });
+                self.entries.insert(i + 1, second);
             }
         }
     }
 
     /// Clips at both ends and returns the index range of entries inside.
-    fn clip(&mut self, start: u64, end: u64) -> core::ops::Range<usize> {
+    pub fn clip(&mut self, start: u64, end: u64) -> core::ops::Range<usize> {
         self.clip_at(start);
         self.clip_at(end);
         let a = self.first_after(start);
@@ -192,11 +253,11 @@ mod tests {
     fn insert_rejects_overlap_and_bad_ranges() {
         let mut m = map();
         m.insert(MapEntry::new(0x2000, 0x4000, RW, VM_PROT_ALL)).unwrap();
-        assert_eq!(m.insert(MapEntry::new(0x3000, 0x5000, RW, RW)), Err(MapError::NoSpace));
-        assert_eq!(m.insert(MapEntry::new(0x1000, 0x3000, RW, RW)), Err(MapError::NoSpace));
-        assert_eq!(m.insert(MapEntry::new(0x5001, 0x6000, RW, RW)), Err(MapError::InvalidRange));
-        assert_eq!(m.insert(MapEntry::new(0x0, 0x1000, RW, RW)), Err(MapError::InvalidRange));
-        assert_eq!(m.insert(MapEntry::new(0x6000, 0x6000, RW, RW)), Err(MapError::InvalidRange));
+        assert_eq!(m.insert(MapEntry::new(0x3000, 0x5000, RW, RW)).err(), Some(MapError::NoSpace));
+        assert_eq!(m.insert(MapEntry::new(0x1000, 0x3000, RW, RW)).err(), Some(MapError::NoSpace));
+        assert_eq!(m.insert(MapEntry::new(0x5001, 0x6000, RW, RW)).err(), Some(MapError::InvalidRange));
+        assert_eq!(m.insert(MapEntry::new(0x0, 0x1000, RW, RW)).err(), Some(MapError::InvalidRange));
+        assert_eq!(m.insert(MapEntry::new(0x6000, 0x6000, RW, RW)).err(), Some(MapError::InvalidRange));
         m.insert(MapEntry::new(0x1000, 0x2000, RW, RW)).unwrap();
         m.insert(MapEntry::new(0x4000, 0x5000, RW, RW)).unwrap();
         let starts: Vec<u64> = m.entries().iter().map(|e| e.start).collect();
@@ -241,6 +302,20 @@ mod tests {
         assert_eq!(m.protect(0x3000, 0x6000, VM_PROT_READ, false), Err(MapError::NotMapped));
         m.protect(0x1000, 0x4000, VM_PROT_READ, true).unwrap();
         assert!(m.entries().iter().all(|e| e.protection == VM_PROT_READ && e.max_protection == VM_PROT_READ));
+    }
+
+    #[test]
+    fn clipping_keeps_the_object_and_advances_the_offset() {
+        let mem = crate::vm::page::testmem::TestMem::new(10);
+        let obj = VmObject::anonymous(0x4000, mem);
+        let mut m = map();
+        m.insert(MapEntry::with_object(0x1000, 0x5000, obj.clone(), 0, RW, RW)).unwrap();
+        m.protect(0x2000, 0x3000, VM_PROT_READ, false).unwrap();
+        let offs: Vec<u64> = m.entries().iter().map(|e| e.offset).collect();
+        assert_eq!(offs, [0, 0x1000, 0x2000]);
+        assert_eq!(Arc::strong_count(&obj), 4);
+        m.remove(0x1000, 0x5000).unwrap();
+        assert_eq!(Arc::strong_count(&obj), 1);
     }
 
     #[test]

@@ -160,6 +160,66 @@ pub fn free_count() -> usize {
     FRAMES.lock().as_ref().map_or(0, |a| a.free_count())
 }
 
+/// Physical memory for the machine-independent VM: frames from this pool,
+/// contents through the physmap, translations removed through the pmap's
+/// physical-to-virtual table before a frame goes back.
+pub struct KernelPhys;
+
+pub static KERNEL_PHYS: KernelPhys = KernelPhys;
+
+fn frame_ptr(frame: u64, off: usize) -> *mut u8 {
+    (crate::arch::layout::phys_to_virt(frame) + off as u64) as *mut u8
+}
+
+/// Frames object pages may not take: kept for the kernel heap and page
+/// tables, so that running out of memory fails a fault (a task gets
+/// KERN_RESOURCE_SHORTAGE) rather than the kernel's own allocations.
+/// Mach's vm_page_free_reserved.
+pub const FREE_RESERVED: usize = 128;
+
+/// A frame for an object page, unless only the reserve is left.
+fn alloc_object_frame() -> Option<u64> {
+    let mut g = FRAMES.lock();
+    let a = g.as_mut()?;
+    if a.free_count() <= FREE_RESERVED {
+        return None;
+    }
+    a.alloc()
+}
+
+impl super::page::PhysMem for KernelPhys {
+    fn alloc_zeroed(&self) -> Option<u64> {
+        let f = alloc_object_frame()?;
+        // SAFETY: a fresh frame, seen through the physmap, mapped nowhere.
+        unsafe { core::ptr::write_bytes(frame_ptr(f, 0), 0, PAGE_SIZE) };
+        Some(f)
+    }
+    fn alloc_copy(&self, src: u64) -> Option<u64> {
+        let f = alloc_object_frame()?;
+        // SAFETY: f is fresh and src a resident page; both whole frames in
+        // the physmap, distinct.
+        unsafe { core::ptr::copy_nonoverlapping(frame_ptr(src, 0), frame_ptr(f, 0), PAGE_SIZE) };
+        Some(f)
+    }
+    fn remove_mappings(&self, frame: u64) {
+        crate::arch::pmap::page_remove_all(frame);
+    }
+    fn free(&self, frame: u64) {
+        crate::arch::pmap::page_remove_all(frame);
+        free_frame(frame);
+    }
+    fn read(&self, frame: u64, off: usize, buf: &mut [u8]) {
+        assert!(off + buf.len() <= PAGE_SIZE);
+        // SAFETY: within one resident frame (checked above).
+        unsafe { core::ptr::copy_nonoverlapping(frame_ptr(frame, off), buf.as_mut_ptr(), buf.len()) };
+    }
+    fn write(&self, frame: u64, off: usize, buf: &[u8]) {
+        assert!(off + buf.len() <= PAGE_SIZE);
+        // SAFETY: within one resident frame (checked above).
+        unsafe { core::ptr::copy_nonoverlapping(buf.as_ptr(), frame_ptr(frame, off), buf.len()) };
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,10 +3,21 @@
 //! a pmap only records translations and can always be rebuilt from the VM's
 //! own structures (Rashid et al.: the pmap is a cache).
 
+//!
+//! Every user translation is also recorded in a physical-to-virtual table
+//! (Mach's pv lists), so that all the mappings of a frame can be removed
+//! when the VM frees or replaces it (`page_remove_all`, Mach's
+//! pmap_page_protect(VM_PROT_NONE)). One lock, `PV`, serialises every change
+//! to user page-table entries of every pmap, so that another CPU could take
+//! a frame's mappings away from a pmap while its task runs.
+
 use super::layout::{phys_to_virt, KERNEL_VMA, PHYSMAP_BASE, PHYSMAP_MAX};
 use crate::vm::resident;
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+use mach::kern_return::{KernReturn, KERN_INVALID_ADDRESS, KERN_RESOURCE_SHORTAGE};
 use mach::vm::{VmProt, PAGE_SIZE, VM_MAX_ADDRESS, VM_PROT_EXECUTE, VM_PROT_WRITE};
-use spin::Once;
+use spin::{Mutex, Once};
 
 const P: u64 = 1 << 0;
 const W: u64 = 1 << 1;
@@ -134,6 +145,83 @@ unsafe fn load_cr3(pml4: u64) {
     unsafe { core::arch::asm!("mov cr3, {}", in(reg) pml4, options(nostack, preserves_flags)) }
 }
 
+/// Frame -> the (pml4, va) pairs that map it.
+struct PvTable(BTreeMap<u64, Vec<(u64, u64)>>);
+
+static PV: Mutex<PvTable> = Mutex::new(PvTable(BTreeMap::new()));
+
+impl PvTable {
+    fn add(&mut self, pa: u64, pml4: u64, va: u64) {
+        self.0.entry(pa).or_default().push((pml4, va));
+    }
+    fn remove(&mut self, pa: u64, pml4: u64, va: u64) {
+        if let Some(list) = self.0.get_mut(&pa) {
+            list.retain(|&m| m != (pml4, va));
+            if list.is_empty() {
+                self.0.remove(&pa);
+            }
+        }
+    }
+}
+
+/// Removes every user translation of frame `pa`, in every pmap.
+pub fn page_remove_all(pa: u64) {
+    let mut pv = PV.lock();
+    let Some(list) = pv.0.remove(&pa) else { return };
+    for (pml4, va) in list {
+        if let Some(e) = lookup(pml4, va) {
+            if *e & P != 0 && *e & ADDR_MASK == pa {
+                *e = 0;
+                tlb_invalidate(pml4, va);
+            }
+        }
+    }
+}
+
+/// Makes a changed translation of `va` in the address space `pml4` take
+/// effect. The single place for TLB consistency: with one CPU only the
+/// active address space can have it cached (switching CR3 flushes the
+/// others, user pages are not global). With several CPUs, this is where
+/// the pmap's set of active CPUs would be sent a shootdown IPI and waited
+/// for, before the frame could be reused.
+fn tlb_invalidate(pml4: u64, va: u64) {
+    if current_cr3() == pml4 {
+        invlpg(va);
+    }
+}
+
+/// Calls `f(va, pte)` for every present leaf entry of the user range
+/// [start, end), skipping absent tables.
+fn for_each_pte(pml4: u64, start: u64, end: u64, mut f: impl FnMut(u64, &mut u64)) {
+    let end = end.min(VM_MAX_ADDRESS);
+    let mut va = start;
+    while va < end {
+        // Find the deepest table present for va; skip what is absent.
+        let mut t = pml4;
+        let mut level = 3;
+        let mut skipped = false;
+        while level > 0 {
+            let e = table(t)[index(va, level)];
+            if e & P == 0 || e & PS != 0 {
+                let span = 1u64 << (12 + 9 * level);
+                va = (va & !(span - 1)) + span;
+                skipped = true;
+                break;
+            }
+            t = e & ADDR_MASK;
+            level -= 1;
+        }
+        if skipped {
+            continue;
+        }
+        let e = &mut table(t)[index(va, 0)];
+        if *e & P != 0 {
+            f(va, e);
+        }
+        va += PAGE_SIZE as u64;
+    }
+}
+
 fn invlpg(va: u64) {
     // SAFETY: dropping a TLB entry is always safe.
     unsafe { core::arch::asm!("invlpg [{}]", in(reg) va, options(nostack, preserves_flags)) }
@@ -187,40 +275,68 @@ impl Pmap {
         if !user_range_ok(va) {
             return Err(PmapError::BadAddress);
         }
+        let mut pv = PV.lock();
         let pt = walk(self.pml4, va, 0, P | W | U)?;
         let e = &mut table(pt)[index(va, 0)];
         let old = if *e & P != 0 { Some(*e & ADDR_MASK) } else { None };
+        if let Some(o) = old {
+            pv.remove(o, self.pml4, va);
+        }
         *e = (pa & ADDR_MASK) | pte_flags(prot);
-        if old.is_some() && self.is_active() {
-            invlpg(va);
+        pv.add(pa & ADDR_MASK, self.pml4, va);
+        if old.is_some() {
+            tlb_invalidate(self.pml4, va);
         }
         Ok(old)
     }
 
     /// Unmaps one page; returns the frame that was mapped.
     pub fn remove(&mut self, va: u64) -> Option<u64> {
+        let mut pv = PV.lock();
         let e = lookup(self.pml4, va)?;
         if *e & P == 0 {
             return None;
         }
         let pa = *e & ADDR_MASK;
         *e = 0;
-        if self.is_active() {
-            invlpg(va);
-        }
+        pv.remove(pa, self.pml4, va);
+        tlb_invalidate(self.pml4, va);
         Some(pa)
     }
 
-    /// Changes the protection of a mapped page (Mach's pmap_protect).
-    pub fn protect(&mut self, va: u64, prot: VmProt) {
-        if let Some(e) = lookup(self.pml4, va) {
-            if *e & P != 0 {
-                *e = (*e & ADDR_MASK) | pte_flags(prot);
-                if self.is_active() {
-                    invlpg(va);
-                }
+    /// Unmaps every page of [start, end) (Mach's pmap_remove).
+    pub fn remove_range(&mut self, start: u64, end: u64) {
+        let mut pv = PV.lock();
+        let pml4 = self.pml4;
+        for_each_pte(pml4, start, end, |va, e| {
+            pv.remove(*e & ADDR_MASK, pml4, va);
+            *e = 0;
+            tlb_invalidate(pml4, va);
+        });
+    }
+
+    /// Reduces the rights of mapped pages in [start, end) to at most
+    /// `prot` (Mach's pmap_protect); never adds any.
+    pub fn protect_range(&mut self, start: u64, end: u64, prot: VmProt) {
+        let _pv = PV.lock();
+        let pml4 = self.pml4;
+        let limit = pte_flags(prot);
+        for_each_pte(pml4, start, end, |va, e| {
+            let mut n = *e;
+            if limit & W == 0 {
+                n &= !W;
             }
-        }
+            n |= limit & NX;
+            if n != *e {
+                *e = n;
+                tlb_invalidate(pml4, va);
+            }
+        });
+    }
+
+    /// Changes the protection of one mapped page, downgrading only.
+    pub fn protect(&mut self, va: u64, prot: VmProt) {
+        self.protect_range(va, va + PAGE_SIZE as u64, prot);
     }
 
     /// The frame and writability of the page at `va` (Mach's pmap_extract).
@@ -275,6 +391,9 @@ impl Drop for Pmap {
     /// Frees the page-table pages of the user half (not the mapped frames,
     /// which belong to the VM).
     fn drop(&mut self) {
+        // The VM removes its mappings before it drops a pmap; this keeps
+        // the pv table right should any remain.
+        self.remove_range(0, VM_MAX_ADDRESS);
         if self.is_active() {
             // SAFETY: the kernel's own tables map everything the kernel uses.
             unsafe { load_cr3(*KERNEL_PML4.get().unwrap()) };
@@ -300,5 +419,24 @@ impl Drop for Pmap {
             resident::free_frame(e4 & ADDR_MASK);
         }
         resident::free_frame(self.pml4);
+    }
+}
+
+impl crate::vm::pmap::PmapOps for Pmap {
+    fn enter(&mut self, va: u64, frame: u64, prot: VmProt) -> Result<(), KernReturn> {
+        match Pmap::enter(self, va, frame, prot) {
+            Ok(_) => Ok(()),
+            Err(PmapError::NoMemory) => Err(KERN_RESOURCE_SHORTAGE),
+            Err(PmapError::BadAddress) => Err(KERN_INVALID_ADDRESS),
+        }
+    }
+    fn remove_range(&mut self, start: u64, end: u64) {
+        Pmap::remove_range(self, start, end)
+    }
+    fn protect_range(&mut self, start: u64, end: u64, prot: VmProt) {
+        Pmap::protect_range(self, start, end, prot)
+    }
+    fn extract(&self, va: u64) -> Option<(u64, bool)> {
+        Pmap::extract(self, va)
     }
 }

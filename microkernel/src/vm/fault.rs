@@ -1,0 +1,196 @@
+//! The page fault handler (Mach's vm_fault): make the page at an address
+//! resident and enter its translation, or say why not.
+//!
+//! 1. Find the map entry; check the access against its protection.
+//! 2. Give an untouched entry its anonymous object; on a write to a
+//!    copy-on-write entry (`needs_copy`), interpose a shadow object.
+//! 3. Walk the object's shadow chain for the page (asking pagers on the way).
+//! 4. Not found: zero-fill in the top object. Found in a backing object and
+//!    writing: copy it into the top object. Reading: map the backing page
+//!    read-only, so a later write faults again and copies.
+//! 5. Enter the translation; then try to shorten the chain.
+
+use super::map::{MapEntry, VmMap};
+use super::object::VmObject;
+use super::page::PhysMem;
+use super::pmap::PmapOps;
+use alloc::sync::Arc;
+use mach::kern_return::*;
+use mach::vm::{trunc_page, VmProt, VM_PROT_EXECUTE, VM_PROT_READ, VM_PROT_WRITE};
+
+/// Resolves a fault at `addr` for `access` (VM_PROT_READ, _WRITE or
+/// _EXECUTE) in `map`, entering the translation in `pmap`.
+pub fn vm_fault(map: &mut VmMap, pmap: &mut dyn PmapOps, phys: &'static dyn PhysMem,
+                addr: u64, access: VmProt) -> Result<(), KernReturn> {
+    let va = trunc_page(addr);
+    let entry = map.lookup_mut(va).ok_or(KERN_INVALID_ADDRESS)?;
+    if access & !entry.protection != 0 {
+        return Err(KERN_PROTECTION_FAILURE);
+    }
+    let write = access & VM_PROT_WRITE != 0;
+    let top = prepare_entry(entry, write, phys);
+    let offset = entry.object_offset(va);
+    let (frame, writable) = resolve_page(&top, offset, write)?;
+    let mut prot = entry.protection;
+    if !writable || entry.needs_copy {
+        prot &= !VM_PROT_WRITE;
+    }
+    pmap.enter(va, frame, prot)?;
+    top.collapse();
+    Ok(())
+}
+
+/// Makes sure the entry has an object it may fault pages into; returns it.
+fn prepare_entry(e: &mut MapEntry, write: bool, phys: &'static dyn PhysMem) -> Arc<VmObject> {
+    if e.object.is_none() {
+        e.object = Some(VmObject::anonymous(e.offset + e.size(), phys));
+        e.needs_copy = false;
+    }
+    if write && e.needs_copy {
+        resolve_needs_copy(e);
+    }
+    e.object.clone().expect("object set above")
+}
+
+/// Gives a copy-on-write entry its own object: a shadow of the shared one,
+/// or the object itself when nobody else refers to it any more.
+pub fn resolve_needs_copy(e: &mut MapEntry) {
+    let Some(obj) = e.object.take() else {
+        e.needs_copy = false;
+        return;
+    };
+    if Arc::strong_count(&obj) == 1 && !obj.is_shared() {
+        e.object = Some(obj);
+    } else {
+        e.object = Some(VmObject::shadow(obj, e.offset, e.size()));
+        e.offset = 0;
+    }
+    e.needs_copy = false;
+}
+
+/// The frame for `offset` of `top`, and whether it may be mapped writable.
+fn resolve_page(top: &Arc<VmObject>, offset: u64, write: bool) -> Result<(u64, bool), KernReturn> {
+    match top.find_page(offset) {
+        Some(f) if f.depth == 0 => Ok((f.frame, true)),
+        Some(f) if write => {
+            let frame = top.copy_in(offset, f.frame)?;
+            // Another map sharing `top` may still map the original
+            // read-only; it must refault and find the copy.
+            if top.is_shared() {
+                top.phys().remove_mappings(f.frame);
+            }
+            Ok((frame, true))
+        }
+        Some(f) => Ok((f.frame, false)),
+        None => Ok((top.zero_fill(offset)?, true)),
+    }
+}
+
+/// A page fault taken in user mode at `addr` (the trap handler's CR2 and
+/// error code): resolves it in the running task's map.
+pub fn user_fault(addr: u64, error_code: u64) -> Result<(), KernReturn> {
+    let thread = crate::kern::sched::current();
+    let task = thread.task.as_ref().ok_or(KERN_INVALID_TASK)?;
+    let mut vm = task.vm.lock();
+    vm.fault(addr, access_from_error_code(error_code))
+}
+
+/// The access an x86 page-fault error code describes.
+pub fn access_from_error_code(code: u64) -> VmProt {
+    if code & 2 != 0 {
+        VM_PROT_WRITE
+    } else if code & 16 != 0 {
+        VM_PROT_EXECUTE
+    } else {
+        VM_PROT_READ
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vm::map::MapEntry;
+    use crate::vm::page::testmem::TestMem;
+    use crate::vm::pmap::TestPmap;
+    use mach::vm::*;
+
+    const P: u64 = PAGE_SIZE as u64;
+    const RW: VmProt = VM_PROT_READ | VM_PROT_WRITE;
+
+    fn setup() -> (VmMap, TestPmap, &'static TestMem) {
+        let mut m = VmMap::new(0x1000, 0x100_0000);
+        m.insert(MapEntry::new(0x10000, 0x20000, RW, VM_PROT_ALL)).unwrap();
+        m.insert(MapEntry::new(0x30000, 0x31000, VM_PROT_READ, VM_PROT_READ)).unwrap();
+        (m, TestPmap::default(), TestMem::new(1000))
+    }
+
+    #[test]
+    fn unmapped_and_protection_errors() {
+        let (mut m, mut p, mem) = setup();
+        assert_eq!(vm_fault(&mut m, &mut p, mem, 0x5000, VM_PROT_READ), Err(KERN_INVALID_ADDRESS));
+        assert_eq!(vm_fault(&mut m, &mut p, mem, 0x30000, VM_PROT_WRITE), Err(KERN_PROTECTION_FAILURE));
+        assert_eq!(vm_fault(&mut m, &mut p, mem, 0x30000, VM_PROT_EXECUTE), Err(KERN_PROTECTION_FAILURE));
+        assert_eq!(mem.live(), 0);
+    }
+
+    #[test]
+    fn zero_fill_is_lazy_and_per_page() {
+        let (mut m, mut p, mem) = setup();
+        vm_fault(&mut m, &mut p, mem, 0x12345, VM_PROT_WRITE).unwrap();
+        assert_eq!(mem.live(), 1);
+        let (f, w) = p.extract(0x12000).unwrap();
+        assert!(w);
+        assert_eq!(mem.byte(f, 0), 0);
+        // Faulting the same page again reuses it.
+        vm_fault(&mut m, &mut p, mem, 0x12000, VM_PROT_READ).unwrap();
+        assert_eq!(mem.live(), 1);
+        assert_eq!(m.lookup(0x10000).unwrap().object.as_ref().unwrap().resident_count(), 1);
+    }
+
+    #[test]
+    fn copy_on_write_reads_share_and_writes_copy() {
+        let (mut m, mut p, mem) = setup();
+        let base = VmObject::anonymous(P, mem);
+        let orig = base.zero_fill(0).unwrap();
+        mem.write(orig, 0, &[42]);
+        m.insert(MapEntry { needs_copy: true, ..MapEntry::with_object(0x40000, 0x41000, base.clone(), 0, RW, RW) }).unwrap();
+        vm_fault(&mut m, &mut p, mem, 0x40000, VM_PROT_READ).unwrap();
+        assert_eq!(p.extract(0x40000), Some((orig, false)));
+        vm_fault(&mut m, &mut p, mem, 0x40000, VM_PROT_WRITE).unwrap();
+        let (copy, w) = p.extract(0x40000).unwrap();
+        assert!(w && copy != orig);
+        assert_eq!(mem.byte(copy, 0), 42);
+        // The original still belongs to `base` (someone else's view).
+        assert_eq!(base.find_page(0).unwrap().frame, orig);
+        assert!(!m.lookup(0x40000).unwrap().needs_copy);
+    }
+
+    #[test]
+    fn exclusive_copy_on_write_needs_no_shadow() {
+        let (mut m, mut p, mem) = setup();
+        let base = VmObject::anonymous(P, mem);
+        base.zero_fill(0).unwrap();
+        m.insert(MapEntry { needs_copy: true, ..MapEntry::with_object(0x40000, 0x41000, base, 0, RW, RW) }).unwrap();
+        vm_fault(&mut m, &mut p, mem, 0x40000, VM_PROT_WRITE).unwrap();
+        assert_eq!(m.lookup(0x40000).unwrap().object.as_ref().unwrap().chain_depth(), 1);
+        assert_eq!(mem.live(), 1);
+    }
+
+    #[test]
+    fn out_of_memory_is_a_resource_shortage() {
+        let (mut m, mut p, mem) = setup();
+        mem.set_limit(0);
+        assert_eq!(vm_fault(&mut m, &mut p, mem, 0x10000, VM_PROT_READ), Err(KERN_RESOURCE_SHORTAGE));
+        mem.set_limit(10);
+        p.fail = true;
+        assert_eq!(vm_fault(&mut m, &mut p, mem, 0x10000, VM_PROT_READ), Err(KERN_RESOURCE_SHORTAGE));
+    }
+
+    #[test]
+    fn error_codes_map_to_access() {
+        assert_eq!(access_from_error_code(0b00010), VM_PROT_WRITE);
+        assert_eq!(access_from_error_code(0b00111), VM_PROT_WRITE);
+        assert_eq!(access_from_error_code(0b10100), VM_PROT_EXECUTE);
+        assert_eq!(access_from_error_code(0b00101), VM_PROT_READ);
+    }
+}

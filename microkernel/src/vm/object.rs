@@ -1,0 +1,398 @@
+//! VM objects: the kernel side of memory objects (Rashid et al.). An object
+//! is a range of bytes whose resident pages the kernel holds, keyed by
+//! offset. An object may *shadow* another: pages it lacks are looked up in
+//! the backing object at `offset + shadow_offset`. Copy-on-write gives the
+//! copy a fresh shadow object; written pages are copied into it.
+//!
+//! The reference count is the `Arc` count: map entries, shadowers and
+//! in-flight copies each hold one. Chains are kept short by `collapse`:
+//! a backing object referenced only by its shadower is merged into it, and
+//! one whose visible pages are all shadowed is bypassed.
+//!
+//! Lock order: an object's lock before its backing object's lock, never
+//! upwards; object locks before the pmap lock and the frame allocator.
+
+use super::page::{count_allocation, Page, PhysMem};
+use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
+use core::sync::atomic::{AtomicU64, Ordering};
+use mach::kern_return::*;
+use mach::vm::PAGE_SIZE;
+use spin::{Mutex, MutexGuard};
+
+const PAGE: u64 = PAGE_SIZE as u64;
+
+/// Who supplies the data of a non-anonymous object. A placeholder until
+/// the external pager protocol (memory_object_data_request and friends,
+/// as messages) exists: then it names the memory object port.
+pub type PagerId = u64;
+
+/// What asking a pager for a page gave.
+#[derive(Debug, PartialEq, Eq)]
+pub enum PagerReply {
+    /// The pager supplied the page (a filled frame).
+    Data(u64),
+    /// The pager has no data for it (memory_object_data_unavailable):
+    /// the fault goes on down the chain and zero-fills at the top.
+    Unavailable,
+}
+
+pub struct ObjectInner {
+    pub size: u64,
+    pub pages: BTreeMap<u64, Page>,
+    pub shadow: Option<Arc<VmObject>>,
+    pub shadow_offset: u64,
+    /// None: anonymous memory, zero-filled on first touch (the default
+    /// pager's object). Some: data comes from an external pager.
+    pub pager: Option<PagerId>,
+    /// Mapped SHARE by more than one map: copies of it must be made
+    /// eagerly, since a sharer may keep writing to it directly.
+    pub shared: bool,
+}
+
+pub struct VmObject {
+    pub id: u64,
+    phys: &'static dyn PhysMem,
+    inner: Mutex<ObjectInner>,
+}
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+static LIVE: AtomicU64 = AtomicU64::new(0);
+
+/// Objects in existence (statistics and leak tests).
+pub fn live_objects() -> u64 {
+    LIVE.load(Ordering::Relaxed)
+}
+
+/// A page found by walking a shadow chain.
+pub struct Found {
+    /// The object that holds it (kept referenced: it cannot be collapsed
+    /// away, nor its page freed, while we hold this).
+    pub object: Arc<VmObject>,
+    pub frame: u64,
+    /// 0 when the top object itself holds it.
+    pub depth: usize,
+}
+
+impl VmObject {
+    fn with(size: u64, shadow: Option<Arc<VmObject>>, shadow_offset: u64, phys: &'static dyn PhysMem) -> Arc<VmObject> {
+        LIVE.fetch_add(1, Ordering::Relaxed);
+        Arc::new(VmObject {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            phys,
+            inner: Mutex::new(ObjectInner {
+                size, pages: BTreeMap::new(), shadow, shadow_offset, pager: None, shared: false,
+            }),
+        })
+    }
+
+    /// Anonymous zero-fill memory of `size` bytes (vm_object_allocate).
+    pub fn anonymous(size: u64, phys: &'static dyn PhysMem) -> Arc<VmObject> {
+        Self::with(size, None, 0, phys)
+    }
+
+    /// A new object shadowing `backing` from `offset` (vm_object_shadow);
+    /// takes over the caller's reference to `backing`.
+    pub fn shadow(backing: Arc<VmObject>, offset: u64, size: u64) -> Arc<VmObject> {
+        let phys = backing.phys;
+        Self::with(size, Some(backing), offset, phys)
+    }
+
+    pub fn lock(&self) -> MutexGuard<'_, ObjectInner> {
+        self.inner.lock()
+    }
+
+    pub fn phys(&self) -> &'static dyn PhysMem {
+        self.phys
+    }
+
+    pub fn size(&self) -> u64 {
+        self.lock().size
+    }
+
+    pub fn resident_count(&self) -> usize {
+        self.lock().pages.len()
+    }
+
+    pub fn set_shared(&self) {
+        self.lock().shared = true;
+    }
+
+    pub fn is_shared(&self) -> bool {
+        self.lock().shared
+    }
+
+    /// Objects in the chain starting here (1 for an unshadowed object).
+    pub fn chain_depth(self: &Arc<Self>) -> usize {
+        let mut depth = 1;
+        let mut next = self.lock().shadow.clone();
+        while let Some(o) = next {
+            depth += 1;
+            next = o.lock().shadow.clone();
+        }
+        depth
+    }
+
+    /// Finds the page at `offset` in this object or its backing chain,
+    /// asking the pager of pager-backed objects on the way.
+    pub fn find_page(self: &Arc<Self>, offset: u64) -> Option<Found> {
+        let mut obj = self.clone();
+        let mut off = offset;
+        let mut depth = 0;
+        loop {
+            let next = {
+                let mut g = obj.lock();
+                if let Some(p) = g.pages.get_mut(&off) {
+                    p.referenced = true;
+                    let frame = p.frame;
+                    drop(g);
+                    return Some(Found { object: obj, frame, depth });
+                }
+                if let PagerReply::Data(frame) = pager_data_request(&g, off) {
+                    g.pages.insert(off, Page::new(frame));
+                    drop(g);
+                    return Some(Found { object: obj, frame, depth });
+                }
+                let next = g.shadow.clone()?;
+                off += g.shadow_offset;
+                next
+            };
+            obj = next;
+            depth += 1;
+        }
+    }
+
+    /// Puts a filled frame at `offset`. If a page got there first (another
+    /// CPU resolved the same fault), the frame is freed and the resident
+    /// one returned, so callers always map what the object holds.
+    pub fn insert_page(&self, offset: u64, frame: u64, dirty: bool) -> u64 {
+        let mut g = self.lock();
+        if let Some(p) = g.pages.get(&offset) {
+            let have = p.frame;
+            drop(g);
+            self.phys.free(frame);
+            return have;
+        }
+        let mut page = Page::new(frame);
+        page.dirty = dirty;
+        page.referenced = true;
+        g.pages.insert(offset, page);
+        frame
+    }
+
+    /// A fresh zero-filled page at `offset` (the default pager's zero fill).
+    pub fn zero_fill(&self, offset: u64) -> Result<u64, KernReturn> {
+        let frame = self.phys.alloc_zeroed().ok_or(KERN_RESOURCE_SHORTAGE)?;
+        count_allocation();
+        Ok(self.insert_page(offset, frame, false))
+    }
+
+    /// Copies `src` into a new page at `offset` (the copy of copy-on-write).
+    pub fn copy_in(&self, offset: u64, src: u64) -> Result<u64, KernReturn> {
+        let frame = self.phys.alloc_copy(src).ok_or(KERN_RESOURCE_SHORTAGE)?;
+        count_allocation();
+        Ok(self.insert_page(offset, frame, true))
+    }
+
+    /// An eager copy of [offset, offset+size) of this object's contents as
+    /// seen through its chain (vm_object_copy_slowly), for objects that are
+    /// shared and so cannot be copied lazily.
+    pub fn copy_slowly(self: &Arc<Self>, offset: u64, size: u64) -> Result<Arc<VmObject>, KernReturn> {
+        let copy = VmObject::anonymous(size, self.phys);
+        let mut off = 0;
+        while off < size {
+            if let Some(f) = self.find_page(offset + off) {
+                copy.copy_in(off, f.frame)?;
+            }
+            off += PAGE;
+        }
+        Ok(copy)
+    }
+
+    /// Shortens the chain below this object as far as possible.
+    pub fn collapse(&self) {
+        while self.collapse_once() {}
+    }
+
+    /// One step of collapse: merges or bypasses the backing object; says
+    /// whether the chain changed.
+    fn collapse_once(&self) -> bool {
+        let mut top = self.lock();
+        let Some(backing) = top.shadow.take() else { return false };
+        // Holding `top`, nobody can reach `backing` through it; a count of
+        // one means we hold the only reference.
+        let exclusive = Arc::strong_count(&backing) == 1;
+        let mut b = backing.lock();
+        let (so, size) = (top.shadow_offset, top.size);
+        let visible = |boff: u64| boff >= so && boff - so < size;
+        if b.pager.is_some() {
+            drop(b);
+            top.shadow = Some(backing);
+            return false;
+        }
+        if exclusive {
+            // Merge: move up the pages the top lacks, free the rest.
+            for (boff, page) in core::mem::take(&mut b.pages) {
+                if visible(boff) && !top.pages.contains_key(&(boff - so)) {
+                    top.pages.insert(boff - so, page);
+                } else {
+                    self.phys.free(page.frame);
+                }
+            }
+        } else if b.pages.keys().any(|&boff| visible(boff) && !top.pages.contains_key(&(boff - so))) {
+            // Some page of the backing object still shows through.
+            drop(b);
+            top.shadow = Some(backing);
+            return false;
+        }
+        // Merged or fully covered: skip to the backing object's backing.
+        top.shadow = b.shadow.clone();
+        top.shadow_offset = if top.shadow.is_some() { so + b.shadow_offset } else { 0 };
+        drop(b);
+        drop(top);
+        drop(backing);
+        true
+    }
+}
+
+/// The "ask the pager" step of a fault, for a page not resident in an
+/// object. Anonymous objects have nothing paged out yet (no pageout), so
+/// there is nothing to ask. External pagers are reached by messages
+/// (memory_object_data_request) once IPC exists; until then they answer
+/// "unavailable", which Mach treats as zero fill.
+pub fn pager_data_request(obj: &ObjectInner, _offset: u64) -> PagerReply {
+    match obj.pager {
+        None => PagerReply::Unavailable,
+        Some(_pager) => PagerReply::Unavailable,
+    }
+}
+
+impl Drop for VmObject {
+    /// Frees the pages and releases the backing chain without recursing,
+    /// so a long chain cannot overflow a kernel stack.
+    fn drop(&mut self) {
+        LIVE.fetch_sub(1, Ordering::Relaxed);
+        let inner = self.inner.get_mut();
+        for (_, p) in core::mem::take(&mut inner.pages) {
+            self.phys.free(p.frame);
+        }
+        let mut next = inner.shadow.take();
+        while let Some(s) = next {
+            match Arc::try_unwrap(s) {
+                Ok(mut obj) => next = obj.inner.get_mut().shadow.take(),
+                Err(_) => break,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vm::page::testmem::TestMem;
+
+    #[test]
+    fn shadow_sees_backing_pages_until_it_has_its_own() {
+        let mem = TestMem::new(100);
+        let base = VmObject::anonymous(4 * PAGE, mem);
+        let f = base.zero_fill(PAGE).unwrap();
+        mem.write(f, 0, &[7]);
+        let top = VmObject::shadow(base.clone(), 0, 4 * PAGE);
+        let found = top.find_page(PAGE).unwrap();
+        assert_eq!((found.frame, found.depth), (f, 1));
+        assert!(top.find_page(0).is_none());
+        let c = top.copy_in(PAGE, f).unwrap();
+        assert_eq!(mem.byte(c, 0), 7);
+        assert_eq!(top.find_page(PAGE).unwrap().depth, 0);
+        assert_eq!(top.chain_depth(), 2);
+    }
+
+    #[test]
+    fn shadow_offset_is_applied() {
+        let mem = TestMem::new(100);
+        let base = VmObject::anonymous(8 * PAGE, mem);
+        let f = base.zero_fill(5 * PAGE).unwrap();
+        let top = VmObject::shadow(base, 4 * PAGE, 2 * PAGE);
+        assert_eq!(top.find_page(PAGE).unwrap().frame, f);
+    }
+
+    #[test]
+    fn collapse_merges_an_exclusive_backing_object() {
+        let mem = TestMem::new(100);
+        let base = VmObject::anonymous(4 * PAGE, mem);
+        let a = base.zero_fill(0).unwrap();
+        let b = base.zero_fill(PAGE).unwrap();
+        let top = VmObject::shadow(base, 0, 4 * PAGE);
+        let mine = top.copy_in(PAGE, b).unwrap();
+        top.collapse();
+        assert_eq!(top.chain_depth(), 1);
+        assert_eq!(top.find_page(0).unwrap().frame, a);
+        assert_eq!(top.find_page(PAGE).unwrap().frame, mine);
+        // The shadowed page b was freed exactly once; a moved up.
+        assert_eq!(mem.freed(), [b]);
+        assert_eq!(mem.live(), 2);
+    }
+
+    #[test]
+    fn collapse_keeps_a_shared_backing_object_that_shows_through() {
+        let mem = TestMem::new(100);
+        let base = VmObject::anonymous(2 * PAGE, mem);
+        base.zero_fill(0).unwrap();
+        let top = VmObject::shadow(base.clone(), 0, 2 * PAGE);
+        top.collapse();
+        assert_eq!(top.chain_depth(), 2);
+        // Once the top has its own copy of every visible page, the backing
+        // object is bypassed even though someone else still uses it.
+        let f = base.find_page(0).unwrap().frame;
+        top.copy_in(0, f).unwrap();
+        top.collapse();
+        assert_eq!(top.chain_depth(), 1);
+        assert_eq!(Arc::strong_count(&base), 1);
+    }
+
+    #[test]
+    fn collapse_frees_invisible_pages_of_the_backing_object() {
+        let mem = TestMem::new(100);
+        let base = VmObject::anonymous(4 * PAGE, mem);
+        let outside = base.zero_fill(0).unwrap();
+        let inside = base.zero_fill(2 * PAGE).unwrap();
+        let top = VmObject::shadow(base, 2 * PAGE, 2 * PAGE);
+        top.collapse();
+        assert_eq!(mem.freed(), [outside]);
+        assert_eq!(top.find_page(0).unwrap().frame, inside);
+        assert_eq!(top.lock().shadow_offset, 0);
+    }
+
+    #[test]
+    fn dropping_a_long_chain_frees_everything_once() {
+        let mem = TestMem::new(10_000);
+        let mut top = VmObject::anonymous(PAGE, mem);
+        top.zero_fill(0).unwrap();
+        for _ in 0..5000 {
+            top = VmObject::shadow(top, 0, PAGE);
+        }
+        top.zero_fill(0).unwrap();
+        assert_eq!(mem.live(), 2);
+        drop(top);
+        assert_eq!(mem.live(), 0);
+    }
+
+    #[test]
+    fn exhaustion_is_an_error() {
+        let mem = TestMem::new(1);
+        let o = VmObject::anonymous(2 * PAGE, mem);
+        o.zero_fill(0).unwrap();
+        assert_eq!(o.zero_fill(PAGE), Err(KERN_RESOURCE_SHORTAGE));
+        assert_eq!(o.copy_slowly(0, 2 * PAGE).err(), Some(KERN_RESOURCE_SHORTAGE));
+        assert_eq!(mem.live(), 1);
+    }
+
+    #[test]
+    fn pager_backed_objects_answer_unavailable_for_now() {
+        let mem = TestMem::new(10);
+        let o = VmObject::anonymous(PAGE, mem);
+        o.lock().pager = Some(42);
+        assert_eq!(pager_data_request(&o.lock(), 0), PagerReply::Unavailable);
+        assert!(o.find_page(0).is_none());
+    }
+}
