@@ -85,7 +85,10 @@ fn start_one(m: &Module, name: &str, argv: &[&str]) -> Result<Arc<Task>, LoadErr
             return Err(e);
         }
     };
-    let thread = Thread::new_user(&task, plan.entry, sp);
+    let Some(thread) = Thread::new_user(&task, plan.entry, sp) else {
+        task.terminate(TaskExit::Exited(-1));
+        return Err(LoadError::Vm(mach::kern_return::KERN_RESOURCE_SHORTAGE));
+    };
     task.add_thread(thread.clone());
     sched::enqueue(thread);
     Ok(task)

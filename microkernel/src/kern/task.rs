@@ -147,15 +147,16 @@ impl Task {
 
     /// thread_create: a new thread with zeroed registers, suspended once,
     /// so that its creator can set its state before resuming it.
-    pub fn create_thread(self: &Arc<Task>) -> Arc<Thread> {
-        let t = Thread::new_user(self, 0, 0);
+    /// None when there is no memory for its kernel stack.
+    pub fn create_thread(self: &Arc<Task>) -> Option<Arc<Thread>> {
+        let t = Thread::new_user(self, 0, 0)?;
         t.add_suspension();
         for _ in 0..*self.suspend_count.lock() {
             t.add_suspension();
         }
         self.add_thread(t.clone());
         super::sched::enqueue(t.clone());
-        t
+        Some(t)
     }
 
     /// task_suspend: every thread, present and future, gets one more

@@ -100,45 +100,41 @@ impl Thread {
         Arc::new(t)
     }
 
-    /// A user thread of `task` that will start at `entry` with stack `sp`.
-    /// It is not yet runnable: the caller enqueues it.
-    pub fn new_user(task: &Arc<Task>, entry: u64, sp: u64) -> Arc<Thread> {
-        let stack = Box::new(KernelStack([0; KERNEL_STACK_SIZE]));
+    /// A user thread of `task` whose first return to user mode loads
+    /// `regs` (with the user segments forced). Not yet runnable. None when
+    /// there is no memory for its kernel stack.
+    fn new_user_with(task: &Arc<Task>, regs: TrapFrame) -> Option<Arc<Thread>> {
+        // Zeroed on the heap: a 16 KiB array built on the caller's kernel
+        // stack would overflow it.
+        let stack = zeroed_stack()?;
         let t = Thread::new(Some(task.clone()), Some(stack));
         let frame = t.user_frame_ptr();
         // SAFETY: the frame is the top of the fresh, unshared kernel stack.
         unsafe {
-            frame.write(TrapFrame {
-                rip: entry,
-                cs: USER_CS as u64,
-                rflags: 0x202,
-                rsp: sp,
-                ss: USER_DS as u64,
-                ..TrapFrame::default()
-            });
+            frame.write(TrapFrame { cs: USER_CS as u64, ss: USER_DS as u64, ..regs });
             (*t.machine.get()).saved_rsp = switch::prepare_user(frame as u64);
         }
-        Arc::new(t)
+        Some(Arc::new(t))
+    }
+
+    /// A user thread of `task` that will start at `entry` with stack `sp`.
+    pub fn new_user(task: &Arc<Task>, entry: u64, sp: u64) -> Option<Arc<Thread>> {
+        Self::new_user_with(task, TrapFrame { rip: entry, rflags: 0x202, rsp: sp, ..TrapFrame::default() })
     }
 
     /// A user thread of `task` resuming with the registers `regs` and a
     /// copy of `parent`'s FPU state and FS base (the child of a fork;
-    /// `parent` must be the running thread). Not yet runnable.
-    /// None when there is no memory for its kernel stack.
+    /// `parent` must be the running thread).
     pub fn new_user_from(task: &Arc<Task>, regs: &TrapFrame, parent: &Thread) -> Option<Arc<Thread>> {
-        let stack = zeroed_stack()?;
-        let t = Thread::new(Some(task.clone()), Some(stack));
-        let frame = t.user_frame_ptr();
-        // SAFETY: the frame is the top of the fresh, unshared kernel stack;
-        // parent is running on this CPU, its FPU state saved at entry.
+        let t = Self::new_user_with(task, *regs)?;
+        // SAFETY: t has never run; parent is running on this CPU, its FPU
+        // state saved at entry.
         unsafe {
-            frame.write(TrapFrame { cs: USER_CS as u64, ss: USER_DS as u64, ..*regs });
             let m = &mut *t.machine.get();
             m.fpu = (*parent.machine.get()).fpu.clone();
             m.fs_base = crate::arch::cpu::read_fs_base();
-            m.saved_rsp = switch::prepare_user(frame as u64);
         }
-        Some(Arc::new(t))
+        Some(t)
     }
 
     pub fn kstack_top(&self) -> Option<u64> {
