@@ -6,6 +6,10 @@
 #![cfg_attr(not(test), no_std)]
 
 pub mod kern_return;
+pub mod mach_port;
+pub mod notify;
+pub mod pod;
+pub mod task;
 pub mod message;
 pub mod port;
 pub mod traps;

@@ -1,6 +1,8 @@
 //! Tasks: an address space (map and pmap) and the threads running in it.
 
 use super::thread::Thread;
+use crate::ipc::port::{KObject, Port};
+use crate::ipc::right::Right;
 use crate::arch::pmap::{Pmap, PmapError};
 use crate::vm::map::{MapEntry, MapError, VmMap};
 use crate::vm::resident;
@@ -61,6 +63,39 @@ impl TaskVm {
         Ok(())
     }
 
+    /// Maps the given frames (which become the task's) at [start, ...).
+    /// On failure nothing stays mapped and the frames are the caller's.
+    pub fn map_frames(&mut self, start: u64, frames: &[u64], prot: VmProt) -> Result<(), VmError> {
+        let end = start + frames.len() as u64 * PAGE_SIZE as u64;
+        self.map.insert(MapEntry::new(start, end, prot, VM_PROT_ALL)).map_err(VmError::Map)?;
+        for (i, &pa) in frames.iter().enumerate() {
+            let va = start + (i * PAGE_SIZE) as u64;
+            if let Err(e) = self.pmap.enter(va, pa, prot) {
+                for j in 0..i {
+                    self.pmap.remove(start + (j * PAGE_SIZE) as u64);
+                }
+                let _ = self.map.remove(start, end);
+                return Err(VmError::Pmap(e));
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes [start, end) and frees its frames (vm_deallocate, for wired
+    /// memory). Holes are allowed.
+    pub fn deallocate(&mut self, start: u64, end: u64) {
+        if self.map.remove(start, end).is_err() {
+            return;
+        }
+        let mut va = start;
+        while va < end {
+            if let Some(pa) = self.pmap.remove(va) {
+                resident::free_frame(pa);
+            }
+            va += PAGE_SIZE as u64;
+        }
+    }
+
     /// Unmaps everything and frees the frames.
     fn release(&mut self) {
         let mut frames = Vec::new();
@@ -79,6 +114,12 @@ pub struct Task {
     pub vm: Mutex<TaskVm>,
     pub threads: Mutex<Vec<Arc<Thread>>>,
     pub exit: Mutex<Option<TaskExit>>,
+    /// The task's port name space.
+    pub space: crate::ipc::space::Space,
+    /// The task's own port (a kernel object; task_self gives send rights).
+    pub itk_self: Arc<Port>,
+    /// A send right to the TASK_BOOTSTRAP_PORT special port, or Null.
+    pub itk_bootstrap: Mutex<Right>,
 }
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
@@ -86,15 +127,29 @@ static TASKS: Mutex<Vec<Arc<Task>>> = Mutex::new(Vec::new());
 
 impl Task {
     pub fn create(name: &str) -> Result<Arc<Task>, PmapError> {
-        let task = Arc::new(Task {
+        let pmap = Pmap::new()?;
+        let task = Arc::new_cyclic(|me| Task {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             name: String::from(name),
-            vm: Mutex::new(TaskVm { map: VmMap::new(VM_MIN_ADDRESS, VM_MAX_ADDRESS), pmap: Pmap::new()? }),
+            vm: Mutex::new(TaskVm { map: VmMap::new(VM_MIN_ADDRESS, VM_MAX_ADDRESS), pmap }),
             threads: Mutex::new(Vec::new()),
             exit: Mutex::new(None),
+            space: crate::ipc::space::Space::new(),
+            itk_self: Port::new(KObject::Task(me.clone())),
+            itk_bootstrap: Mutex::new(Right::Null),
         });
         TASKS.lock().push(task.clone());
         Ok(task)
+    }
+
+    /// Task death for IPC: the space goes (receive rights destroyed, send
+    /// rights released, send-once rights destroyed, each with the
+    /// notifications Mach sends), then the task port and special ports.
+    fn destroy_ipc(&self) {
+        self.space.destroy();
+        crate::ipc::port::destroy(self.itk_self.clone());
+        let b = core::mem::replace(&mut *self.itk_bootstrap.lock(), Right::Null);
+        drop(b);
     }
 
     pub fn activate(&self) {
@@ -121,6 +176,7 @@ impl Task {
             t.set_state(super::thread::ThreadState::Halted);
             super::sched::dequeue(t);
         }
+        self.destroy_ipc();
         self.vm.lock().release();
         let remaining = {
             let mut all = TASKS.lock();

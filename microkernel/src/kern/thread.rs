@@ -41,6 +41,8 @@ pub struct Thread {
     machine: UnsafeCell<Machine>,
     state: AtomicU8,
     priority: AtomicU8,
+    /// The thread's kernel port, made when first asked for.
+    pub ith_self: spin::Once<Arc<crate::ipc::port::Port>>,
 }
 
 // SAFETY: `machine` is touched only by the CPU that runs the thread or, with
@@ -60,6 +62,7 @@ impl Thread {
             machine: UnsafeCell::new(Machine { saved_rsp: 0, fpu: FpuState::initial(), fs_base: 0 }),
             state: AtomicU8::new(ThreadState::Runnable as u8),
             priority: AtomicU8::new(BASEPRI_USER),
+            ith_self: spin::Once::new(),
         }
     }
 
