@@ -6,7 +6,10 @@
 extern crate memfns;
 
 pub mod console;
+pub mod msg;
+pub mod port;
 pub mod start;
+pub mod task;
 pub mod trap;
 
 pub use start::Args;
