@@ -2,9 +2,8 @@
 //! receiver's wait for a message on a port or a port set.
 
 use super::kmsg::Kmsg;
-use super::port::{KObject, Port};
+use super::port::Port;
 use super::pset::PortSet;
-use super::right::Right;
 use crate::kern::{clock, sched};
 use alloc::sync::Arc;
 use mach::kern_return::*;
@@ -151,7 +150,3 @@ pub fn receive(src: &Source, max: usize, large: bool, wait: Wait) -> Result<Rece
         q.remove(&me);
     }
 }
-
-/// Silences the unused-import lint on the host build.
-#[allow(dead_code)]
-fn _types(_: KObject, _: Right) {}

@@ -142,7 +142,7 @@ fn random_port_op(rng: &mut XorShift, t: PortName, names: &[PortName], buf: &mut
     if complex {
         buf[6] = 1;
         buf[7] = pick(rng, names);
-        buf[10] = (MACH_MSG_TYPE_MAKE_SEND_ONCE + rng.below(2) as u32 * 0) << 16;
+        buf[10] = (MACH_MSG_TYPE_MAKE_SEND_ONCE + rng.below(3) as u32) << 16;
     }
     let reply = machrt::msg::reply_port();
     buf[2] = t;
