@@ -7,6 +7,10 @@
 
 pub mod defs;
 pub mod kern_return;
+pub mod mach_port;
+pub mod notify;
+pub mod pod;
+pub mod task;
 pub mod message;
 pub mod port;
 pub mod traps;

@@ -140,6 +140,20 @@ pub const MACH_MSG_SIZE_MAX: usize = 64 * 1024;
 /// Largest out-of-line region one descriptor may carry.
 pub const MACH_MSG_OOL_SIZE_MAX: usize = 256 * 1024 * 1024;
 
+// SAFETY: repr(C), integer fields, no padding (checked by the layout test).
+unsafe impl crate::pod::Pod for MsgHeader {}
+unsafe impl crate::pod::Pod for MsgBody {}
+unsafe impl crate::pod::Pod for PortDescriptor {}
+unsafe impl crate::pod::Pod for OolDescriptor {}
+
+/// The kind of the descriptor in `d` (its last byte).
+pub const fn descriptor_kind(d: &[u8; MSG_DESCRIPTOR_SIZE]) -> DescriptorKind {
+    d[MSG_DESCRIPTOR_SIZE - 1]
+}
+
+/// Where the first descriptor of a complex message starts.
+pub const MSG_DESCRIPTORS_OFFSET: usize = MSG_HEADER_SIZE + MSG_BODY_SIZE;
+
 #[cfg(test)]
 mod tests {
     use super::*;

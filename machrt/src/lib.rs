@@ -6,9 +6,11 @@
 extern crate memfns;
 
 pub mod console;
+pub mod msg;
+pub mod port;
 pub mod rpc;
 pub mod start;
-pub mod time;
+pub mod task;
 pub mod trap;
 
 pub use start::Args;

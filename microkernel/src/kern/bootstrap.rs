@@ -55,7 +55,7 @@ pub fn start_modules(bi: &BootInfo, first_args: &[&str]) -> usize {
         if i == 0 {
             words.extend_from_slice(first_args);
         }
-        match start_one(m, name, &words) {
+        match start_one(m, name, &words, i == 0) {
             Ok(task) => {
                 if i == 0 {
                     FIRST_TASK.store(task.id, Ordering::Relaxed);
@@ -69,7 +69,19 @@ pub fn start_modules(bi: &BootInfo, first_args: &[&str]) -> usize {
     started
 }
 
-fn start_one(m: &Module, name: &str, argv: &[&str]) -> Result<Arc<Task>, LoadError> {
+/// The bootstrap port's rights: the first boot task receives on it, and
+/// every boot task holds a send right as its TASK_BOOTSTRAP_PORT, which it
+/// gets with task_get_special_port (for the first task the name returned
+/// is that of its receive right).
+fn give_bootstrap_port(task: &Arc<Task>, first: bool) {
+    let port = crate::ipc::bootstrap_port();
+    if first {
+        task.space.copyout(crate::ipc::right::Right::Receive(port.clone()));
+    }
+    *task.itk_bootstrap.lock() = crate::ipc::right::Right::make_send(port);
+}
+
+fn start_one(m: &Module, name: &str, argv: &[&str], first: bool) -> Result<Arc<Task>, LoadError> {
     // SAFETY: the loader placed the module at [start, end), which the frame
     // allocator keeps reserved, and the physmap maps it.
     let image = unsafe {
@@ -85,6 +97,7 @@ fn start_one(m: &Module, name: &str, argv: &[&str]) -> Result<Arc<Task>, LoadErr
             return Err(e);
         }
     };
+    give_bootstrap_port(&task, first);
     let Some(thread) = Thread::new_user(&task, plan.entry, sp) else {
         task.terminate(TaskExit::Exited(-1));
         return Err(LoadError::Vm(mach::kern_return::KERN_RESOURCE_SHORTAGE));

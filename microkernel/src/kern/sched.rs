@@ -265,6 +265,92 @@ pub fn block_current() {
     schedule();
 }
 
+/// Threads waiting for something (a message, room in a queue). The lock
+/// is a leaf: nothing else is locked while it is held.
+pub struct WaitQueue(Mutex<alloc::vec::Vec<Arc<Thread>>>);
+
+impl WaitQueue {
+    pub const fn new() -> Self {
+        WaitQueue(Mutex::new(alloc::vec::Vec::new()))
+    }
+    pub fn add(&self, t: &Arc<Thread>) {
+        self.0.lock().push(t.clone());
+    }
+    pub fn remove(&self, t: &Arc<Thread>) {
+        self.0.lock().retain(|x| !Arc::ptr_eq(x, t));
+    }
+    /// Wakes the longest waiter; it removes itself once it runs.
+    pub fn wake_one(&self) {
+        let first = self.0.lock().iter().find(|t| t.state() == ThreadState::Blocked).cloned();
+        if let Some(t) = first {
+            wakeup(&t);
+        }
+    }
+    pub fn wake_all(&self) {
+        let all: alloc::vec::Vec<_> = self.0.lock().clone();
+        for t in &all {
+            wakeup(t);
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.lock().is_empty()
+    }
+}
+
+impl Default for WaitQueue {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Threads sleeping with a deadline (in clock ticks), woken by the clock.
+static TIMERS: Mutex<alloc::vec::Vec<(u64, Arc<Thread>)>> = Mutex::new(alloc::vec::Vec::new());
+
+/// Blocks the running thread until someone wakes it or, with a deadline,
+/// until the clock reaches it. The caller re-checks what it waits for:
+/// wakeups may be early or spurious.
+///
+/// One CPU and a non-preemptible kernel make "register as a waiter, drop
+/// the lock, block" race-free; with more CPUs a wakeup between the two must
+/// be remembered in the thread (Mach's wait_result), which this lacks.
+pub fn block_current_until(deadline: Option<u64>) {
+    let me = current();
+    if let Some(d) = deadline {
+        if super::clock::ticks() >= d {
+            return;
+        }
+        TIMERS.lock().push((d, me.clone()));
+    }
+    me.set_state(ThreadState::Blocked);
+    schedule();
+    if deadline.is_some() {
+        TIMERS.lock().retain(|(_, t)| !Arc::ptr_eq(t, &me));
+    }
+}
+
+/// Wakes the sleepers whose deadline has come (from the clock interrupt).
+pub fn expire_timers(now: u64) {
+    let due: alloc::vec::Vec<Arc<Thread>> = {
+        let mut timers = TIMERS.lock();
+        if timers.is_empty() {
+            return;
+        }
+        let mut due = alloc::vec::Vec::new();
+        timers.retain(|(d, t)| {
+            if *d <= now {
+                due.push(t.clone());
+                false
+            } else {
+                true
+            }
+        });
+        due
+    };
+    for t in &due {
+        wakeup(t);
+    }
+}
+
 /// Clock interrupt: charge the running thread and preempt it when its
 /// quantum is spent (only from user mode: the kernel is not preemptible).
 pub fn clock_tick(from_user: bool) {

@@ -2,6 +2,8 @@
 
 use super::emulation::EmulationVector;
 use super::thread::Thread;
+use crate::ipc::port::{KObject, Port};
+use crate::ipc::right::Right;
 use crate::arch::pmap::{Pmap, PmapError};
 use crate::arch::trap::TrapFrame;
 use crate::vm::fault::vm_fault;
@@ -82,6 +84,12 @@ pub struct Task {
     pub emulation: Mutex<EmulationVector>,
     /// task_suspend count: while above zero no thread of the task runs.
     pub suspend_count: Mutex<u32>,
+    /// The task's port name space.
+    pub space: crate::ipc::space::Space,
+    /// The task's own port (a kernel object; task_self gives send rights).
+    pub itk_self: Arc<Port>,
+    /// A send right to the TASK_BOOTSTRAP_PORT special port, or Null.
+    pub itk_bootstrap: Mutex<Right>,
 }
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
@@ -89,14 +97,18 @@ static TASKS: Mutex<Vec<Arc<Task>>> = Mutex::new(Vec::new());
 
 impl Task {
     pub fn create(name: &str) -> Result<Arc<Task>, PmapError> {
-        let task = Arc::new(Task {
+        let pmap = Pmap::new()?;
+        let task = Arc::new_cyclic(|me| Task {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             name: String::from(name),
-            vm: Mutex::new(TaskVm { map: VmMap::new(VM_MIN_ADDRESS, VM_MAX_ADDRESS), pmap: Pmap::new()? }),
+            vm: Mutex::new(TaskVm { map: VmMap::new(VM_MIN_ADDRESS, VM_MAX_ADDRESS), pmap }),
             threads: Mutex::new(Vec::new()),
             exit: Mutex::new(None),
             emulation: Mutex::new(EmulationVector::NONE),
             suspend_count: Mutex::new(0),
+            space: crate::ipc::space::Space::new(),
+            itk_self: Port::new(KObject::Task(me.clone())),
+            itk_bootstrap: Mutex::new(Right::Null),
         });
         TASKS.lock().push(task.clone());
         Ok(task)
@@ -128,6 +140,16 @@ impl Task {
         child.add_thread(thread.clone());
         super::sched::enqueue(thread);
         Ok(child)
+    }
+
+    /// Task death for IPC: the space goes (receive rights destroyed, send
+    /// rights released, send-once rights destroyed, each with the
+    /// notifications Mach sends), then the task port and special ports.
+    fn destroy_ipc(&self) {
+        self.space.destroy();
+        crate::ipc::port::destroy(self.itk_self.clone());
+        let b = core::mem::replace(&mut *self.itk_bootstrap.lock(), Right::Null);
+        drop(b);
     }
 
     pub fn activate(&self) {
@@ -203,6 +225,7 @@ impl Task {
             t.set_state(super::thread::ThreadState::Halted);
             super::sched::dequeue(t);
         }
+        self.destroy_ipc();
         self.vm.lock().release();
         let remaining = {
             let mut all = TASKS.lock();

@@ -54,6 +54,8 @@ pub struct Thread {
     suspend_count: AtomicU32,
     /// Runnable but held back by a suspension: enqueued again on resume.
     parked: AtomicBool,
+    /// The thread's kernel port, made when first asked for.
+    pub ith_self: spin::Once<Arc<crate::ipc::port::Port>>,
 }
 
 // SAFETY: `machine` is touched only by the CPU that runs the thread or, with
@@ -88,6 +90,7 @@ impl Thread {
             base_priority: AtomicU8::new(BASEPRI_USER),
             suspend_count: AtomicU32::new(0),
             parked: AtomicBool::new(false),
+            ith_self: spin::Once::new(),
         }
     }
 

@@ -8,6 +8,8 @@ use crate::arch::trap::TrapFrame;
 use crate::arch::usercopy::{copyin, copyout};
 use mach::kern_return::*;
 use mach::traps;
+use crate::ipc::port::{KObject, Port};
+use crate::ipc::right::Right;
 
 #[cfg_attr(not(test), unsafe(no_mangle))]
 extern "C" fn syscall_dispatch(frame: &mut TrapFrame) {
@@ -39,8 +41,22 @@ fn mach_trap(n: i64, f: &mut TrapFrame) -> KernReturn {
             sched::schedule();
             KERN_SUCCESS
         }
+        traps::MACH_MSG => crate::ipc::msg::mach_msg_trap(f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9),
+        traps::MACH_REPLY_PORT => self_port(|_, _| Right::Receive(Port::new(KObject::None))),
+        traps::TASK_SELF => self_port(|task, _| Right::make_send(&task.itk_self)),
+        traps::THREAD_SELF => self_port(|_, t| Right::make_send(t.ith_self.call_once(|| Port::new(KObject::Thread(t.id))))),
+        traps::HOST_SELF => self_port(|_, _| Right::make_send(crate::ipc::host_port())),
         _ => KERN_INVALID_ARGUMENT,
     }
+}
+
+/// The traps that return a name for a right in the caller's space (the
+/// return value is the name, MACH_PORT_NULL on failure).
+fn self_port(make: impl FnOnce(&alloc::sync::Arc<super::task::Task>, &super::thread::Thread) -> Right) -> KernReturn {
+    let t = sched::current();
+    let Some(task) = t.task.clone() else { return 0 };
+    let r = make(&task, &t);
+    task.space.copyout(r) as KernReturn
 }
 
 fn debug_print(addr: u64, len: u64) -> KernReturn {

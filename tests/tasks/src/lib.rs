@@ -1,3 +1,82 @@
 //! Small tasks that the integration tests boot as modules. Each binary in
-//! src/bin is one scenario; the tests assert on what it prints.
+//! src/bin is one scenario; the tests assert on what it prints. This
+//! library holds what the IPC scenarios share.
 #![no_std]
+
+use mach::kern_return::*;
+use mach::message::*;
+use mach::port::*;
+use machrt::msg::{self, Buffer};
+
+/// A simple message with one word of data.
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub struct Simple {
+    pub header: MsgHeader,
+    pub value: u32,
+}
+// SAFETY: repr(C), 4-byte fields.
+unsafe impl mach::pod::Pod for Simple {}
+
+/// Sends a Simple message to `dest` with disposition `disp`.
+pub fn send_simple(dest: PortName, disp: MsgTypeName, id: i32, value: u32, option: MsgOption, timeout: u32) -> KernReturn {
+    let mut m = Simple { header: MsgHeader { bits: msgh_bits(disp, 0), remote_port: dest, id, ..Default::default() }, value };
+    msg::send(&mut m, option, timeout)
+}
+
+/// Receives on `name`, with a timeout in ms (0: wait forever).
+pub fn recv<const N: usize>(buf: &mut Buffer<N>, name: PortName, timeout: u32) -> KernReturn {
+    let opt = if timeout > 0 { MACH_RCV_TIMEOUT } else { 0 };
+    msg::receive(buf, name, opt, timeout)
+}
+
+/// Deterministic pseudo-random numbers (xorshift64).
+pub struct XorShift(pub u64);
+
+impl XorShift {
+    pub fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// The checksum both ends of the OOL test compute (FNV-1a).
+pub fn checksum(data: &[u8]) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for &b in data {
+        h ^= b as u32;
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h
+}
+
+pub fn pattern(i: usize) -> u8 {
+    (i.wrapping_mul(31) ^ (i >> 12)) as u8
+}
+
+/// Prints the check's outcome; counts failures.
+pub struct Checks {
+    pub task: &'static str,
+    pub failed: u32,
+}
+
+impl Checks {
+    pub fn check(&mut self, what: &str, ok: bool, detail: core::fmt::Arguments<'_>) {
+        if ok {
+            machrt::println!("{}: {} ok", self.task, what);
+        } else {
+            self.failed += 1;
+            machrt::println!("{}: {} FAILED ({})", self.task, what, detail);
+        }
+    }
+    pub fn kr(&mut self, what: &str, got: KernReturn, want: KernReturn) {
+        self.check(what, got == want, format_args!("got {} want {}", name(got), name(want)));
+    }
+}

@@ -129,12 +129,12 @@ fn check_registers() -> bool {
 /// Ticks per bounce (guest instructions under -icount shift=0).
 fn measure_bounce() -> u64 {
     const N: u64 = 2000;
-    let start = machrt::time::rdtsc();
+    let start = machrt::trap::rdtsc();
     for _ in 0..N {
         // SAFETY: a UNIX call that our own vector answers.
         unsafe { core::arch::asm!("syscall", inlateout("rax") 39u64 => _, lateout("rcx") _, lateout("r11") _) };
     }
-    (machrt::time::rdtsc() - start) / N
+    (machrt::trap::rdtsc() - start) / N
 }
 
 fn main(_args: machrt::Args) -> i32 {

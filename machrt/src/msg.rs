@@ -1,0 +1,87 @@
+//! Typed message helpers: send a `repr(C)` message struct, receive into a
+//! buffer, and the RPC (send with a reply port, then receive the reply)
+//! that the kernel-served operations use.
+
+use crate::trap::mach_msg;
+use mach::kern_return::*;
+use mach::message::*;
+use mach::pod::{self, Pod};
+use mach::port::*;
+use mach::KernReturn;
+
+/// A receive buffer, 8-aligned.
+#[repr(C, align(8))]
+pub struct Buffer<const N: usize>(pub [u8; N]);
+
+impl<const N: usize> Buffer<N> {
+    pub const fn new() -> Self {
+        Buffer([0; N])
+    }
+    pub fn header(&self) -> MsgHeader {
+        pod::read(&self.0, 0).unwrap()
+    }
+    pub fn get<T: Pod>(&self) -> T {
+        pod::read(&self.0, 0).expect("buffer holds the struct")
+    }
+}
+
+impl<const N: usize> Default for Buffer<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Sends `msg` (its header's size is set here).
+pub fn send<T: Pod>(msg: &mut T, option: MsgOption, timeout: u32) -> KernReturn {
+    let size = core::mem::size_of::<T>() as u32;
+    let mut h: MsgHeader = pod::read(pod::as_bytes(msg), 0).unwrap();
+    h.size = size;
+    pod::write(pod::as_bytes_mut(msg), 0, &h);
+    // SAFETY: msg is size bytes; no receive.
+    unsafe { mach_msg(msg as *mut T as *mut u8, MACH_SEND_MSG | option, size, 0, MACH_PORT_NULL, timeout) }
+}
+
+/// Receives on `name` into `buf`.
+pub fn receive<const N: usize>(buf: &mut Buffer<N>, name: PortName, option: MsgOption, timeout: u32) -> KernReturn {
+    // SAFETY: buf is N bytes.
+    unsafe { mach_msg(buf.0.as_mut_ptr(), MACH_RCV_MSG | option, 0, N as u32, name, timeout) }
+}
+
+/// This task's reply port for RPCs (made on first use).
+pub fn reply_port() -> PortName {
+    use core::sync::atomic::{AtomicU32, Ordering};
+    static REPLY: AtomicU32 = AtomicU32::new(0);
+    let n = REPLY.load(Ordering::Relaxed);
+    if n != 0 {
+        return n;
+    }
+    let n = crate::trap::reply_port();
+    REPLY.store(n, Ordering::Relaxed);
+    n
+}
+
+/// Sends `req` to `dest` (copy-send) with a send-once reply right and
+/// receives the reply, checking its id.
+pub fn rpc<Req: Pod, Rep: Pod>(dest: PortName, id: i32, mut req: Req) -> Result<Rep, KernReturn> {
+    let reply = reply_port();
+    let mut h: MsgHeader = pod::read(pod::as_bytes(&req), 0).unwrap();
+    h.bits = (h.bits & MACH_MSGH_BITS_COMPLEX) | msgh_bits(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE);
+    h.size = core::mem::size_of::<Req>() as u32;
+    h.remote_port = dest;
+    h.local_port = reply;
+    h.id = id;
+    pod::write(pod::as_bytes_mut(&mut req), 0, &h);
+    let mut buf = Buffer::<256>::new();
+    let n = core::mem::size_of::<Req>();
+    buf.0[..n].copy_from_slice(pod::as_bytes(&req));
+    // SAFETY: buf holds 256 bytes, enough for the request and any reply.
+    let kr = unsafe { mach_msg(buf.0.as_mut_ptr(), MACH_SEND_MSG | MACH_RCV_MSG, n as u32, 256, reply, 0) };
+    if kr != KERN_SUCCESS {
+        return Err(kr);
+    }
+    let rh = buf.header();
+    if rh.id != id + mach::mach_port::REPLY_ID_OFFSET {
+        return Err(MIG_REPLY_MISMATCH);
+    }
+    pod::read(&buf.0, 0).ok_or(MIG_TYPE_ERROR)
+}

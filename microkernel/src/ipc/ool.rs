@@ -1,0 +1,82 @@
+//! Out-of-line memory in messages.
+//!
+//! A region that starts on a page boundary and spans whole pages moves by
+//! copy-on-write: on send the sender's range is captured as a map copy
+//! (vm_map_copyin), on receipt it is entered into the receiver's map
+//! (vm_map_copyout), and no byte is copied until one side writes. Any
+//! other region is copied physically, because mapping its pages would show
+//! the receiver the sender's bytes around it.
+
+use crate::arch::usercopy::{copyin, copyout};
+use crate::kern::task::TaskVm;
+use crate::vm::copy::{vm_map_copyin, vm_map_copyout, VmMapCopy};
+use alloc::vec::Vec;
+use mach::kern_return::*;
+use mach::vm::{round_page, trunc_page, PAGE_SIZE};
+
+const PAGE: u64 = PAGE_SIZE as u64;
+
+/// The data of one descriptor while the message is in transit.
+pub enum OolData {
+    Mapped(VmMapCopy),
+    Bytes(Vec<u8>),
+}
+
+pub struct OolRegion {
+    data: OolData,
+    pub size: u64,
+}
+
+impl OolRegion {
+    /// Whether the region travels by copy-on-write (for tests and stats).
+    pub fn is_mapped(&self) -> bool {
+        matches!(self.data, OolData::Mapped(_))
+    }
+}
+
+/// Captures [addr, addr+size) of the sender.
+pub fn copy_in_region(vm: &mut TaskVm, addr: u64, size: u64) -> Result<OolRegion, KernReturn> {
+    if size > mach::message::MACH_MSG_OOL_SIZE_MAX as u64 || addr.checked_add(size).is_none() {
+        return Err(MACH_SEND_INVALID_MEMORY);
+    }
+    if size == 0 {
+        return Ok(OolRegion { data: OolData::Bytes(Vec::new()), size });
+    }
+    if addr % PAGE == 0 && size % PAGE == 0 {
+        let copy = vm_map_copyin(&mut vm.map, &mut vm.pmap, addr, size).map_err(|_| MACH_SEND_INVALID_MEMORY)?;
+        return Ok(OolRegion { data: OolData::Mapped(copy), size });
+    }
+    let mut bytes = Vec::new();
+    bytes.try_reserve_exact(size as usize).map_err(|_| MACH_SEND_NO_BUFFER)?;
+    bytes.resize(size as usize, 0);
+    copyin(vm, addr, &mut bytes).map_err(|_| MACH_SEND_INVALID_MEMORY)?;
+    Ok(OolRegion { data: OolData::Bytes(bytes), size })
+}
+
+/// Puts the region at a fresh address in the receiver; returns it.
+pub fn copy_out_region(vm: &mut TaskVm, region: OolRegion) -> Result<u64, KernReturn> {
+    match region.data {
+        OolData::Mapped(copy) => vm_map_copyout(&mut vm.map, copy).map_err(|_| MACH_RCV_BODY_ERROR),
+        OolData::Bytes(bytes) if bytes.is_empty() => Ok(0),
+        OolData::Bytes(bytes) => {
+            let mut at = 0;
+            let size = round_page(bytes.len() as u64).ok_or(MACH_RCV_BODY_ERROR)?;
+            if vm.allocate(&mut at, size, true) != KERN_SUCCESS {
+                return Err(MACH_RCV_BODY_ERROR);
+            }
+            copyout(vm, &bytes, at).map_err(|_| MACH_RCV_BODY_ERROR)?;
+            Ok(at)
+        }
+    }
+}
+
+/// Removes a sent region from the sender (the descriptor's `deallocate`).
+pub fn deallocate_region(vm: &mut TaskVm, addr: u64, size: u64) {
+    if size == 0 {
+        return;
+    }
+    if let Some(end) = round_page(addr + size) {
+        let start = trunc_page(addr);
+        let _ = vm.deallocate(start, end - start);
+    }
+}
