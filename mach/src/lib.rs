@@ -7,16 +7,13 @@
 
 pub mod defs;
 pub mod kern_return;
-pub mod mach_port;
-pub mod notify;
-pub mod pod;
-pub mod task;
 pub mod message;
+pub mod pod;
 pub mod port;
+pub mod rpc;
 pub mod traps;
+pub mod vm;
 
 pub use kern_return::KernReturn;
 pub use message::{MsgHeader, MsgBits, MsgOption};
 pub use port::PortName;
-pub mod rpc;
-pub mod vm;

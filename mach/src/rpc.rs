@@ -16,6 +16,7 @@
 
 use crate::kern_return::*;
 use crate::message::*;
+use crate::pod::Pod;
 use crate::port::*;
 
 /// Reply ids are request ids plus 100, as in MIG.
@@ -30,6 +31,9 @@ pub struct ErrorReply {
     pub ret: KernReturn,
 }
 
+// SAFETY: repr(C) of 4-byte fields: no padding.
+unsafe impl Pod for ErrorReply {}
+
 /// How stubs send a request and wait for its reply: `machrt` implements it
 /// with the mach_msg trap and a per-thread reply port; tests with a loop.
 pub trait Transport {
@@ -39,26 +43,16 @@ pub trait Transport {
     fn rpc(&self, buf: &mut [u8], send_size: usize) -> Result<usize, KernReturn>;
 }
 
-/// Views a message struct as bytes.
-pub fn as_bytes<T: Copy>(m: &T) -> &[u8] {
-    // SAFETY: message structs are repr(C) plain data; every byte is
-    // initialized because they are built from zeroed values (see `zeroed`).
-    unsafe { core::slice::from_raw_parts(m as *const T as *const u8, core::mem::size_of::<T>()) }
-}
+pub use crate::pod::{as_bytes, read};
 
 /// Reads a message struct from the start of `bytes` (any alignment).
-pub fn from_bytes<T: Copy>(bytes: &[u8]) -> Option<T> {
-    if bytes.len() < core::mem::size_of::<T>() {
-        return None;
-    }
-    // SAFETY: the length was checked, and message structs are plain data
-    // for which any bit pattern is valid (integers and descriptors).
-    Some(unsafe { core::ptr::read_unaligned(bytes.as_ptr() as *const T) })
+pub fn from_bytes<T: Pod>(bytes: &[u8]) -> Option<T> {
+    read(bytes, 0)
 }
 
-/// An all-zero message struct (padding included).
-pub fn zeroed<T: Copy>() -> T {
-    // SAFETY: message structs are plain integers, for which zero is valid.
+/// An all-zero message struct.
+pub fn zeroed<T: Pod>() -> T {
+    // SAFETY: Pod types are plain integers, for which zero is valid.
     unsafe { core::mem::zeroed() }
 }
 
@@ -151,8 +145,8 @@ macro_rules! routine {
             const REQUEST_PORTS: u32 = 0 $(+ { let _ = stringify!($rp); 1 })* $(+ { let _ = stringify!($ro); 1 })*;
             const REPLY_PORTS: u32 = 0 $(+ { let _ = stringify!($yp); 1 })* $(+ { let _ = stringify!($yo); 1 })*;
 
-            #[repr(C)]
-            #[derive(Clone, Copy, Debug)]
+            #[repr(C, packed(4))]
+            #[derive(Clone, Copy)]
             pub struct Request {
                 pub header: MsgHeader,
                 pub body: MsgBody,
@@ -161,8 +155,8 @@ macro_rules! routine {
                 $(pub $rq: $rqt,)*
             }
 
-            #[repr(C)]
-            #[derive(Clone, Copy, Debug)]
+            #[repr(C, packed(4))]
+            #[derive(Clone, Copy)]
             pub struct Reply {
                 pub header: MsgHeader,
                 pub body: MsgBody,
@@ -171,6 +165,20 @@ macro_rules! routine {
                 pub ret: KernReturn,
                 $(pub $yq: $yqt,)*
             }
+
+            // Packed to 4 and checked to have no padding at all, so the
+            // structs are plain bytes on the wire (Pod) and every field sits
+            // where both sides expect it.
+            const _: () = assert!(core::mem::size_of::<Request>()
+                == MSG_HEADER_SIZE + MSG_BODY_SIZE + MSG_DESCRIPTOR_SIZE * REQUEST_PORTS as usize
+                    $(+ core::mem::size_of::<$rqt>())*);
+            const _: () = assert!(core::mem::size_of::<Reply>()
+                == MSG_HEADER_SIZE + MSG_BODY_SIZE + MSG_DESCRIPTOR_SIZE * REPLY_PORTS as usize
+                    + core::mem::size_of::<KernReturn>() $(+ core::mem::size_of::<$yqt>())*);
+            // SAFETY: repr(C, packed(4)) of integer fields, descriptors and
+            // plain-data structs, with no padding (asserted above).
+            unsafe impl $crate::pod::Pod for Request {}
+            unsafe impl $crate::pod::Pod for Reply {}
 
             impl Request {
                 /// A request to `dest` (a send right, copied).
@@ -212,6 +220,18 @@ macro_rules! routine {
                 }
             }
 
+            impl core::fmt::Debug for Reply {
+                fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                    write!(f, concat!(stringify!($name), "::Reply(ret {})"), { self.ret })
+                }
+            }
+
+            impl core::fmt::Debug for Request {
+                fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                    write!(f, concat!(stringify!($name), "::Request(id {})"), { self.header }.id)
+                }
+            }
+
             impl Reply {
                 /// A successful reply to `req`.
                 pub fn new(req: &MsgHeader $(, $yp: PortName)* $(, $yo: OolDescriptor)* $(, $yq: $yqt)*) -> Reply {
@@ -230,6 +250,12 @@ macro_rules! routine {
             pub fn call<T: Transport + ?Sized>(
                 t: &T, dest: PortName $(, $rp: PortName)* $(, $ro: OolDescriptor)* $(, $rq: $rqt)*
             ) -> Result<Reply, KernReturn> {
+                invoke(t, Request::new(dest $(, $rp)* $(, $ro)* $(, $rq)*))
+            }
+
+            /// Sends a request built by the caller (e.g. with a right's
+            /// disposition chosen at run time, MIG's polymorphic rights).
+            pub fn invoke<T: Transport + ?Sized>(t: &T, req: Request) -> Result<Reply, KernReturn> {
                 #[repr(C)]
                 union Buf {
                     req: Request,
@@ -237,7 +263,7 @@ macro_rules! routine {
                     err: ErrorReply,
                 }
                 let mut buf: Buf = zeroed_union();
-                buf.req = Request::new(dest $(, $rp)* $(, $ro)* $(, $rq)*);
+                buf.req = req;
                 // SAFETY: the union is plain data viewed as its bytes.
                 let bytes = unsafe {
                     core::slice::from_raw_parts_mut(&mut buf as *mut Buf as *mut u8, core::mem::size_of::<Buf>())
@@ -301,14 +327,14 @@ mod tests {
         let hdr: MsgHeader = from_bytes(msg).unwrap();
         match hdr.id {
             test_add::ID => match test_add::Request::parse(msg) {
-                Ok(r) if r.a == 0 => as_bytes(&reply_error(&r.header, KERN_INVALID_ARGUMENT)).to_vec(),
-                Ok(r) => as_bytes(&test_add::Reply::new(&r.header, r.target.name + 1,
+                Ok(r) if { r.a } == 0 => as_bytes(&reply_error(&r.header, KERN_INVALID_ARGUMENT)).to_vec(),
+                Ok(r) => as_bytes(&test_add::Reply::new(&{ r.header }, { r.target }.name + 1,
                     OolDescriptor::new(0x1000, 8, false), r.a as u64 + r.b)).to_vec(),
                 Err(e) => as_bytes(&reply_error(&hdr, e)).to_vec(),
             },
             test_plain::ID => {
                 let r = test_plain::Request::parse(msg).unwrap();
-                as_bytes(&test_plain::Reply::new(&r.header, -r.x)).to_vec()
+                as_bytes(&test_plain::Reply::new(&{ r.header }, -{ r.x })).to_vec()
             }
             _ => as_bytes(&reply_error(&hdr, MIG_BAD_ID)).to_vec(),
         }
@@ -327,8 +353,8 @@ mod tests {
     fn request_is_complex_exactly_when_rights_travel() {
         let r = test_add::Request::new(5, 7, 1, 2);
         assert_ne!(r.header.bits & MACH_MSGH_BITS_COMPLEX, 0);
-        assert_eq!(r.body.descriptor_count, 1);
-        assert_eq!(r.target.disposition as u32, MACH_MSG_TYPE_COPY_SEND);
+        assert_eq!({ r.body }.descriptor_count, 1);
+        assert_eq!({ r.target }.disposition as u32, MACH_MSG_TYPE_COPY_SEND);
         let p = test_plain::Request::new(5, 1);
         assert_eq!(p.header.bits & MACH_MSGH_BITS_COMPLEX, 0);
         assert_eq!(msgh_bits_local(p.header.bits), MACH_MSG_TYPE_MAKE_SEND_ONCE);
@@ -338,11 +364,11 @@ mod tests {
     fn round_trip_through_the_stubs() {
         let t = Loop(server, RefCell::new(0));
         let rep = test_add::call(&t, 5, 41, 2, 40).unwrap();
-        assert_eq!(rep.sum, 42);
-        assert_eq!(rep.made.name, 42);
-        assert_eq!({ rep.data.size }, 8);
-        assert_eq!(rep.body.descriptor_count, 2);
-        assert_eq!(test_plain::call(&t, 5, 9).unwrap().y, -9);
+        assert_eq!({ rep.sum }, 42);
+        assert_eq!({ rep.made }.name, 42);
+        assert_eq!({ rep.data }.size, 8);
+        assert_eq!({ rep.body }.descriptor_count, 2);
+        assert_eq!({ test_plain::call(&t, 5, 9).unwrap().y }, -9);
         assert_eq!(*t.1.borrow(), 2);
     }
 
@@ -362,7 +388,9 @@ mod tests {
     fn parse_rejects_malformed_requests() {
         let mut r = test_add::Request::new(5, 7, 1, 2);
         assert!(test_add::Request::parse(&as_bytes(&r)[..10]).is_err());
-        r.header.size += 4;
+        let mut h = r.header;
+        h.size += 4;
+        r.header = h;
         assert_eq!(test_add::Request::parse(as_bytes(&r)).unwrap_err(), MIG_BAD_ARGUMENTS);
         let p = test_plain::Request::new(5, 1);
         assert_eq!(test_add::Request::parse(as_bytes(&p)).unwrap_err(), MIG_BAD_ID);

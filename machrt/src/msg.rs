@@ -3,7 +3,6 @@
 //! that the kernel-served operations use.
 
 use crate::trap::mach_msg;
-use mach::kern_return::*;
 use mach::message::*;
 use mach::pod::{self, Pod};
 use mach::port::*;
@@ -60,28 +59,3 @@ pub fn reply_port() -> PortName {
     n
 }
 
-/// Sends `req` to `dest` (copy-send) with a send-once reply right and
-/// receives the reply, checking its id.
-pub fn rpc<Req: Pod, Rep: Pod>(dest: PortName, id: i32, mut req: Req) -> Result<Rep, KernReturn> {
-    let reply = reply_port();
-    let mut h: MsgHeader = pod::read(pod::as_bytes(&req), 0).unwrap();
-    h.bits = (h.bits & MACH_MSGH_BITS_COMPLEX) | msgh_bits(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE);
-    h.size = core::mem::size_of::<Req>() as u32;
-    h.remote_port = dest;
-    h.local_port = reply;
-    h.id = id;
-    pod::write(pod::as_bytes_mut(&mut req), 0, &h);
-    let mut buf = Buffer::<256>::new();
-    let n = core::mem::size_of::<Req>();
-    buf.0[..n].copy_from_slice(pod::as_bytes(&req));
-    // SAFETY: buf holds 256 bytes, enough for the request and any reply.
-    let kr = unsafe { mach_msg(buf.0.as_mut_ptr(), MACH_SEND_MSG | MACH_RCV_MSG, n as u32, 256, reply, 0) };
-    if kr != KERN_SUCCESS {
-        return Err(kr);
-    }
-    let rh = buf.header();
-    if rh.id != id + mach::mach_port::REPLY_ID_OFFSET {
-        return Err(MIG_REPLY_MISMATCH);
-    }
-    pod::read(&buf.0, 0).ok_or(MIG_TYPE_ERROR)
-}

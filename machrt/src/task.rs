@@ -1,15 +1,12 @@
 //! Task operations served on a task port.
 
-use crate::msg::rpc;
-use mach::kern_return::*;
-use mach::mach_port::PortReply;
+use crate::rpc::Kernel;
+use mach::defs::task::*;
 use mach::port::PortName;
-use mach::task::*;
 use mach::KernReturn;
 
-pub fn get_special_port(task: PortName, which: i32) -> Result<PortName, KernReturn> {
-    let r: PortReply = rpc(task, TASK_GET_SPECIAL_PORT, GetSpecialPortRequest { which, ..Default::default() })?;
-    if r.ret == KERN_SUCCESS { Ok(r.port.name) } else { Err(r.ret) }
+pub fn get_special_port(task: PortName, which: u32) -> Result<PortName, KernReturn> {
+    Ok({ task_get_special_port::call(&Kernel, task, which)?.port }.name)
 }
 
 /// A send right to the bootstrap port (for the first boot task, the name

@@ -5,7 +5,9 @@
 
 pub mod exc;
 pub mod host;
+pub mod mach_port;
 pub mod memory_object;
+pub mod notify;
 pub mod task;
 pub mod thread;
 pub mod vm;

@@ -5,7 +5,10 @@ use crate::routine;
 
 /// `task_get_special_port` / `task_set_special_port` selectors.
 pub const TASK_KERNEL_PORT: u32 = 1;
+pub const TASK_HOST_PORT: u32 = 2;
 pub const TASK_EXCEPTION_PORT: u32 = 3;
+/// The port a task asks to find services; boot tasks share one, whose
+/// receive right the first boot task holds.
 pub const TASK_BOOTSTRAP_PORT: u32 = 4;
 
 /// The most thread rights one `task_threads` reply carries.
@@ -46,14 +49,25 @@ routine! {
 }
 
 routine! {
-    /// The task's first threads (up to TASK_THREADS_MAX) and the total.
+    /// Send rights to the task's first threads (up to TASK_THREADS_MAX, the
+    /// rest MACH_PORT_NULL) and how many threads it has in all.
     task_threads = 3402;
     request { }
     request_ports { }
     request_ool { }
-    reply { count: u32, names: [PortName; TASK_THREADS_MAX] }
-    reply_ports { }
+    reply { count: u32 }
+    reply_ports { t0: MACH_MSG_TYPE_MOVE_SEND, t1: MACH_MSG_TYPE_MOVE_SEND, t2: MACH_MSG_TYPE_MOVE_SEND,
+                  t3: MACH_MSG_TYPE_MOVE_SEND, t4: MACH_MSG_TYPE_MOVE_SEND, t5: MACH_MSG_TYPE_MOVE_SEND,
+                  t6: MACH_MSG_TYPE_MOVE_SEND, t7: MACH_MSG_TYPE_MOVE_SEND }
     reply_ool { }
+}
+
+impl task_threads::Reply {
+    /// The thread names the reply carries, in order.
+    pub fn threads(&self) -> [PortName; TASK_THREADS_MAX] {
+        [{ self.t0 }.name, { self.t1 }.name, { self.t2 }.name, { self.t3 }.name,
+         { self.t4 }.name, { self.t5 }.name, { self.t6 }.name, { self.t7 }.name]
+    }
 }
 
 routine! {

@@ -36,8 +36,9 @@ pub struct ThreadState64 {
     pub gs_base: u64,
 }
 
-/// The FPU/SSE registers (X86_FLOAT_STATE64): an FXSAVE image.
-#[repr(C, align(16))]
+/// The FPU/SSE registers (X86_FLOAT_STATE64): an FXSAVE image (copied in
+/// and out of the kernel's aligned save area, so no alignment here).
+#[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FloatState64 {
     pub fxsave: [u8; 512],
@@ -50,7 +51,7 @@ impl Default for FloatState64 {
 }
 
 /// Either flavour, in the size of the larger.
-#[repr(C, align(16))]
+#[repr(C)]
 #[derive(Clone, Copy)]
 pub union StateBuf {
     pub regs: ThreadState64,
@@ -70,8 +71,14 @@ pub struct ThreadBasicInfo {
     /// 1 running/runnable, 2 stopped, 3 waiting, 5 halted (Mach's TH_STATE_*).
     pub run_state: u32,
     pub priority: u32,
+    pub base_priority: u32,
     pub user_ticks: u64,
 }
+
+pub const TH_STATE_RUNNING: u32 = 1;
+pub const TH_STATE_STOPPED: u32 = 2;
+pub const TH_STATE_WAITING: u32 = 3;
+pub const TH_STATE_HALTED: u32 = 5;
 
 routine! {
     thread_terminate = 3600;
@@ -166,3 +173,9 @@ routine! {
     reply_ports { }
     reply_ool { }
 }
+
+// SAFETY: repr(C) structs of u64/u32/u8 fields without padding.
+unsafe impl crate::pod::Pod for ThreadState64 {}
+unsafe impl crate::pod::Pod for FloatState64 {}
+unsafe impl crate::pod::Pod for StateBuf {}
+unsafe impl crate::pod::Pod for ThreadBasicInfo {}

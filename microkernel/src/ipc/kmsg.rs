@@ -37,6 +37,13 @@ impl Kmsg {
         Kmsg { header, data, dest, reply: Right::Null, ports: Vec::new(), ool: Vec::new() }
     }
 
+    /// Attaches an out-of-line region to the descriptor at `offset`.
+    pub fn with_ool(mut self, offset: usize, r: OolRegion) -> Kmsg {
+        self.header.bits |= MACH_MSGH_BITS_COMPLEX;
+        self.ool.push((offset, r));
+        self
+    }
+
     /// Attaches a right to the port descriptor at `offset`.
     pub fn with_port(mut self, offset: usize, r: Right) -> Kmsg {
         self.header.bits |= MACH_MSGH_BITS_COMPLEX;

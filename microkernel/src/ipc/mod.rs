@@ -15,6 +15,7 @@
 
 pub mod kmsg;
 pub mod kobject;
+pub mod mach_port;
 pub mod mqueue;
 pub mod msg;
 pub mod notify;

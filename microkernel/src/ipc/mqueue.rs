@@ -79,6 +79,9 @@ pub fn wait_for_room(port: &Arc<Port>, send_once: bool, wait: Wait) -> KernRetur
         drop(s);
         sched::block_current_until(wait.deadline());
         port.senders.remove(&me);
+        if me.take_aborted() {
+            return MACH_SEND_INTERRUPTED;
+        }
     }
 }
 
@@ -148,5 +151,9 @@ pub fn receive(src: &Source, max: usize, large: bool, wait: Wait) -> Result<Rece
         q.add(&me);
         sched::block_current_until(wait.deadline());
         q.remove(&me);
+        // thread_abort (or thread_terminate) interrupts the wait.
+        if me.take_aborted() {
+            return Err(MACH_RCV_INTERRUPTED);
+        }
     }
 }

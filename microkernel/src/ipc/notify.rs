@@ -1,5 +1,5 @@
 //! Notifications: real messages the kernel sends through send-once rights
-//! (ids `mach::port::MACH_NOTIFY_*`, layouts in `mach::notify`). Kernel
+//! (ids `mach::port::MACH_NOTIFY_*`, layouts in `mach::defs::notify`). Kernel
 //! sends never block: send-once destinations ignore the queue limit.
 
 use super::kmsg::Kmsg;
@@ -8,7 +8,7 @@ use super::port::Port;
 use super::right::Right;
 use alloc::sync::Arc;
 use mach::message::{MsgBody, MsgHeader, PortDescriptor, MSG_DESCRIPTORS_OFFSET, MACH_MSGH_BITS_COMPLEX};
-use mach::notify::*;
+use mach::defs::notify::*;
 use mach::port::*;
 
 fn header(id: i32) -> MsgHeader {

@@ -80,3 +80,24 @@ pub fn deallocate_region(vm: &mut TaskVm, addr: u64, size: u64) {
         let _ = vm.deallocate(start, end - start);
     }
 }
+
+/// vm_read: the target's [addr, addr+size) as a region for a reply (by
+/// copy-on-write when page-aligned, as Mach's vm_read returns pages).
+pub fn read_region(vm: &mut TaskVm, addr: u64, size: u64) -> Result<OolRegion, KernReturn> {
+    copy_in_region(vm, addr, size).map_err(|_| KERN_INVALID_ADDRESS)
+}
+
+/// vm_write: puts a received region's data at `addr` in the target, which
+/// must be mapped writable.
+pub fn write_region(vm: &mut TaskVm, addr: u64, region: OolRegion) -> KernReturn {
+    match region.data {
+        OolData::Mapped(copy) if addr % PAGE == 0 => {
+            crate::vm::copy::vm_map_copy_overwrite(&mut vm.map, &mut vm.pmap, addr, &copy)
+        }
+        OolData::Mapped(_) => KERN_INVALID_ARGUMENT,
+        OolData::Bytes(bytes) => match copyout(vm, &bytes, addr) {
+            Ok(()) => KERN_SUCCESS,
+            Err(_) => KERN_INVALID_ADDRESS,
+        },
+    }
+}

@@ -19,7 +19,7 @@ use spin::{Mutex, MutexGuard};
 pub enum KObject {
     None,
     Task(Weak<Task>),
-    Thread(u64),
+    Thread(Weak<crate::kern::thread::Thread>),
     Host,
 }
 

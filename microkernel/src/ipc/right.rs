@@ -36,6 +36,15 @@ impl Right {
         Right::SendOnce(p.clone())
     }
 
+    /// Another send right to the same port if this is one, else Null (a
+    /// special port copied to a child task).
+    pub fn copy(&self) -> Right {
+        match self {
+            Right::Send(p) => Right::copy_send(p),
+            _ => Right::Null,
+        }
+    }
+
     pub fn port(&self) -> Option<&Arc<Port>> {
         match self {
             Right::Send(p) | Right::SendOnce(p) | Right::Receive(p) => Some(p),

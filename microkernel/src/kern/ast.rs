@@ -11,10 +11,13 @@ pub fn check() {
     if t.task.is_none() {
         return;
     }
-    if t.state() == ThreadState::Halted {
+    if t.state() == ThreadState::Halted || t.halt_requested() {
         drop(t);
         sched::exit_current();
     }
+    // An abort matters only to a call that was blocked: one that arrives
+    // while the thread runs in user mode must not cut short a later call.
+    t.take_aborted();
     if t.suspend_count() > 0 {
         drop(t);
         sched::check_suspended();

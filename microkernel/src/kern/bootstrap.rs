@@ -210,6 +210,7 @@ pub fn task_ended(task: &Task, how: TaskExit, remaining: usize) {
         TaskExit::Exited(s) => crate::kdebug!("task {} ({}) exited with status {}", task.id, task.name, s),
         TaskExit::Killed { vector } => crate::kinfo!("task {} ({}) killed by {}", task.id, task.name,
                                                      crate::arch::trap::vector_name(vector)),
+        TaskExit::Terminated => crate::kdebug!("task {} ({}) terminated", task.id, task.name),
     }
     if task.id == FIRST_TASK.load(Ordering::Relaxed) {
         FIRST_STATUS.store(how.status(), Ordering::Relaxed);

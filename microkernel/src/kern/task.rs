@@ -26,6 +26,8 @@ pub enum TaskExit {
     Exited(i32),
     /// The kernel ended it after an exception nobody handled.
     Killed { vector: u64 },
+    /// task_terminate from a holder of its task port.
+    Terminated,
 }
 
 impl TaskExit {
@@ -34,6 +36,8 @@ impl TaskExit {
         match self {
             TaskExit::Exited(s) => s as u8,
             TaskExit::Killed { vector } => 0x80 | vector as u8,
+            // As a UNIX shell would show a SIGKILL.
+            TaskExit::Terminated => 0x80 | 9,
         }
     }
 }
@@ -90,6 +94,8 @@ pub struct Task {
     pub itk_self: Arc<Port>,
     /// A send right to the TASK_BOOTSTRAP_PORT special port, or Null.
     pub itk_bootstrap: Mutex<Right>,
+    /// Where exceptions of threads without their own exception port go.
+    pub itk_exception: Mutex<Right>,
 }
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
@@ -109,28 +115,41 @@ impl Task {
             space: crate::ipc::space::Space::new(),
             itk_self: Port::new(KObject::Task(me.clone())),
             itk_bootstrap: Mutex::new(Right::Null),
+            itk_exception: Mutex::new(Right::Null),
         });
         TASKS.lock().push(task.clone());
         Ok(task)
     }
 
-    /// A child of this task with a copy of its address space by
-    /// inheritance (vm_map_fork) and one thread resuming from `frame`, a
-    /// copy of `parent`'s saved registers, with rax = 0.
-    pub fn fork(self: &Arc<Task>, frame: &TrapFrame, parent: &Thread) -> Result<Arc<Task>, KernReturn> {
+    /// task_create: a child task inheriting this one's emulation vector and
+    /// bootstrap and exception ports, with an address space built from this
+    /// one's by inheritance (vm_map_fork) or, without `inherit_memory`, empty.
+    pub fn create_child(self: &Arc<Task>, inherit_memory: bool) -> Result<Arc<Task>, KernReturn> {
         let child = Task::create(&self.name).map_err(|_| KERN_RESOURCE_SHORTAGE)?;
-        let forked = {
-            let mut guard = self.vm.lock();
-            let vm = &mut *guard;
-            vm_map_fork(&mut vm.map, &mut vm.pmap, &KERNEL_PHYS)
-        };
-        match forked {
-            Ok(map) => child.vm.lock().map = map,
-            Err(kr) => {
-                child.terminate(TaskExit::Exited(-1));
-                return Err(kr);
+        *child.emulation.lock() = *self.emulation.lock();
+        *child.itk_bootstrap.lock() = self.itk_bootstrap.lock().copy();
+        *child.itk_exception.lock() = self.itk_exception.lock().copy();
+        if inherit_memory {
+            let forked = {
+                let mut guard = self.vm.lock();
+                let vm = &mut *guard;
+                vm_map_fork(&mut vm.map, &mut vm.pmap, &KERNEL_PHYS)
+            };
+            match forked {
+                Ok(map) => child.vm.lock().map = map,
+                Err(kr) => {
+                    child.terminate(TaskExit::Exited(-1));
+                    return Err(kr);
+                }
             }
         }
+        Ok(child)
+    }
+
+    /// A child by task_create with inherited memory and one thread resuming
+    /// from `frame`, a copy of `parent`'s saved registers, with rax = 0.
+    pub fn fork(self: &Arc<Task>, frame: &TrapFrame, parent: &Thread) -> Result<Arc<Task>, KernReturn> {
+        let child = self.create_child(true)?;
         let mut regs = *frame;
         regs.rax = 0;
         let Some(thread) = Thread::new_user_from(&child, &regs, parent) else {
@@ -150,6 +169,8 @@ impl Task {
         crate::ipc::port::destroy(self.itk_self.clone());
         let b = core::mem::replace(&mut *self.itk_bootstrap.lock(), Right::Null);
         drop(b);
+        let e = core::mem::replace(&mut *self.itk_exception.lock(), Right::Null);
+        drop(e);
     }
 
     pub fn activate(&self) {
@@ -203,6 +224,23 @@ impl Task {
             let _ = super::sched::resume(t);
         }
         Ok(())
+    }
+
+    /// TASK_BASIC_INFO.
+    pub fn basic_info(&self) -> mach::defs::task::TaskBasicInfo {
+        let threads = self.threads.lock();
+        let vm = self.vm.lock();
+        mach::defs::task::TaskBasicInfo {
+            suspend_count: *self.suspend_count.lock(),
+            thread_count: threads.len() as u32,
+            resident_pages: {
+                let mut n = 0;
+                vm.pmap.for_each_mapping(|_, _| n += 1);
+                n
+            },
+            virtual_size: vm.map.entries().iter().map(|e| e.end - e.start).sum(),
+            user_ticks: threads.iter().map(|t| t.user_ticks()).sum(),
+        }
     }
 
     pub fn thread_list(&self) -> Vec<Arc<Thread>> {

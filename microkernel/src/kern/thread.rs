@@ -55,7 +55,15 @@ pub struct Thread {
     /// Runnable but held back by a suspension: enqueued again on resume.
     parked: AtomicBool,
     /// The thread's kernel port, made when first asked for.
-    pub ith_self: spin::Once<Arc<crate::ipc::port::Port>>,
+    ith_self: spin::Once<Arc<crate::ipc::port::Port>>,
+    /// Where this thread's exceptions go first (then the task's port).
+    pub ith_exception: spin::Mutex<crate::ipc::right::Right>,
+    /// Clock ticks charged while it ran.
+    ticks: AtomicU64,
+    /// thread_abort (or a termination) asked a blocked call to give up.
+    aborted: AtomicBool,
+    /// thread_terminate: end before returning to user mode.
+    halt_requested: AtomicBool,
 }
 
 // SAFETY: `machine` is touched only by the CPU that runs the thread or, with
@@ -91,6 +99,10 @@ impl Thread {
             suspend_count: AtomicU32::new(0),
             parked: AtomicBool::new(false),
             ith_self: spin::Once::new(),
+            ith_exception: spin::Mutex::new(crate::ipc::right::Right::Null),
+            ticks: AtomicU64::new(0),
+            aborted: AtomicBool::new(false),
+            halt_requested: AtomicBool::new(false),
         }
     }
 
@@ -233,7 +245,46 @@ impl Thread {
 
     /// The clock charges a tick to the running thread and recomputes its
     /// priority. Only the CPU running the thread calls this.
+    pub fn user_ticks(&self) -> u64 {
+        self.ticks.load(Ordering::Relaxed)
+    }
+
+    /// The thread's kernel port (thread_self, task_threads, thread_create).
+    pub fn port(self: &Arc<Thread>) -> Arc<crate::ipc::port::Port> {
+        self.ith_self
+            .call_once(|| crate::ipc::port::Port::new(crate::ipc::port::KObject::Thread(Arc::downgrade(self))))
+            .clone()
+    }
+
+    /// Destroys the thread's port when it ends: holders get dead names.
+    pub fn destroy_port(&self) {
+        if let Some(p) = self.ith_self.get() {
+            crate::ipc::port::destroy(p.clone());
+        }
+        let e = core::mem::replace(&mut *self.ith_exception.lock(), crate::ipc::right::Right::Null);
+        drop(e);
+    }
+
+    /// Asks a blocked call of this thread to return ..._INTERRUPTED.
+    pub fn set_aborted(&self) {
+        self.aborted.store(true, Ordering::Release);
+    }
+
+    pub fn request_halt(&self) {
+        self.halt_requested.store(true, Ordering::Release);
+    }
+
+    pub fn halt_requested(&self) -> bool {
+        self.halt_requested.load(Ordering::Acquire)
+    }
+
+    /// Whether an abort was asked since the last check (and clears it).
+    pub fn take_aborted(&self) -> bool {
+        self.aborted.swap(false, Ordering::AcqRel)
+    }
+
     pub fn charge_tick(&self, now: u64) {
+        self.ticks.fetch_add(1, Ordering::Relaxed);
         // SAFETY: per the above, this CPU owns the running thread's state.
         let m = unsafe { &mut *self.machine.get() };
         m.usage.charge_tick(now);

@@ -44,7 +44,7 @@ fn mach_trap(n: i64, f: &mut TrapFrame) -> KernReturn {
         traps::MACH_MSG => crate::ipc::msg::mach_msg_trap(f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9),
         traps::MACH_REPLY_PORT => self_port(|_, _| Right::Receive(Port::new(KObject::None))),
         traps::TASK_SELF => self_port(|task, _| Right::make_send(&task.itk_self)),
-        traps::THREAD_SELF => self_port(|_, t| Right::make_send(t.ith_self.call_once(|| Port::new(KObject::Thread(t.id))))),
+        traps::THREAD_SELF => self_port(|_, t| Right::make_send(&t.port())),
         traps::HOST_SELF => self_port(|_, _| Right::make_send(crate::ipc::host_port())),
         _ => KERN_INVALID_ARGUMENT,
     }
@@ -52,7 +52,7 @@ fn mach_trap(n: i64, f: &mut TrapFrame) -> KernReturn {
 
 /// The traps that return a name for a right in the caller's space (the
 /// return value is the name, MACH_PORT_NULL on failure).
-fn self_port(make: impl FnOnce(&alloc::sync::Arc<super::task::Task>, &super::thread::Thread) -> Right) -> KernReturn {
+fn self_port(make: impl FnOnce(&alloc::sync::Arc<super::task::Task>, &alloc::sync::Arc<super::thread::Thread>) -> Right) -> KernReturn {
     let t = sched::current();
     let Some(task) = t.task.clone() else { return 0 };
     let r = make(&task, &t);

@@ -76,6 +76,11 @@ impl FrameAllocator {
         self.free
     }
 
+    /// Frames the allocator manages (free or not) below the top of RAM.
+    pub fn frame_count(&self) -> usize {
+        self.nframes
+    }
+
     /// One frame, lowest free at or after the hint.
     pub fn alloc(&mut self) -> Option<u64> {
         if self.free == 0 {
@@ -154,6 +159,11 @@ pub fn free_frame(pa: u64) {
             crate::kwarn!("frame allocator: {:?}", e);
         }
     }
+}
+
+/// Bytes of physical address space the allocator covers.
+pub fn total_bytes() -> u64 {
+    FRAMES.lock().as_ref().map_or(0, |a| a.frame_count() as u64 * PAGE)
 }
 
 pub fn free_count() -> usize {

@@ -5,7 +5,7 @@
 #![no_main]
 
 use mach::kern_return::*;
-use mach::mach_port::*;
+use mach::defs::mach_port::*;
 use mach::message::*;
 use mach::port::*;
 use machrt::msg::Buffer;
@@ -153,7 +153,7 @@ fn notifications(c: &mut Checks, t: PortName, p: PortName) {
     port::request_notification(t, n, MACH_NOTIFY_NO_SENDERS, 0, notify).unwrap();
     port::deallocate(t, n).unwrap();
     let kr = recv(&mut buf, notify, 100);
-    let ns: mach::notify::NoSendersNotification = buf.get();
+    let ns: mach::defs::notify::NoSendersNotification = buf.get();
     c.check("no-senders notification", kr == 0 && ns.header.id == MACH_NOTIFY_NO_SENDERS && ns.mscount == 1,
             format_args!("{} id {} mscount {}", name(kr), ns.header.id, ns.mscount));
     // Dead name: destroy the receive right under a name that also holds send.
@@ -161,7 +161,7 @@ fn notifications(c: &mut Checks, t: PortName, p: PortName) {
     port::request_notification(t, d, MACH_NOTIFY_DEAD_NAME, 0, notify).unwrap();
     port::mod_refs(t, d, MACH_PORT_RIGHT_RECEIVE, -1).unwrap();
     let kr = recv(&mut buf, notify, 100);
-    let dn: mach::notify::DeadNameNotification = buf.get();
+    let dn: mach::defs::notify::DeadNameNotification = buf.get();
     c.check("dead-name notification", kr == 0 && dn.header.id == MACH_NOTIFY_DEAD_NAME && dn.name == d,
             format_args!("{} id {} name {:#x}", name(kr), dn.header.id, dn.name));
     c.check("the name is dead", port::get_refs(t, d, MACH_PORT_RIGHT_DEAD_NAME) == Ok(1), format_args!(""));

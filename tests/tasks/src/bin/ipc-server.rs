@@ -8,7 +8,7 @@
 #![no_std]
 #![no_main]
 
-use mach::mach_port::STATUS_SRIGHTS;
+use mach::defs::mach_port::STATUS_SRIGHTS;
 use mach::message::*;
 use mach::port::*;
 use machrt::msg::Buffer;
@@ -88,12 +88,12 @@ fn main(_args: machrt::Args) -> i32 {
         }
         match buf.header().id {
             MACH_NOTIFY_DEAD_NAME => {
-                let n: mach::notify::DeadNameNotification = buf.get();
+                let n: mach::defs::notify::DeadNameNotification = buf.get();
                 println!("server: dead-name notification for {:#x} (client port {:#x})", n.name, client);
                 dead = true;
             }
             MACH_NOTIFY_NO_SENDERS => {
-                let n: mach::notify::NoSendersNotification = buf.get();
+                let n: mach::defs::notify::NoSendersNotification = buf.get();
                 println!("server: no-senders notification, mscount {}", n.mscount);
                 nosenders = true;
             }

@@ -1,0 +1,54 @@
+//! The host port's server: host_info, host_reboot (power off with a
+//! status) and the console.
+
+use crate::ipc::kmsg::Kmsg;
+use crate::ipc::kobject::{error_reply, reply};
+use mach::defs::host::*;
+use mach::kern_return::*;
+
+macro_rules! parse {
+    ($r:ident, $req:expr) => {
+        match $r::Request::parse(&$req.data) {
+            Ok(a) => a,
+            Err(kr) => return error_reply(&$req.header, kr),
+        }
+    };
+}
+
+pub fn serve(req: &mut Kmsg) -> Kmsg {
+    let h = req.header;
+    match h.id {
+        host_info::ID => {
+            parse!(host_info, req);
+            reply(&host_info::Reply::new(&h, info()))
+        }
+        host_reboot::ID => {
+            let a = parse!(host_reboot, req);
+            if a.options & HOST_REBOOT_HALT == 0 {
+                return error_reply(&h, KERN_INVALID_ARGUMENT);
+            }
+            crate::kinfo!("host_reboot: powering off with status {}", a.status as u8);
+            crate::arch::power::poweroff(a.status as u8)
+        }
+        host_console_write::ID => {
+            let a = parse!(host_console_write, req);
+            let data = a.data;
+            let n = (a.len as usize).min(data.len());
+            crate::device::cons::write_bytes(&data[..n]);
+            reply(&host_console_write::Reply::new(&h))
+        }
+        _ => error_reply(&h, MIG_BAD_ID),
+    }
+}
+
+fn info() -> HostBasicInfo {
+    HostBasicInfo {
+        max_cpus: crate::arch::cpu::MAX_CPUS as u32,
+        avail_cpus: 1,
+        memory_size: crate::vm::resident::total_bytes(),
+        free_pages: crate::vm::resident::free_count() as u64,
+        page_size: mach::vm::PAGE_SIZE as u32,
+        hz: crate::arch::timer::HZ as u32,
+        ticks: super::clock::ticks(),
+    }
+}
