@@ -23,17 +23,6 @@ pub const DEBUG_POWEROFF: i64 = -101;
 /// End the calling task with a status (rdi). Temporary until task_terminate.
 pub const DEBUG_TASK_EXIT: i64 = -102;
 
-/// TEMPORARY stand-ins for task-port RPCs until IPC lands; they call the
-/// same kernel functions the RPCs will.
-/// vm_allocate: rdi = address of a u64 (in: address or hint, out: start),
-/// rsi = size, rdx = nonzero for anywhere.
-pub const DEBUG_VM_ALLOCATE: i64 = -103;
-/// vm_deallocate: rdi = address, rsi = size.
-pub const DEBUG_VM_DEALLOCATE: i64 = -104;
-/// vm_protect: rdi = address, rsi = size, rdx = set_maximum, r10 = protection.
-pub const DEBUG_VM_PROTECT: i64 = -105;
-/// vm_inherit: rdi = address, rsi = size, rdx = inheritance.
-pub const DEBUG_VM_INHERIT: i64 = -106;
 /// task_create(inherit memory) plus a thread resuming where the caller is:
 /// returns the child's task id to the caller, 0 in the child, or the
 /// negated kern_return.

@@ -11,6 +11,7 @@ pub mod port;
 pub mod rpc;
 pub mod start;
 pub mod task;
+pub mod vm;
 pub mod trap;
 
 pub use start::Args;

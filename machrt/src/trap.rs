@@ -67,31 +67,9 @@ pub unsafe fn trap4(n: i64, a: u64, b: u64, c: u64, d: u64) -> u64 {
     unsafe { trap6(n, a, b, c, d, 0, 0) }
 }
 
-// TEMPORARY: the DEBUG_VM_* and DEBUG_TASK_FORK wrappers stand in for the
-// task-port RPCs (vm_allocate(mach_task_self(), ...) and so on) until IPC
-// exists; they call the same kernel functions.
-
-/// vm_allocate on this task: anywhere (at or above `*addr`) or at `*addr`.
-pub fn vm_allocate(addr: &mut u64, size: u64, anywhere: bool) -> KernReturn {
-    // SAFETY: the kernel reads and writes the u64 at addr, checking it.
-    unsafe { trap4(traps::DEBUG_VM_ALLOCATE, addr as *mut u64 as u64, size, anywhere as u64, 0) as KernReturn }
-}
-
-pub fn vm_deallocate(addr: u64, size: u64) -> KernReturn {
-    // SAFETY: unmapping only affects this task's memory, which the caller
-    // promises not to use any more.
-    unsafe { trap4(traps::DEBUG_VM_DEALLOCATE, addr, size, 0, 0) as KernReturn }
-}
-
-pub fn vm_protect(addr: u64, size: u64, set_maximum: bool, prot: mach::vm::VmProt) -> KernReturn {
-    // SAFETY: changes protections only; a later access may fault.
-    unsafe { trap4(traps::DEBUG_VM_PROTECT, addr, size, set_maximum as u64, prot as u64) as KernReturn }
-}
-
-pub fn vm_inherit(addr: u64, size: u64, inh: mach::vm::VmInherit) -> KernReturn {
-    // SAFETY: changes an attribute only.
-    unsafe { trap4(traps::DEBUG_VM_INHERIT, addr, size, inh as u64, 0) as KernReturn }
-}
+// TEMPORARY: DEBUG_TASK_FORK stands in for a user-level fork built from
+// task_create + thread_create + thread_set_state, and DEBUG_VM_STATS is
+// debugging introspection (frame counts, chain depth) for the VM tests.
 
 /// Which side of a fork we are on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

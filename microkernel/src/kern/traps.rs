@@ -32,10 +32,6 @@ fn mach_trap(n: i64, f: &mut TrapFrame) -> KernReturn {
             crate::kinfo!("powered off by task request, status {}", f.rdi as u8);
             crate::arch::power::poweroff(f.rdi as u8)
         }
-        traps::DEBUG_VM_ALLOCATE => debug_vm_allocate(f.rdi, f.rsi, f.rdx),
-        traps::DEBUG_VM_DEALLOCATE => with_vm(|vm| vm.deallocate(f.rdi, f.rsi)),
-        traps::DEBUG_VM_PROTECT => with_vm(|vm| vm.protect(f.rdi, f.rsi, f.rdx != 0, f.r10 as u32)),
-        traps::DEBUG_VM_INHERIT => with_vm(|vm| vm.inherit(f.rdi, f.rsi, f.rdx as u32)),
         traps::DEBUG_VM_STATS => debug_vm_stats(f.rdi),
         traps::SWTCH | traps::SWTCH_PRI | traps::THREAD_SWITCH => {
             sched::schedule();
@@ -97,23 +93,6 @@ fn with_vm(f: impl FnOnce(&mut TaskVm) -> KernReturn) -> KernReturn {
     f(&mut vm)
 }
 
-/// rdi: address of the task's u64 address (in: fixed place or hint; out:
-/// where it went), rsi: size, rdx: nonzero for anywhere.
-fn debug_vm_allocate(addr_ptr: u64, size: u64, anywhere: u64) -> KernReturn {
-    with_vm(|vm| {
-        let mut b = [0u8; 8];
-        if copyin(vm, addr_ptr, &mut b).is_err() {
-            return KERN_INVALID_ADDRESS;
-        }
-        let mut addr = u64::from_le_bytes(b);
-        let kr = vm.allocate(&mut addr, size, anywhere != 0);
-        if kr == KERN_SUCCESS && copyout(vm, &addr.to_le_bytes(), addr_ptr).is_err() {
-            let _ = vm.deallocate(addr, size);
-            return KERN_INVALID_ADDRESS;
-        }
-        kr
-    })
-}
 
 /// rdi: address of a `mach::vm::DebugVmStats` to fill.
 fn debug_vm_stats(out: u64) -> KernReturn {

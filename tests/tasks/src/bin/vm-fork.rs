@@ -8,7 +8,8 @@
 #![no_main]
 
 use machrt::println;
-use machrt::trap::{task_exit, task_fork, vm_allocate, vm_inherit, vm_stats, yield_now, Fork};
+use machrt::trap::{task_exit, task_fork, vm_stats, yield_now, Fork};
+use machrt::vm::{vm_allocate, vm_inherit};
 use mach::vm::*;
 
 const PAGE: u64 = PAGE_SIZE as u64;

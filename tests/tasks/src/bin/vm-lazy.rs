@@ -6,7 +6,8 @@
 #![no_main]
 
 use machrt::println;
-use machrt::trap::{vm_allocate, vm_deallocate, vm_protect, vm_stats};
+use machrt::trap::vm_stats;
+use machrt::vm::{vm_allocate, vm_deallocate, vm_protect};
 use mach::kern_return::*;
 use mach::vm::*;
 
