@@ -136,15 +136,8 @@ fn exit_task(how: TaskExit) -> ! {
     sched::exit_current()
 }
 
+/// A UNIX system call from a task with no emulation vector covering it:
+/// an EXC_SYSCALL exception (which a handler may answer by emulating it).
 fn unix_call_without_emulator(f: &mut TrapFrame) {
-    let t = sched::current();
-    let task = t.task.clone().expect("user thread");
-    crate::kprintln!(
-        "task {} ({}) thread {}: UNIX system call {} with no emulation library at rip {:#x}",
-        task.id, task.name, t.id, f.rax, f.rip
-    );
-    drop(t);
-    task.terminate(TaskExit::Killed { vector: crate::arch::trap::SYSCALL_VECTOR });
-    drop(task);
-    sched::exit_current();
+    super::exception::user_trap(f, 0, None);
 }

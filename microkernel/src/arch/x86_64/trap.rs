@@ -193,15 +193,19 @@ extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
     } else if v < 32 {
         if frame.from_user() {
             let addr = if v == VEC_PAGE_FAULT { read_cr2() } else { 0 };
+            let mut fault = None;
             if v == VEC_PAGE_FAULT {
                 // Lazy memory and copy-on-write: most user page faults are
                 // resolved by the VM; only the rest are exceptions.
                 match crate::vm::fault::user_fault(addr, frame.error_code) {
                     Ok(()) => return,
-                    Err(kr) => crate::kern::exception::user_page_fault_failed(frame, addr, kr),
+                    Err(kr) => {
+                        crate::kdebug!("vm_fault at {:#x}: {}", addr, mach::kern_return::name(kr));
+                        fault = Some(kr);
+                    }
                 }
             }
-            crate::kern::exception::user_trap(frame, addr);
+            crate::kern::exception::user_trap(frame, addr, fault);
         } else {
             kernel_trap(frame);
         }

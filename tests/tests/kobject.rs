@@ -1,0 +1,38 @@
+//! Tasks, threads and the host as kernel objects served through their
+//! ports, and exceptions delivered as messages.
+
+use mk_tests::Boot;
+
+#[test]
+fn task_thread_and_host_ports_serve_their_routines() {
+    let o = Boot::new(&["kobj"]).run();
+    for what in [
+        "host_info", "task_info on self", "thread created, state set and resumed",
+        "task_threads counts 2 threads", "thread_suspend", "thread_info says stopped",
+        "a suspended thread does not run", "thread_get_state of the stopped thread",
+        "a resumed thread runs again", "resume of a running thread fails", "thread_terminate",
+        "the terminated thread's port is dead", "task_threads counts 1 thread again",
+        "an empty child has no threads and no memory", "vm_allocate in another task",
+        "vm_write into another task", "vm_read gives back what vm_write put",
+        "vm_region describes the child's region", "task_resume of a task not suspended fails",
+        "task_suspend", "task_info counts the suspension", "task_resume", "task_terminate",
+        "a terminated task's port answers no more",
+    ] {
+        o.expect(&format!("kobj: {} ok", what));
+    }
+    o.expect("kobj: all passed").expect_status(0);
+}
+
+#[test]
+fn exceptions_go_to_the_exception_port_and_the_reply_decides() {
+    let o = Boot::new(&["kobj"]).run();
+    o.expect("kobj: exception_raise carries EXC_BAD_ACCESS, the code and the address ok")
+        .expect("kobj: faulting thread resumed at a new rip by its handler")
+        .expect("kobj: the handler's new state took effect ok")
+        .expect("kobj: the child's exception reached the inherited port ok")
+        .expect("killed by page fault")
+        .expect("kobj: a refused exception ends the child task ok")
+        .expect_status(0);
+    // The handled fault is not reported as a crash: only the refused one is.
+    assert_eq!(o.lines_with("page fault at 0xdead0000").len(), 1, "{}", o.output);
+}
