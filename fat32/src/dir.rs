@@ -444,24 +444,38 @@ impl<D: BlockDevice> FileSystem<D> {
         self.write_raw(sector, ENTRY_SIZE, &raw)
     }
 
+    /// Where the `..` entry of directory `c` is. Usually entry 1, but some
+    /// writers (e.g. the fatfs crate) put LFN entries before `.` and `..`,
+    /// so the first cluster is searched.
+    fn dotdot_pos(&mut self, c: u32) -> Result<(u64, usize)> {
+        for idx in 0..self.entries_per_cluster() {
+            let (sector, off) = self.entry_pos(c, idx)?.ok_or(Error::Corrupt)?;
+            let raw = self.read_raw(sector, off)?;
+            if raw[0] == 0 {
+                break;
+            }
+            if &raw[..11] == b"..         " && raw[11] & ATTR_DIRECTORY != 0 {
+                return Ok((sector, off));
+            }
+        }
+        Err(Error::Corrupt)
+    }
+
     /// The cluster recorded in `..` of directory `c` (root as root_cluster).
     pub(crate) fn parent_of(&mut self, c: u32) -> Result<u32> {
-        let raw = self.read_raw(self.bpb.cluster_sector(c), ENTRY_SIZE)?;
-        let e = ShortEntry::parse(&raw);
-        if &e.name[..2] != b".." {
-            return Err(Error::Corrupt);
-        }
+        let (sector, off) = self.dotdot_pos(c)?;
+        let e = ShortEntry::parse(&self.read_raw(sector, off)?);
         Ok(if e.first_cluster == 0 { self.bpb.root_cluster } else { e.first_cluster })
     }
 
     /// Rewrites the `..` entry of directory `c` after a move.
     pub(crate) fn set_parent(&mut self, c: u32, parent: u32) -> Result<()> {
-        let sector = self.bpb.cluster_sector(c);
-        let mut e = ShortEntry::parse(&self.read_raw(sector, ENTRY_SIZE)?);
+        let (sector, off) = self.dotdot_pos(c)?;
+        let mut raw = self.read_raw(sector, off)?;
+        let mut e = ShortEntry::parse(&raw);
         e.first_cluster = if parent == self.bpb.root_cluster { 0 } else { parent };
-        let mut raw = self.read_raw(sector, ENTRY_SIZE)?;
         e.store(&mut raw);
-        self.write_raw(sector, ENTRY_SIZE, &raw)
+        self.write_raw(sector, off, &raw)
     }
 
     /// Whether directory `c` has no entries besides `.` and `..`.

@@ -144,6 +144,11 @@ impl<D: BlockDevice> FileSystem<D> {
         ROOT_INO
     }
 
+    /// The device underneath (e.g. to snapshot what a crash would leave).
+    pub fn device(&self) -> &D {
+        &self.dev.dev
+    }
+
     /// The validated boot-sector geometry.
     pub fn bpb(&self) -> &Bpb {
         &self.bpb
