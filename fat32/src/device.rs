@@ -51,7 +51,7 @@ impl MemDevice {
     }
 
     fn range(&self, lba: u64, len: usize) -> Result<core::ops::Range<usize>> {
-        if len % self.block_size != 0 {
+        if !len.is_multiple_of(self.block_size) {
             return Err(Error::Io);
         }
         let start = usize::try_from(lba).map_err(|_| Error::Io)?;
@@ -95,7 +95,7 @@ pub(crate) struct SectorDev<D: BlockDevice> {
 impl<D: BlockDevice> SectorDev<D> {
     pub fn new(dev: D, sector_size: usize) -> Result<Self> {
         let bs = dev.block_size();
-        if bs == 0 || sector_size % bs != 0 {
+        if bs == 0 || !sector_size.is_multiple_of(bs) {
             return Err(Error::Unsupported);
         }
         let ratio = (sector_size / bs) as u64;

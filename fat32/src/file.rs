@@ -165,7 +165,7 @@ impl<D: BlockDevice> FileSystem<D> {
             let sector = self.bpb.cluster_sector(c) + s0;
             tmp.resize(((s1 - s0) * bps) as usize, 0);
             // Read-modify-write only for a partial sector at either end.
-            if within % bps != 0 || (within + n) % bps != 0 {
+            if !within.is_multiple_of(bps) || !(within + n).is_multiple_of(bps) {
                 self.dev.read(sector, &mut tmp)?;
             }
             let skip = (within - s0 * bps) as usize;

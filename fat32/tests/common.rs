@@ -19,7 +19,7 @@ pub fn image(mib: usize, cluster: u32) -> Vec<u8> {
         .fat_type(fatfs::FatType::Fat32)
         .bytes_per_cluster(cluster)
         .volume_id(0x1234_5678);
-    fatfs::format_volume(&mut Cursor::new(&mut img[..]), opts).expect("format");
+    fatfs::format_volume(Cursor::new(&mut img[..]), opts).expect("format");
     img
 }
 

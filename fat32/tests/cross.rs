@@ -110,9 +110,8 @@ fn large_file_spans_many_clusters() {
     let ino = fs.create(fs.root(), "big.bin", 0o644).unwrap();
     // Odd-sized chunks exercise partial sectors and clusters.
     let mut off = 0;
-    for (i, chunk) in data.chunks(7777).enumerate() {
-        let at = if i % 2 == 0 { off } else { off }; // sequential
-        fs.write(ino, at as u64, chunk).unwrap();
+    for chunk in data.chunks(7777) {
+        fs.write(ino, off as u64, chunk).unwrap();
         off += chunk.len();
     }
     // Random-offset reads.
@@ -151,3 +150,51 @@ fn fatfs_modifies_what_fat32_wrote() {
     assert_clean(&mut fs);
 }
 
+
+#[test]
+fn unlink_and_reuse_slots_across_cluster_boundaries() {
+    let mut fs = mount(image(34, 512));
+    let d = fs.mkdir(fs.root(), "d").unwrap();
+    let name = |i: usize| format!("entry with a long name that spans {:03} slots", i);
+    for i in 0..120 {
+        fs.create(d, &name(i), 0o644).unwrap();
+    }
+    for i in (0..120).step_by(3) {
+        fs.unlink(d, &name(i)).unwrap();
+    }
+    for i in 0..20 {
+        let ino = fs.create(d, &format!("refill {}", i), 0o644).unwrap();
+        fs.write(ino, 0, &[i as u8; 600]).unwrap();
+    }
+    assert_eq!(names(&mut fs, "/d").len(), 80 + 20);
+    assert_clean(&mut fs);
+    let mut img = unmount(fs);
+    let ffs = fatfs(&mut img);
+    let got = fatfs_names(&ffs, "d");
+    assert_eq!(got.len(), 100);
+    assert!(got.contains(&name(1)) && !got.contains(&name(3)));
+    assert_eq!(fatfs_read(&ffs, "d/refill 7"), vec![7u8; 600]);
+}
+
+#[test]
+fn larger_sectors_than_device_blocks() {
+    let mut img = vec![0u8; 68 << 20];
+    let opts = fatfs::FormatVolumeOptions::new()
+        .fat_type(fatfs::FatType::Fat32)
+        .bytes_per_sector(1024)
+        .bytes_per_cluster(1024);
+    fatfs::format_volume(std::io::Cursor::new(&mut img[..]), opts).unwrap();
+    let mut fs = mount(img);
+    assert_eq!(fs.bpb().bytes_per_sector, 1024);
+    let d = fs.mkdir(fs.root(), "dir with long name").unwrap();
+    for i in 0..50 {
+        let ino = fs.create(d, &format!("file {}", i), 0o644).unwrap();
+        fs.write(ino, 0, &pattern(3000 + i, i as u32)).unwrap();
+    }
+    fs.unlink(d, "file 10").unwrap();
+    assert_clean(&mut fs);
+    let mut img = unmount(fs);
+    let ffs = fatfs(&mut img);
+    assert_eq!(fatfs_names(&ffs, "dir with long name").len(), 49);
+    assert_eq!(fatfs_read(&ffs, "dir with long name/file 49"), pattern(3049, 49));
+}

@@ -95,7 +95,7 @@ fn corrupt_boot_sectors_are_rejected() {
     // FAT16 is not ours.
     let mut img16 = vec![0u8; 16 << 20];
     let opts = fatfs::FormatVolumeOptions::new().fat_type(fatfs::FatType::Fat16);
-    fatfs::format_volume(&mut std::io::Cursor::new(&mut img16[..]), opts).unwrap();
+    fatfs::format_volume(std::io::Cursor::new(&mut img16[..]), opts).unwrap();
     assert_eq!(mount_err(img16), Error::Unsupported);
 }
 

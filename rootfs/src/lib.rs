@@ -232,7 +232,7 @@ fn format(size_mib: u64) -> Result<Vec<u8>, BuildError> {
         .bytes_per_cluster(cluster_size(bytes)?)
         .volume_id(VOLUME_ID)
         .volume_label(*VOLUME_LABEL);
-    fatfs::format_volume(&mut Cursor::new(&mut img[..]), opts).map_err(BuildError::Format)?;
+    fatfs::format_volume(Cursor::new(&mut img[..]), opts).map_err(BuildError::Format)?;
     Ok(img)
 }
 
