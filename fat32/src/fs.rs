@@ -227,6 +227,18 @@ impl<D: BlockDevice> FileSystem<D> {
         self.write_raw(node.sector, node.off, &raw)
     }
 
+    /// Stamps a directory's modification time after its entries changed
+    /// (the root has no entry to stamp).
+    fn touch_dir(&mut self, dir: Ino) -> Result<()> {
+        if dir == ROOT_INO {
+            return Ok(());
+        }
+        let mut node = self.load(dir)?;
+        let (date, time) = self.clock.now().to_fat();
+        (node.entry.mdate, node.entry.mtime, node.entry.adate) = (date, time, date);
+        self.store(&node)
+    }
+
     /// `stat`.
     pub fn stat(&mut self, ino: Ino) -> Result<Metadata> {
         let n = self.load(ino)?;
@@ -325,6 +337,7 @@ impl<D: BlockDevice> FileSystem<D> {
         let entry = ShortEntry::new([b' '; 11], 0, attr, self.clock.now());
         let f = self.insert(dcl, name, entry)?;
         self.lookups.insert(dcl, name::fold(name), f.ino);
+        self.touch_dir(dir)?;
         Ok(f.ino)
     }
 
@@ -345,6 +358,7 @@ impl<D: BlockDevice> FileSystem<D> {
         match self.insert(dcl, name, entry) {
             Ok(f) => {
                 self.lookups.insert(dcl, name::fold(name), f.ino);
+                self.touch_dir(dir)?;
                 Ok(f.ino)
             }
             Err(e) => {
@@ -375,7 +389,7 @@ impl<D: BlockDevice> FileSystem<D> {
         if f.entry.first_cluster != 0 {
             self.free_chain(f.entry.first_cluster)?;
         }
-        Ok(())
+        self.touch_dir(dir)
     }
 
     /// Removes an empty directory.
@@ -396,7 +410,8 @@ impl<D: BlockDevice> FileSystem<D> {
         self.remove_entries(dcl, &f)?;
         self.lookups.forget_dir(dcl);
         self.lookups.forget_dir(c);
-        self.free_chain(c)
+        self.free_chain(c)?;
+        self.touch_dir(dir)
     }
 
     /// Whether directory cluster `inner` is `outer` or lies below it.
@@ -471,6 +486,10 @@ impl<D: BlockDevice> FileSystem<D> {
         };
         if src.entry.is_dir() && sdcl != ddcl {
             self.set_parent(src.entry.first_cluster, ddcl)?;
+        }
+        self.touch_dir(from_dir)?;
+        if to_dir != from_dir {
+            self.touch_dir(to_dir)?;
         }
         Ok(ino)
     }

@@ -5,7 +5,7 @@
 //! Layout: [`bpb`] boot sector, [`fat`] allocation table, [`cache`] sector,
 //! chain and lookup caches, [`name`] 8.3/LFN names, [`dir`] directory
 //! entries, [`file`] contents, [`fs`] the facade, [`check`] a consistency
-//! checker, [`mode`] attributes and the UNIX mode (execute-bit) convention.
+//! checker, [`format`] mkfs, [`mode`] attributes and the UNIX mode (execute-bit) convention.
 //!
 //! **Inode numbers**: a file's inode number is the position of its short
 //! directory entry on the volume, `sector * (bytes_per_sector / 32) +
@@ -27,6 +27,7 @@ pub mod dir;
 pub mod error;
 pub mod fat;
 pub mod file;
+pub mod format;
 pub mod fs;
 pub mod mode;
 pub mod name;
@@ -37,6 +38,7 @@ pub use check::CheckReport;
 pub use device::{BlockDevice, MemDevice};
 pub use dir::DirEntry;
 pub use error::{Error, Result};
+pub use format::{format, FormatOptions};
 pub use fs::{FileSystem, FsStats, Ino, Metadata, MountOptions, ROOT_INO};
 pub use mode::{attr_from_mode, is_exec_mode, mode_from_attr, EXEC_ATTR};
 pub use time::{Clock, DateTime, FixedClock};
