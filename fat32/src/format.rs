@@ -64,7 +64,7 @@ pub fn format<D: BlockDevice>(dev: D, opts: &FormatOptions) -> Result<D> {
             break;
         }
         let (spc, fat, clusters) = layout(total, bps as u64, c);
-        if clusters >= MIN_CLUSTERS && clusters <= 0x0FFF_FFF5 {
+        if (MIN_CLUSTERS..=0x0FFF_FFF5).contains(&clusters) {
             chosen = Some((spc, fat, clusters));
             break;
         }

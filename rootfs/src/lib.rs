@@ -214,11 +214,13 @@ fn collect(spec: &Spec) -> Result<Tree, BuildError> {
 /// Cluster size for a FAT32 volume of `bytes`: as large as possible (up to
 /// 4 KiB) while keeping the 65525 clusters FAT32 requires.
 fn cluster_size(bytes: u64) -> Result<u32, BuildError> {
-    let usable = bytes.saturating_sub(2 << 20); // room for reserved sectors and FATs
+    // Leave 600 KiB for reserved sectors and both FATs (about 530 KiB at
+    // the smallest size), plus a little slack over the FAT32 minimum.
+    let usable = bytes.saturating_sub(600 << 10);
     [4096u32, 2048, 1024, 512]
         .into_iter()
-        .find(|&c| usable / c as u64 >= 65_600)
-        .ok_or_else(|| usage("image too small: FAT32 needs at least 34 MiB"))
+        .find(|&c| usable / c as u64 >= fat32::format::MIN_CLUSTERS + 16)
+        .ok_or_else(|| usage("image too small: FAT32 needs at least 33 MiB"))
 }
 
 fn format(size_mib: u64) -> Result<Vec<u8>, BuildError> {
