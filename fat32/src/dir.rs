@@ -483,3 +483,41 @@ impl<D: BlockDevice> FileSystem<D> {
         Ok(self.next_found(c, &mut Cursor::at(0))?.is_none())
     }
 }
+
+/// Iterator over a directory's entries (without `.` and `..`), reading
+/// lazily through the directory cache.
+pub struct ReadDir<'a, D: BlockDevice> {
+    fs: &'a mut FileSystem<D>,
+    dir: u32,
+    cur: Cursor,
+    done: bool,
+}
+
+impl<D: BlockDevice> Iterator for ReadDir<'_, D> {
+    type Item = Result<DirEntry>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        match self.fs.next_found(self.dir, &mut self.cur) {
+            Ok(Some(f)) => Some(Ok(DirEntry::from_found(&f))),
+            Ok(None) => {
+                self.done = true;
+                None
+            }
+            Err(e) => {
+                self.done = true; // an error ends the walk rather than looping on it
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+impl<D: BlockDevice> FileSystem<D> {
+    /// Iterates over directory `dir`; see [`ReadDir`].
+    pub fn iter_dir(&mut self, dir: Ino) -> Result<ReadDir<'_, D>> {
+        let dir = self.dir_cluster(dir)?;
+        Ok(ReadDir { fs: self, dir, cur: Cursor::at(0), done: false })
+    }
+}

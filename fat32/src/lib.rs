@@ -36,7 +36,7 @@ pub mod time;
 
 pub use check::CheckReport;
 pub use device::{BlockDevice, MemDevice};
-pub use dir::DirEntry;
+pub use dir::{DirEntry, ReadDir};
 pub use error::{Error, Result};
 pub use format::{format, FormatOptions};
 pub use fs::{FileSystem, FsStats, Ino, Metadata, MountOptions, ROOT_INO};

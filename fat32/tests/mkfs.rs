@@ -60,6 +60,8 @@ fn readdir_cookies_walk_every_entry_once() {
     }
     let all: Vec<String> = fs.read_dir(d).unwrap().into_iter().map(|e| e.name).collect();
     assert_eq!(seen, all);
+    let iterated: Vec<String> = fs.iter_dir(d).unwrap().map(|e| e.unwrap().name).collect();
+    assert_eq!(iterated, all);
     assert_eq!(seen.len(), 40);
 }
 
