@@ -59,3 +59,5 @@ impl fmt::Display for Error {
         fmt::Debug::fmt(self, f)
     }
 }
+
+impl core::error::Error for Error {}
