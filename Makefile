@@ -75,3 +75,13 @@ test: unit-test integration-test
 
 clean:
 	$(CARGO) clean
+
+# System-call latency against Linux on the same QEMU (bench/README.md).
+# SYSTEM_BENCH_CMD, when set, prints this system's BENCH lines.
+.PHONY: bench bench-test
+export SYSTEM_BENCH_CMD
+bench:
+	bench/bench.sh
+
+bench-test:
+	bench/test.sh
