@@ -77,11 +77,11 @@ clean:
 	$(CARGO) clean
 
 # System-call latency against Linux on the same QEMU (bench/README.md).
-# SYSTEM_BENCH_CMD, when set, prints this system's BENCH lines.
+# SYSTEM_BENCH_CMD, when set, prints this system's BENCH lines; it reaches
+# the script unexpanded, so $BENCH_QEMU_FLAGS in it is left to the shell.
 .PHONY: bench bench-test
-export SYSTEM_BENCH_CMD
 bench:
-	bench/bench.sh
+	SYSTEM_BENCH_CMD='$(subst ','\'',$(value SYSTEM_BENCH_CMD))' bench/bench.sh
 
 bench-test:
 	bench/test.sh

@@ -17,16 +17,15 @@ for run in icount icount-repeat wall; do
 done
 
 # This system: SYSTEM_BENCH_CMD runs from the repository root, once per mode,
-# with BENCH_MODE=icount|wall and BENCH_QEMU_EXTRA (the icount flags, or
-# nothing) in its environment, and prints the system's console on stdout.
+# with BENCH_MODE=icount|wall and BENCH_QEMU_FLAGS (that run's machine flags,
+# without the console) in its environment; its stdout+stderr is the log.
 system=()
 rm -f "$logs"/system-*.log
 if [ -n "${SYSTEM_BENCH_CMD:-}" ]; then
 	. "$ROOT/bench/qemu-common.sh"
 	for mode in icount wall; do
-		extra=""; [ $mode = icount ] && extra="${BENCH_ICOUNT_FLAGS[*]}"
 		say "this system, $mode run: $SYSTEM_BENCH_CMD"
-		(cd "$ROOT" && BENCH_MODE=$mode BENCH_QEMU_EXTRA="$extra" \
+		(cd "$ROOT" && BENCH_MODE=$mode BENCH_QEMU_FLAGS="$(bench_flags $mode)" \
 			timeout "${BENCH_TIMEOUT:-900}" bash -c "$SYSTEM_BENCH_CMD") </dev/null >"$logs/system-$mode.log" 2>&1 \
 			|| say "this system's $mode run exited with status $? (log: $logs/system-$mode.log)"
 		system+=(--system-$mode "$logs/system-$mode.log")

@@ -5,12 +5,9 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/bench/qemu-common.sh"
 mode=$1 kernel=$2 initrd=$3
-case $mode in
-icount) extra=("${BENCH_ICOUNT_FLAGS[@]}") ;;
-wall) extra=() ;;
-*) die "run-linux.sh: mode must be icount or wall, not $mode" ;;
-esac
+flags=$(bench_flags "$mode") || exit 2
 need_pkgs qemu-system-x86
-timeout "${BENCH_TIMEOUT:-900}" "$QEMU" "${BENCH_QEMU_FLAGS[@]}" "${extra[@]}" \
+# shellcheck disable=SC2086 # the flags are words
+timeout "${BENCH_TIMEOUT:-900}" "$QEMU" $flags "${BENCH_CONSOLE_FLAGS[@]}" \
 	-kernel "$kernel" -initrd "$initrd" -append "console=ttyS0 quiet" </dev/null \
 	|| die "Linux $mode run failed or timed out (status $?)"

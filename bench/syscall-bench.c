@@ -359,6 +359,35 @@ static void measure(const char *name, case_fn fn, long n, long bytes_per_op)
 	fflush(stdout);
 }
 
+/* What the tick counter itself counts, for reading the figures: the cost of
+ * back-to-back rdtsc, of one turn of an empty loop, and of one 4 KiB
+ * `rep movsb` (one instruction, or one per byte, depending on the emulator). */
+static void calibrate(void)
+{
+	static char src[PAGE], dst[PAGE];
+	double t[REPS];
+	for (int i = 0; i < REPS; i++) {
+		uint64_t a = rdtsc(), b = rdtsc();
+		t[i] = (double)(b - a);
+	}
+	printf("BENCH-INFO calib rdtsc-rdtsc ticks=%.1f\n", median(t, REPS));
+	for (int i = 0; i < REPS; i++) {
+		uint64_t a = rdtsc();
+		for (long j = 0; j < 10000; j++)
+			__asm__ volatile("" ::: "memory");
+		t[i] = (double)(rdtsc() - a) / 10000;
+	}
+	printf("BENCH-INFO calib empty-loop-turn ticks=%.1f\n", median(t, REPS));
+	for (int i = 0; i < REPS; i++) {
+		void *d = dst, *s = src;
+		long n = PAGE;
+		uint64_t a = rdtsc();
+		__asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(n) :: "memory");
+		t[i] = (double)(rdtsc() - a);
+	}
+	printf("BENCH-INFO calib rep-movsb-4096 ticks=%.1f\n", median(t, REPS));
+}
+
 /* Opens a file the cases use; a failure is reported by the first case using it. */
 static int open_or_report(const char *what, const char *path, int flags)
 {
@@ -413,6 +442,7 @@ int main(int argc, char **argv)
 	if (sigaction(SIGUSR1, &sa, 0))
 		printf("BENCH-SETUP sigaction errno=%d (%s)\n", errno, strerror(errno));
 	memset(buf, 'x', sizeof buf);
+	calibrate();
 
 	/* Iteration counts give each repetition roughly 1-5 million guest
 	 * instructions on Linux: long enough to be stable, short enough that
