@@ -45,6 +45,27 @@ def parse(path):
     return {"cases": cases, "mach": mach, "done": done}
 
 
+def merge_wall(runs):
+    """Several wall-time runs: per case, the one with the least ns (host
+    load only ever adds time). Also the spread: the largest (max-min)/min."""
+    runs = [r for r in runs if r]
+    if not runs:
+        return None, None
+    merged = {"cases": {}, "mach": {}, "done": all(r["done"] for r in runs)}
+    spread = 0.0
+    for r in runs:
+        merged["mach"].update(r["mach"])
+        for c, v in r["cases"].items():
+            old = merged["cases"].get(c)
+            if old is None or "ns" not in old or ("ns" in v and v["ns"] < old["ns"]):
+                merged["cases"][c] = v
+    for c in merged["cases"]:
+        ns = [r["cases"][c]["ns"] for r in runs if "ns" in r["cases"].get(c, {})]
+        if len(ns) > 1 and min(ns) > 0:
+            spread = max(spread, (max(ns) - min(ns)) / min(ns))
+    return merged, (spread if len(runs) > 1 else None)
+
+
 def value(run, case, key):
     if not run:
         return None
@@ -127,19 +148,21 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--linux-icount", required=True)
     ap.add_argument("--linux-icount-repeat", help="a second icount run: repeatability check")
-    ap.add_argument("--linux-wall")
+    ap.add_argument("--linux-wall", action="append", default=[], help="repeatable")
     ap.add_argument("--system-icount")
-    ap.add_argument("--system-wall")
+    ap.add_argument("--system-wall", action="append", default=[], help="repeatable")
     ap.add_argument("--out", required=True)
     ap.add_argument("--max-drift", type=float, default=1.0, help="percent (default 1)")
     a = ap.parse_args()
 
-    li, lw = parse(a.linux_icount), parse(a.linux_wall)
-    si, sw = parse(a.system_icount), parse(a.system_wall)
+    li, si = parse(a.linux_icount), parse(a.system_icount)
+    lw, lw_spread = merge_wall([parse(p) for p in a.linux_wall])
+    sw, sw_spread = merge_wall([parse(p) for p in a.system_wall])
     if not li:
         sys.exit(f"report: no BENCH lines in {a.linux_icount}")
     for name, run, path in (("Linux icount", li, a.linux_icount), ("Linux wall", lw, a.linux_wall),
                             ("system icount", si, a.system_icount), ("system wall", sw, a.system_wall)):
+        path = " ".join(path) if isinstance(path, list) else path
         if run and not run["done"]:
             print(f"warning: {name} run ({path}) did not reach BENCH-DONE")
 
@@ -180,6 +203,11 @@ def main():
             lm = f"{row['linux_mbps']:.0f}" if row["linux_mbps"] else "n/a"
             print(f"{row['case']}: Linux {lm} MB/s, this system {s} MB/s (wall)")
 
+    for name, spread in (("Linux", lw_spread), ("this system", sw_spread)):
+        if spread is not None:
+            print(f"{name} wall time: {len(a.linux_wall if name == 'Linux' else a.system_wall)} runs, "
+                  f"least ns per case kept; largest spread {spread * 100:.1f}%")
+
     print("\nMach-level figures (this system):")
     mach = {}
     for run in (si, sw):
@@ -212,6 +240,7 @@ def main():
             w.writerow(["" if row[k] is None else row[k] for k in keys])
     with open(os.path.join(a.out, "results.json"), "w") as f:
         json.dump({"cases": rows, "mach": mach, "repeat": repeat,
+                   "wall_spread": {"linux": lw_spread, "system": sw_spread},
                    "system_present": bool(si or sw)}, f, indent=1)
     svg_chart(rows, os.path.join(a.out, "ratios.svg"))
     print(f"\nwrote {a.out}/results.csv, results.json, ratios.svg")

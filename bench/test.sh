@@ -46,6 +46,11 @@ check "json ratio" python3 -c "
 import json; d = json.load(open('$tmp/r2/results.json'))
 r = {c['case']: c for c in d['cases']}
 assert abs(r['fork-exit-wait']['instr_ratio'] - 3.0) < 0.01 and d['mach']['null-rpc']['ticks'] == 900"
+python3 "$ROOT/bench/report.py" --out "$tmp/r4" --linux-icount "$td/linux-icount.log" \
+	--linux-wall "$td/linux-wall.log" --linux-wall "$td/linux-wall-2.log" >"$tmp/r4.txt"
+check "two wall runs: least kept" grep -Eq '^getpid +316 +n/a +n/a +356 ' "$tmp/r4.txt"
+check "two wall runs: least kept (2)" grep -Eq '^stat +3,638 +n/a +n/a +3,000 ' "$tmp/r4.txt"
+check "two wall runs: spread" grep -q 'largest spread 100.0%' "$tmp/r4.txt"
 python3 "$ROOT/bench/report.py" --out "$tmp/r3" --linux-icount "$td/linux-icount.log" \
 	--linux-icount-repeat "$td/linux-icount-repeat.log" --max-drift 0.5 >/dev/null
 check "drift over target fails" test $? -eq 3
