@@ -20,15 +20,20 @@ for run in icount icount-repeat $(printf 'wall-%s ' $walls); do
 done
 
 # This system: SYSTEM_BENCH_CMD runs from the repository root, once per mode,
-# with BENCH_MODE=icount|wall and BENCH_QEMU_FLAGS (that run's machine flags,
-# without the console) in its environment; its stdout+stderr is the log.
+# with BENCH_MODE=icount|wall, BENCH_QEMU_FLAGS (that run's machine flags,
+# without the console) and BENCH_BIN in its environment; its stdout+stderr
+# is the log.
+# BENCH_EXTRA_DIR holds bin/syscall-bench, ready for `make image EXTRA=dir`.
 system=()
 if [ -n "${SYSTEM_BENCH_CMD:-}" ]; then
 	. "$ROOT/bench/qemu-common.sh"
+	extra=$OUT/system-extra
+	rm -rf "$extra" && mkdir -p "$extra/bin" && cp "$BIN" "$extra/bin/syscall-bench"
 	for run in icount $(printf 'wall-%s ' $walls); do
 		mode=${run%%-*} log=$logs/system-$run.log
 		say "this system, $run run: $SYSTEM_BENCH_CMD"
 		(cd "$ROOT" && BENCH_MODE=$mode BENCH_QEMU_FLAGS="$(bench_flags $mode)" \
+			BENCH_BIN=$BIN BENCH_EXTRA_DIR=$extra \
 			timeout "${BENCH_TIMEOUT:-900}" bash -c "$SYSTEM_BENCH_CMD") </dev/null >"$log" 2>&1 \
 			|| say "this system's $run run exited with status $? (log: $log)"
 		system+=(--system-$mode "$log")

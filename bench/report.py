@@ -32,8 +32,8 @@ def parse(path):
             if not m:
                 continue
             kind, name, fields, failed = m.groups()
-            vals = {k: float(v) for k, v in FIELD.findall(fields or "")
-                    if re.fullmatch(r"-?[0-9.]+(e-?[0-9]+)?", v)}
+            vals = {k: float(v.rstrip("%")) for k, v in FIELD.findall(fields or "")
+                    if re.fullmatch(r"-?[0-9.]+(e-?[0-9]+)?%?", v)}
             if kind == "MACH":
                 mach[name] = vals
             elif failed:
@@ -203,6 +203,12 @@ def main():
             lm = f"{row['linux_mbps']:.0f}" if row["linux_mbps"] else "n/a"
             print(f"{row['case']}: Linux {lm} MB/s, this system {s} MB/s (wall)")
 
+    for name, run in (("Linux", li), ("this system", si)):
+        spreads = [(v["spread"], c) for c, v in (run or {"cases": {}})["cases"].items() if "spread" in v]
+        if spreads:
+            worst = max(spreads)
+            print(f"{name} icount run: repetitions within a case differ by at most "
+                  f"{worst[0]:.2f}% ({worst[1]}); the median is reported")
     for name, spread in (("Linux", lw_spread), ("this system", sw_spread)):
         if spread is not None:
             print(f"{name} wall time: {len(a.linux_wall if name == 'Linux' else a.system_wall)} runs, "

@@ -11,7 +11,7 @@
  * per-operation cost in rdtsc ticks (exact guest instructions under QEMU's
  * -icount shift=0) and in nanoseconds of CLOCK_MONOTONIC:
  *
- *   BENCH <case> ticks=<t> ns=<ns> iters=<N> [mbps=<MB/s>]
+ *   BENCH <case> ticks=<t> ns=<ns> iters=<N> spread=<%> [mbps=<MB/s>]
  *   BENCH <case> FAILED errno=<e> (<text>)
  *   BENCH-DONE
  *
@@ -351,7 +351,10 @@ static void measure(const char *name, case_fn fn, long n, long bytes_per_op)
 		printf("BENCH %s FAILED errno=%ld (%s)\n", name, -r, strerror(-r));
 	} else {
 		double mt = median(ticks, REPS), mn = median(ns, REPS);
-		printf("BENCH %s ticks=%.1f ns=%.1f iters=%ld", name, mt, mn, n);
+		/* spread: how far apart the repetitions' tick counts were (sorted
+		 * by median()), e.g. a timer tick landing in some of them. */
+		double spread = mt > 0 ? (ticks[REPS - 1] - ticks[0]) / mt * 100 : 0;
+		printf("BENCH %s ticks=%.1f ns=%.1f iters=%ld spread=%.2f%%", name, mt, mn, n, spread);
 		if (bytes_per_op)
 			printf(" mbps=%.1f", mn > 0 ? bytes_per_op / mn * 1e3 : 0.0);
 		printf("\n");
