@@ -15,7 +15,8 @@ walls=$(seq 1 "${BENCH_WALL_RUNS:-2}")
 rm -f "$logs"/*.log
 for run in icount icount-repeat $(printf 'wall-%s ' $walls); do
 	say "Linux, $run run"
-	"$ROOT/bench/run-linux.sh" "${run%%-*}" "$kernel" "$initrd" >"$logs/linux-$run.log" 2>&1 \
+	host_busy >"$logs/linux-$run.log"
+	"$ROOT/bench/run-linux.sh" "${run%%-*}" "$kernel" "$initrd" >>"$logs/linux-$run.log" 2>&1 \
 		|| { tail -20 "$logs/linux-$run.log" >&2; die "Linux $run run failed (log: $logs/linux-$run.log)"; }
 done
 
@@ -32,9 +33,10 @@ if [ -n "${SYSTEM_BENCH_CMD:-}" ]; then
 	for run in icount $(printf 'wall-%s ' $walls); do
 		mode=${run%%-*} log=$logs/system-$run.log
 		say "this system, $run run: $SYSTEM_BENCH_CMD"
+		host_busy >"$log"
 		(cd "$ROOT" && BENCH_MODE=$mode BENCH_QEMU_FLAGS="$(bench_flags $mode)" \
 			BENCH_BIN=$BIN BENCH_EXTRA_DIR=$extra \
-			timeout "${BENCH_TIMEOUT:-900}" bash -c "$SYSTEM_BENCH_CMD") </dev/null >"$log" 2>&1 \
+			timeout "${BENCH_TIMEOUT:-900}" bash -c "$SYSTEM_BENCH_CMD") </dev/null >>"$log" 2>&1 \
 			|| say "this system's $run run exited with status $? (log: $log)"
 		system+=(--system-$mode "$log")
 	done

@@ -25,3 +25,13 @@ build_bench() {
 		musl-gcc -static -O2 -Wall -Wextra -o "$BIN" "$ROOT/bench/syscall-bench.c" || die "building syscall-bench failed"
 	fi
 }
+
+# host_busy: "HOST busy <percent of all CPUs busy over 1 s> cpus <n>", taken
+# between runs, i.e. what other users of the machine are doing.
+host_busy() {
+	local a b
+	a=($(head -1 /proc/stat)); sleep 1; b=($(head -1 /proc/stat))
+	local idle=$(( (b[4] + b[5]) - (a[4] + a[5]) )) total=0 i
+	for i in 1 2 3 4 5 6 7 8; do total=$(( total + b[i] - a[i] )); done
+	echo "HOST busy $(( total > 0 ? 100 * (total - idle) / total : 0 )) cpus $(nproc)"
+}

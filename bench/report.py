@@ -19,12 +19,16 @@ FIELD = re.compile(r"(\w+)=(\S+)")
 
 def parse(path):
     """{case: {ticks, ns, iters, mbps} or {failed: text}}, MACH figures, done."""
-    cases, mach, done = {}, {}, False
+    cases, mach, done, load = {}, {}, False, None
     if not path or not os.path.exists(path):
         return None
     with open(path, errors="replace") as f:
         for raw in f:
             line = raw.replace("\r", "").rstrip("\n")
+            h = re.match(r"HOST busy ([0-9.]+) cpus (\d+)", line)
+            if h:
+                load = (float(h.group(1)), int(h.group(2)))
+                continue
             if line.strip().endswith("BENCH-DONE"):
                 done = True
                 continue
@@ -42,7 +46,7 @@ def parse(path):
                 cases[name] = vals
     if not cases and not mach:
         return None
-    return {"cases": cases, "mach": mach, "done": done}
+    return {"cases": cases, "mach": mach, "done": done, "load": load}
 
 
 def merge_wall(runs):
@@ -51,7 +55,8 @@ def merge_wall(runs):
     runs = [r for r in runs if r]
     if not runs:
         return None, None
-    merged = {"cases": {}, "mach": {}, "done": all(r["done"] for r in runs)}
+    merged = {"cases": {}, "mach": {}, "done": all(r["done"] for r in runs),
+              "load": max((r["load"] for r in runs if r.get("load")), default=None)}
     spread = 0.0
     for r in runs:
         merged["mach"].update(r["mach"])
@@ -213,6 +218,11 @@ def main():
         if spread is not None:
             print(f"{name} wall time: {len(a.linux_wall if name == 'Linux' else a.system_wall)} runs, "
                   f"least ns per case kept; largest spread {spread * 100:.1f}%")
+    for name, run in (("Linux", lw), ("this system", sw)):
+        # QEMU needs one CPU: others keeping the rest busy slow it down.
+        if run and run.get("load") and run["load"][0] >= 100 * (run["load"][1] - 1) / run["load"][1]:
+            print(f"warning: other programs kept {run['load'][0]:g}% of {run['load'][1]} cpus busy "
+                  f"just before {name}'s wall runs: wall figures may be inflated")
 
     print("\nMach-level figures (this system):")
     mach = {}

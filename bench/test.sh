@@ -51,6 +51,8 @@ python3 "$ROOT/bench/report.py" --out "$tmp/r4" --linux-icount "$td/linux-icount
 check "two wall runs: least kept" grep -Eq '^getpid +316 +n/a +n/a +356 ' "$tmp/r4.txt"
 check "two wall runs: least kept (2)" grep -Eq '^stat +3,638 +n/a +n/a +3,000 ' "$tmp/r4.txt"
 check "two wall runs: spread" grep -q 'largest spread 100.0%' "$tmp/r4.txt"
+check "host load warning" grep -q 'warning: other programs kept 75% of 2 cpus busy' "$tmp/r4.txt"
+check "no load warning without load" bash -c "! grep -q 'cpus busy' '$tmp/r1.txt'"
 python3 "$ROOT/bench/report.py" --out "$tmp/r3" --linux-icount "$td/linux-icount.log" \
 	--linux-icount-repeat "$td/linux-icount-repeat.log" --max-drift 0.5 >/dev/null
 check "drift over target fails" test $? -eq 3
