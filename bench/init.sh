@@ -12,5 +12,6 @@ echo "BENCH-INFO kernel $($B uname -r) cmdline $($B cat /proc/cmdline)"
 for v in /sys/devices/system/cpu/vulnerabilities/*; do
 	echo "BENCH-INFO vuln ${v##*/}: $($B cat "$v")"
 done
-/bin/syscall-bench /tmp
+# BENCH_ARGS: from the kernel command line (BENCH_APPEND=BENCH_ARGS=--verbose).
+/bin/syscall-bench $BENCH_ARGS /tmp
 $B poweroff -f

@@ -9,5 +9,5 @@ flags=$(bench_flags "$mode") || exit 2
 need_pkgs qemu-system-x86
 # shellcheck disable=SC2086 # the flags are words
 timeout "${BENCH_TIMEOUT:-900}" "$QEMU" $flags "${BENCH_CONSOLE_FLAGS[@]}" \
-	-kernel "$kernel" -initrd "$initrd" -append "console=ttyS0 quiet" </dev/null \
+	-kernel "$kernel" -initrd "$initrd" -append "console=ttyS0 quiet${BENCH_APPEND:+ $BENCH_APPEND}" </dev/null \
 	|| die "Linux $mode run failed or timed out (status $?)"

@@ -2,7 +2,8 @@
  * syscall-bench: per-operation cost of UNIX system calls, for comparing
  * this system with Linux on the same emulator (see bench/README.md).
  *
- *   syscall-bench [--quick] [DIR]     DIR (default /tmp) holds the test files
+ *   syscall-bench [--quick] [--verbose] [DIR]   DIR (default /tmp) holds the
+ *                                     test files; --verbose prints every repetition
  *   syscall-bench --exit-now          exits at once (the fork+execve case)
  *
  * Build: musl-gcc -static -O2 -o syscall-bench syscall-bench.c
@@ -81,7 +82,7 @@ static int fd_zero = -1, fd_null = -1, fd_data = -1, fd_write = -1;
 static long seq_off;
 static char buf[CHUNK] __attribute__((aligned(PAGE)));
 static volatile long sig_count;
-static int quick;
+static int quick, verbose;
 
 /* Each case does n operations and returns 0, or a negative errno. */
 typedef long (*case_fn)(long n);
@@ -334,18 +335,29 @@ static double median(double *v, int n)
 	return v[n / 2];
 }
 
-/* Runs fn(n) REPS times after a warm-up; bytes_per_op > 0 adds MB/s. */
+/* Runs fn(n) REPS times after a warm-up; bytes_per_op > 0 adds MB/s.
+ * Under icount a timer tick costs about 9,000 instructions (HZ=250: one
+ * per 4 M instructions); it lands in some repetitions, and the median
+ * leaves those out. */
 static void measure(const char *name, case_fn fn, long n, long bytes_per_op)
 {
 	double ticks[REPS], ns[REPS];
 	if (quick) n = n / 50 > 2 ? n / 50 : 2;
-	long r = fn(n / 4 > 1 ? n / 4 : 1);
+	/* Warm-up: one whole repetition, so that e.g. the sequential read has
+	 * been through the whole file once before it is timed. */
+	long r = fn(n);
 	for (int i = 0; i < REPS && !r; i++) {
 		uint64_t c0 = now_ns(), t0 = rdtsc();
 		r = fn(n);
 		uint64_t t1 = rdtsc(), c1 = now_ns();
 		ticks[i] = (double)(t1 - t0) / n;
 		ns[i] = (double)(c1 - c0) / n;
+	}
+	if (verbose && !r) {
+		printf("BENCH-REPS %s ticks", name);
+		for (int i = 0; i < REPS; i++)
+			printf(" %.1f", ticks[i]);
+		printf("\n");
 	}
 	if (r) {
 		printf("BENCH %s FAILED errno=%ld (%s)\n", name, -r, strerror(-r));
@@ -424,8 +436,10 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--quick"))
 			quick = 1;
+		else if (!strcmp(argv[i], "--verbose"))
+			verbose = 1;
 		else if (argv[i][0] == '-') {
-			fprintf(stderr, "usage: %s [--quick] [DIR] | --exit-now\n", argv[0]);
+			fprintf(stderr, "usage: %s [--quick] [--verbose] [DIR] | --exit-now\n", argv[0]);
 			return 2;
 		} else
 			dir = argv[i];
