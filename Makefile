@@ -75,3 +75,13 @@ test: unit-test integration-test
 
 clean:
 	$(CARGO) clean
+
+# System-call latency against Linux on the same QEMU (bench/README.md).
+# SYSTEM_BENCH_CMD, when set, prints this system's BENCH lines; it reaches
+# the script unexpanded, so $BENCH_QEMU_FLAGS in it is left to the shell.
+.PHONY: bench bench-test
+bench:
+	SYSTEM_BENCH_CMD='$(subst ','\'',$(value SYSTEM_BENCH_CMD))' bench/bench.sh
+
+bench-test:
+	bench/test.sh
