@@ -65,8 +65,10 @@ debug: deps all
 	$(QEMU) $(QEMU_FLAGS) -serial mon:stdio -kernel $(KERNEL) -append "$(APPEND)" \
 		-initrd "$$(echo $(MODULES) | tr ' ' ',')" -s -S
 
-unit-test:
+unit-test: deps
 	$(CARGO) test -p mach -p memfns -p microkernel --lib
+	$(CARGO) test -p fat32 -p rootfs
+	bench/test.sh
 
 integration-test: deps all
 	KERNEL=$(CURDIR)/$(KERNEL) TASKS=$(CURDIR)/$(TASK_BIN) $(CARGO) test -p mk-tests -- --test-threads=2
