@@ -36,3 +36,13 @@ fn exceptions_go_to_the_exception_port_and_the_reply_decides() {
     // The handled fault is not reported as a crash: only the refused one is.
     assert_eq!(o.lines_with("page fault at 0xdead0000").len(), 1, "{}", o.output);
 }
+
+#[test]
+fn the_user_runtime_has_a_heap_threads_and_locks() {
+    let o = Boot::new(&["rt one two"]).run();
+    o.expect("rt: heap vec of 3334 sums to 16668333, args 'rt one two'")
+        .expect("rt: 3 MiB vec ok: true")
+        .expect("rt: 4 threads added 2000 under the lock (expected 2000)")
+        .expect_status(0);
+    assert_eq!(o.lines_with("rt: worker").len(), 4, "{}", o.output);
+}

@@ -8,7 +8,7 @@ pub mod clock;
 pub mod elf;
 pub mod emulation;
 pub mod exception;
-pub mod heap;
+pub mod kalloc;
 pub mod host_server;
 pub mod log;
 pub mod panic;

@@ -49,25 +49,10 @@ extern "C" fn recovered(_: u64) -> ! {
     RESUMED.store(1, Ordering::Relaxed);
     println!("kobj: faulting thread resumed at a new rip by its handler");
     // Ends itself through its own thread port.
-    let me = machrt::rpc::thread_self();
-    let _ = thread_terminate::call(&Kernel, me);
-    loop {}
+    machrt::thread::exit()
 }
 
-/// Creates a thread in `task` (whose memory mirrors ours) running `f(arg)`
-/// on a fresh stack in that task.
-fn spawn(task: PortName, f: extern "C" fn(u64) -> !, arg: u64) -> Result<PortName, KernReturn> {
-    const STACK: u64 = 64 * 1024;
-    let stack = vm_allocate::call(&Kernel, task, 0, STACK, 1)?.address;
-    let thread = { thread_create::call(&Kernel, task)?.thread }.name;
-    let mut regs = ThreadState64::default();
-    regs.rip = f as *const () as u64;
-    regs.rsp = stack + STACK - 8; // as if called: rsp+8 is 16-aligned
-    regs.rdi = arg;
-    thread_set_state::call(&Kernel, thread, X86_THREAD_STATE64, StateBuf { regs })?;
-    thread_resume::call(&Kernel, thread)?;
-    Ok(thread)
-}
+use machrt::thread::spawn_in as spawn;
 
 fn wait_for(c: &AtomicU64, min: u64) -> bool {
     for _ in 0..10_000 {

@@ -1,7 +1,9 @@
-//! The kernel heap: power-of-two size classes carved from page frames (seen
-//! through the physmap), and whole runs of frames for large blocks. Small
-//! blocks come off a free list in a few instructions, which matters on the
-//! IPC path where every message is a heap block.
+//! A heap of power-of-two size classes carved from pages, and whole runs
+//! of pages for large blocks. Small blocks come off a free list in a few
+//! instructions, which matters on the kernel's IPC path where every message
+//! is a heap block. The kernel feeds it frames through the physmap; tasks
+//! feed it pages from vm_allocate.
+#![cfg_attr(not(test), no_std)]
 
 use core::alloc::{GlobalAlloc, Layout};
 use core::ptr::null_mut;
@@ -86,30 +88,6 @@ unsafe impl<S: PageSource> GlobalAlloc for Heap<S> {
         }
     }
 }
-
-/// Pages from the frame allocator, addressed through the physmap.
-pub struct FramePages;
-
-impl PageSource for FramePages {
-    fn alloc_pages(&self, n: usize) -> *mut u8 {
-        let pa = if n == 1 {
-            crate::vm::resident::alloc_frame()
-        } else {
-            crate::vm::resident::alloc_contiguous(n)
-        };
-        pa.map_or(null_mut(), |pa| crate::arch::layout::phys_to_virt(pa) as *mut u8)
-    }
-    unsafe fn free_pages(&self, p: *mut u8, n: usize) {
-        let pa = p as u64 - crate::arch::layout::PHYSMAP_BASE;
-        for i in 0..n as u64 {
-            crate::vm::resident::free_frame(pa + i * PAGE as u64);
-        }
-    }
-}
-
-#[cfg(not(test))]
-#[global_allocator]
-static KERNEL_HEAP: Heap<FramePages> = Heap::new(FramePages);
 
 #[cfg(test)]
 mod tests {
