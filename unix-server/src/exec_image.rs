@@ -233,7 +233,7 @@ pub fn build_stack(
     random: &[u8; 16],
     limit: usize,
 ) -> Result<StackImage, Errno> {
-    if top % 16 != 0 {
+    if !top.is_multiple_of(16) {
         return Err(Errno::EINVAL);
     }
     let strings: Vec<&[u8]> = argv.iter().chain(envp.iter()).copied().collect();

@@ -70,7 +70,7 @@ impl Credentials {
     pub fn setresuid(&mut self, r: u32, e: u32, s: u32) -> Result<(), Errno> {
         let held = [self.uid, self.euid, self.suid];
         let ok = |v: u32| v == u32::MAX || held.contains(&v);
-        if !self.privileged() && !(ok(r) && ok(e) && ok(s)) {
+        if !(self.privileged() || ok(r) && ok(e) && ok(s)) {
             return Err(Errno::EPERM);
         }
         let pick = |v: u32, old: u32| if v == u32::MAX { old } else { v };
@@ -244,6 +244,7 @@ struct Node {
     uid: u32,
 }
 
+#[derive(Default)]
 struct Table {
     nodes: BTreeMap<Pid, Node>,
     last_pid: Pid,
@@ -346,12 +347,6 @@ fn describe(st: i32) -> (i32, i32) {
 #[derive(Default)]
 pub struct ProcTable {
     inner: Mutex<Table>,
-}
-
-impl Default for Table {
-    fn default() -> Self {
-        Table { nodes: BTreeMap::new(), last_pid: 0 }
-    }
 }
 
 impl ProcTable {

@@ -146,6 +146,36 @@ fn entry_regs(req: &FrameRequest, addr: u64) -> Regs {
     }
 }
 
+/// Copies user memory at an address into a buffer (EFAULT if unmapped).
+pub type UserRead<'a> = dyn FnMut(u64, &mut [u8]) -> Result<(), Errno> + 'a;
+
+/// Length of the `syscall` instruction: a restarted call resumes at
+/// rip - 2 so the instruction runs again.
+pub const SYSCALL_INSN_LEN: u64 = 2;
+
+/// Rewrites the result of a system call interrupted by a signal before
+/// the frame is built (Linux's handle_signal / no-handler restart rules):
+/// `rax` holds the call's return, `orig_rax` its number. `handler` says
+/// whether a handler is about to run, `sa_restart` its SA_RESTART flag.
+pub fn fixup_restart(regs: &mut Regs, orig_rax: u64, handler: bool, sa_restart: bool) {
+    let ret = Errno::from_ret(regs.rax as i64);
+    let restart = match ret {
+        Some(Errno::ERESTARTNOHAND) | Some(Errno::ERESTART_RESTARTBLOCK) => !handler,
+        Some(Errno::ERESTARTSYS) => !handler || sa_restart,
+        Some(Errno::ERESTARTNOINTR) => true,
+        _ => return,
+    };
+    if !restart {
+        regs.rax = Errno::EINTR.to_ret() as u64;
+    } else if ret == Some(Errno::ERESTART_RESTARTBLOCK) {
+        regs.rax = linux_abi::sysno::RESTART_SYSCALL as u64;
+        regs.rip -= SYSCALL_INSN_LEN;
+    } else {
+        regs.rax = orig_rax;
+        regs.rip -= SYSCALL_INSN_LEN;
+    }
+}
+
 /// What `rt_sigreturn` restores.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SigReturn {
@@ -168,7 +198,7 @@ pub struct SigReturn {
 pub fn parse_sigreturn(
     rsp: u64,
     current: &Regs,
-    read: &mut dyn FnMut(u64, &mut [u8]) -> Result<(), Errno>,
+    read: &mut UserRead,
 ) -> Result<SigReturn, Errno> {
     let mut uc = [0u8; size_of::<Ucontext>()];
     read(rsp, &mut uc)?;
@@ -203,11 +233,11 @@ fn validate(regs: &mut Regs) -> Result<(), Errno> {
     Ok(())
 }
 
-fn read_fpstate(fp: u64, read: &mut dyn FnMut(u64, &mut [u8]) -> Result<(), Errno>) -> Result<Option<[u8; FXSAVE_SIZE]>, Errno> {
+fn read_fpstate(fp: u64, read: &mut UserRead) -> Result<Option<[u8; FXSAVE_SIZE]>, Errno> {
     if fp == 0 {
         return Ok(None);
     }
-    if fp % 16 != 0 || !is_user_canonical(fp.saturating_add(FXSAVE_SIZE as u64)) {
+    if !fp.is_multiple_of(16) || !is_user_canonical(fp.saturating_add(FXSAVE_SIZE as u64)) {
         return Err(Errno::EFAULT);
     }
     let mut fx = [0u8; FXSAVE_SIZE];

@@ -173,3 +173,22 @@ fn unreadable_frame_is_efault() {
     let m = Mem::default();
     assert_eq!(parse_sigreturn(0x5000, &regs(), &mut m.reader()).err(), Some(Errno::EFAULT));
 }
+
+#[test]
+fn restart_rules() {
+    let run = |err: Errno, handler, sa_restart| {
+        let mut r = regs();
+        r.rax = err.to_ret() as u64;
+        fixup_restart(&mut r, 7, handler, sa_restart);
+        (r.rax, r.rip)
+    };
+    let rip = regs().rip;
+    let eintr = Errno::EINTR.to_ret() as u64;
+    assert_eq!(run(Errno::ERESTARTSYS, true, false), (eintr, rip));
+    assert_eq!(run(Errno::ERESTARTSYS, true, true), (7, rip - 2));
+    assert_eq!(run(Errno::ERESTARTSYS, false, false), (7, rip - 2));
+    assert_eq!(run(Errno::ERESTARTNOHAND, true, true), (eintr, rip));
+    assert_eq!(run(Errno::ERESTARTNOINTR, true, false), (7, rip - 2));
+    assert_eq!(run(Errno::ERESTART_RESTARTBLOCK, false, false), (linux_abi::sysno::RESTART_SYSCALL as u64, rip - 2));
+    assert_eq!(run(Errno::EBADF, true, false), (Errno::EBADF.to_ret() as u64, rip));
+}
