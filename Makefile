@@ -66,8 +66,8 @@ debug: deps all
 		-initrd "$$(echo $(MODULES) | tr ' ' ',')" -s -S
 
 unit-test: deps
-	$(CARGO) test -p mach -p memfns -p microkernel --lib
-	$(CARGO) test -p fat32 -p rootfs
+	$(CARGO) test -p mach -p memfns -p heap -p microkernel --lib
+	$(CARGO) test -p fat32 -p rootfs -p linux-abi -p unix-server
 	bench/test.sh
 
 integration-test: deps all

@@ -7,7 +7,8 @@ use mk_tests::Boot;
 fn task_thread_and_host_ports_serve_their_routines() {
     let o = Boot::new(&["kobj"]).run();
     for what in [
-        "host_info", "task_info on self", "thread created, state set and resumed",
+        "host_info", "host_get_boot_module gives this program's line and bytes",
+        "host_get_boot_module past the end fails", "task_info on self", "thread created, state set and resumed",
         "task_threads counts 2 threads", "thread_suspend", "thread_info says stopped",
         "a suspended thread does not run", "thread_get_state of the stopped thread",
         "a resumed thread runs again", "resume of a running thread fails", "thread_terminate",

@@ -49,3 +49,21 @@ routine! {
     reply_ports { }
     reply_ool { }
 }
+
+/// Longest module command line host_get_boot_module returns.
+pub const BOOT_MODULE_NAME_MAX: usize = 256;
+
+routine! {
+    /// Boot module `index` (0 is the first task itself): its command line
+    /// (file name, then arguments) and its bytes out of line. `count` is
+    /// how many modules there are; an index past the end gives
+    /// KERN_INVALID_ARGUMENT. How a server reads its programs before it
+    /// has a disk.
+    host_get_boot_module = 221;
+    request { index: u32 }
+    request_ports { }
+    request_ool { }
+    reply { count: u32, name_len: u32, name: [u8; BOOT_MODULE_NAME_MAX] }
+    reply_ports { }
+    reply_ool { data }
+}

@@ -101,3 +101,12 @@ pub fn write_region(vm: &mut TaskVm, addr: u64, region: OolRegion) -> KernReturn
         },
     }
 }
+
+/// A region holding a copy of kernel bytes, for a reply to carry (None
+/// when the heap has no room for the copy).
+pub fn bytes_region(data: &[u8]) -> Option<OolRegion> {
+    let mut bytes = Vec::new();
+    bytes.try_reserve_exact(data.len()).ok()?;
+    bytes.extend_from_slice(data);
+    Some(OolRegion { size: data.len() as u64, data: OolData::Bytes(bytes) })
+}

@@ -2,7 +2,8 @@
 //!
 //! `log=LEVEL` sets the log level (error, warn, info, debug, trace);
 //! `crash=panic` makes the kernel panic once it is up, to exercise the
-//! failure path; the words after `--` are passed to the first task as its
+//! failure path; `start=first` starts only the first boot module as a task
+//! (the others are files for it), `start=all` (the default) every one; the words after `--` are passed to the first task as its
 //! arguments. The boot
 //! loader prefixes the line with the kernel's file name, which is skipped.
 
@@ -22,6 +23,7 @@ pub enum ArgError<'a> {
 pub struct BootArgs<'a> {
     pub log_level: Level,
     pub crash: bool,
+    pub first_only: bool,
     pub task_args: [&'a str; MAX_TASK_ARGS],
     pub task_argc: usize,
 }
@@ -35,7 +37,7 @@ impl<'a> BootArgs<'a> {
 /// Parses the command line. Problems are reported through `on_error` and
 /// the rest of the line is still honoured: a typo must not stop the boot.
 pub fn parse<'a>(line: &'a str, mut on_error: impl FnMut(ArgError<'a>)) -> BootArgs<'a> {
-    let mut args = BootArgs { log_level: Level::Info, crash: false, task_args: [""; MAX_TASK_ARGS], task_argc: 0 };
+    let mut args = BootArgs { log_level: Level::Info, crash: false, first_only: false, task_args: [""; MAX_TASK_ARGS], task_argc: 0 };
     let mut words = line.split_ascii_whitespace();
     // The loader's prefix: the kernel file name (absent when the line is an
     // option already).
@@ -60,6 +62,12 @@ pub fn parse<'a>(line: &'a str, mut on_error: impl FnMut(ArgError<'a>)) -> BootA
             match Level::from_name(v) {
                 Some(l) => args.log_level = l,
                 None => on_error(ArgError::BadLogLevel(v)),
+            }
+        } else if let Some(v) = w.strip_prefix("start=") {
+            match v {
+                "first" => args.first_only = true,
+                "all" => args.first_only = false,
+                _ => on_error(ArgError::BadValue(w)),
             }
         } else if let Some(v) = w.strip_prefix("crash=") {
             match v {
@@ -95,6 +103,8 @@ mod tests {
         assert_eq!(a.first_task_args(), &["x"]);
         assert!(!a.crash);
         assert!(parse("k crash=panic", |_| panic!()).crash);
+        assert!(parse("k start=first", |_| panic!()).first_only);
+        assert!(!parse("k start=all", |_| panic!()).first_only);
     }
 
     #[test]

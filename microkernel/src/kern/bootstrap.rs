@@ -41,10 +41,48 @@ fn basename(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
 
-/// Starts every loadable module; returns how many tasks started.
-pub fn start_modules(bi: &BootInfo, first_args: &[&str]) -> usize {
+/// A boot module kept for host_get_boot_module: its command line and
+/// where it lies in physical memory (kept reserved).
+pub struct BootModule {
+    pub line: alloc::string::String,
+    pub start: u64,
+    pub end: u64,
+}
+
+static MODULES: spin::Once<Vec<BootModule>> = spin::Once::new();
+
+/// The boot modules, for the first task to read (host_get_boot_module).
+pub fn modules() -> &'static [BootModule] {
+    MODULES.get().map_or(&[], |v| v.as_slice())
+}
+
+/// A module's bytes.
+pub fn module_bytes(m: &BootModule) -> &'static [u8] {
+    // SAFETY: the loader placed the module at [start, end), which the frame
+    // allocator keeps reserved for good, and the physmap maps it.
+    unsafe { core::slice::from_raw_parts(phys_to_virt(m.start) as *const u8, (m.end - m.start) as usize) }
+}
+
+/// Starts the boot modules as tasks: every loadable one, or with
+/// `first_only` just the first (the others are then files it reads with
+/// host_get_boot_module, as a UNIX server reads its programs before it
+/// has a disk). Returns how many tasks started.
+pub fn start_modules(bi: &BootInfo, first_args: &[&str], first_only: bool) -> usize {
+    MODULES.call_once(|| {
+        bi.modules()
+            .iter()
+            .map(|m| BootModule {
+                line: alloc::string::String::from(core::str::from_utf8(m.name).unwrap_or("?")),
+                start: m.start,
+                end: m.end,
+            })
+            .collect()
+    });
     let mut started = 0;
     for (i, m) in bi.modules().iter().enumerate() {
+        if first_only && i > 0 {
+            break;
+        }
         let line = core::str::from_utf8(m.name).unwrap_or("?");
         let mut words: Vec<&str> = line.split_ascii_whitespace().collect();
         if words.is_empty() {

@@ -37,8 +37,27 @@ pub fn serve(req: &mut Kmsg) -> Kmsg {
             crate::device::cons::write_bytes(&data[..n]);
             reply(&host_console_write::Reply::new(&h))
         }
+        host_get_boot_module::ID => {
+            let a = parse!(host_get_boot_module, req);
+            boot_module(&h, a.index)
+        }
         _ => error_reply(&h, MIG_BAD_ID),
     }
+}
+
+fn boot_module(h: &mach::message::MsgHeader, index: u32) -> Kmsg {
+    let mods = super::bootstrap::modules();
+    let Some(m) = mods.get(index as usize) else { return error_reply(h, KERN_INVALID_ARGUMENT) };
+    let bytes = super::bootstrap::module_bytes(m);
+    let Some(region) = crate::ipc::ool::bytes_region(bytes) else {
+        return error_reply(h, KERN_RESOURCE_SHORTAGE);
+    };
+    let mut name = [0u8; BOOT_MODULE_NAME_MAX];
+    let n = m.line.len().min(BOOT_MODULE_NAME_MAX);
+    name[..n].copy_from_slice(&m.line.as_bytes()[..n]);
+    let r = host_get_boot_module::Reply::new(
+        h, mach::message::OolDescriptor::new(0, bytes.len() as u32, false), mods.len() as u32, n as u32, name);
+    reply(&r).with_ool(core::mem::offset_of!(host_get_boot_module::Reply, data), region)
 }
 
 fn info() -> HostBasicInfo {

@@ -32,7 +32,7 @@ pub fn main(magic: u32, info_pa: u64) -> ! {
     if args.crash {
         panic!("crash=panic on the command line");
     }
-    if super::bootstrap::start_modules(&bi, args.first_task_args()) == 0 {
+    if super::bootstrap::start_modules(&bi, args.first_task_args(), args.first_only) == 0 {
         crate::kprintln!("no boot module could be started; nothing to run");
         power::poweroff(power::PANIC_STATUS);
     }

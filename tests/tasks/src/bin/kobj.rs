@@ -222,6 +222,16 @@ fn main(_args: machrt::Args) -> i32 {
         }
         Err(kr) => ok &= failed("host_info", kr),
     }
+    let m = host_get_boot_module::call(&Kernel, host_self(), 0);
+    ok &= check("host_get_boot_module gives this program's line and bytes", m.is_ok_and(|r| {
+        let d = r.data;
+        // SAFETY: the reply mapped `size` bytes at `address` into us.
+        let bytes = unsafe { core::slice::from_raw_parts(d.address as *const u8, d.size as usize) };
+        let name = { r.name };
+        r.count == 1 && name[..{ r.name_len } as usize].ends_with(b"kobj") && bytes.starts_with(b"\x7fELF")
+    }));
+    ok &= check("host_get_boot_module past the end fails",
+                host_get_boot_module::call(&Kernel, host_self(), 1).is_err_and(|kr| kr == KERN_INVALID_ARGUMENT));
     let info = task_info::call(&Kernel, task_self()).map(|r| r.info);
     ok &= check("task_info on self", info.is_ok_and(|i| i.thread_count == 1 && i.virtual_size > 0));
     ok &= threads_and_suspension();
