@@ -106,30 +106,28 @@ pub fn reply_error(req: &MsgHeader, ret: KernReturn) -> ErrorReply {
 ///
 /// ```ignore
 /// routine! {
-///     /// Allocates a right in a task's name space.
-///     mach_port_allocate = 3204;
-///     request { right: u32 }
-///     request_ports { }
-///     request_ool { }
-///     reply { name: PortName }
-///     reply_ports { }
-///     reply_ool { }
+///     /// Creates a task.
+///     task_create = 3400;
+///     request { inherit_memory: u32 }
+///     reply { }
+///     reply_ports { child: MACH_MSG_TYPE_MOVE_SEND }
 /// }
 /// ```
-/// Port lists name each right with the disposition the sender uses
-/// (`child: MACH_MSG_TYPE_MOVE_SEND`); the receiver finds the resulting
-/// right's name in the descriptor.
+/// `request` and `reply` list the plain data; the optional
+/// `request_ports`/`reply_ports` name each right with the disposition the
+/// sender uses (the receiver finds the resulting right's name in the
+/// descriptor), and `request_ool`/`reply_ool` the out-of-line regions.
 #[macro_export]
 macro_rules! routine {
     (
         $(#[$doc:meta])*
         $name:ident = $id:expr;
         request { $($rq:ident : $rqt:ty),* $(,)? }
-        request_ports { $($rp:ident : $rpd:expr),* $(,)? }
-        request_ool { $($ro:ident),* $(,)? }
+        $(request_ports { $($rp:ident : $rpd:expr),* $(,)? })?
+        $(request_ool { $($ro:ident),* $(,)? })?
         reply { $($yq:ident : $yqt:ty),* $(,)? }
-        reply_ports { $($yp:ident : $ypd:expr),* $(,)? }
-        reply_ool { $($yo:ident),* $(,)? }
+        $(reply_ports { $($yp:ident : $ypd:expr),* $(,)? })?
+        $(reply_ool { $($yo:ident),* $(,)? })?
     ) => {
         $(#[$doc])*
         #[allow(non_snake_case, unused_imports, clippy::too_many_arguments)]
@@ -142,16 +140,16 @@ macro_rules! routine {
 
             pub const ID: i32 = $id;
             /// Descriptors (rights, then out-of-line regions) each way.
-            const REQUEST_PORTS: u32 = 0 $(+ { let _ = stringify!($rp); 1 })* $(+ { let _ = stringify!($ro); 1 })*;
-            const REPLY_PORTS: u32 = 0 $(+ { let _ = stringify!($yp); 1 })* $(+ { let _ = stringify!($yo); 1 })*;
+            const REQUEST_PORTS: u32 = 0 $($(+ { let _ = stringify!($rp); 1 })*)? $($(+ { let _ = stringify!($ro); 1 })*)?;
+            const REPLY_PORTS: u32 = 0 $($(+ { let _ = stringify!($yp); 1 })*)? $($(+ { let _ = stringify!($yo); 1 })*)?;
 
             #[repr(C, packed(4))]
             #[derive(Clone, Copy)]
             pub struct Request {
                 pub header: MsgHeader,
                 pub body: MsgBody,
-                $(pub $rp: PortDescriptor,)*
-                $(pub $ro: OolDescriptor,)*
+                $($(pub $rp: PortDescriptor,)*)?
+                $($(pub $ro: OolDescriptor,)*)?
                 $(pub $rq: $rqt,)*
             }
 
@@ -160,8 +158,8 @@ macro_rules! routine {
             pub struct Reply {
                 pub header: MsgHeader,
                 pub body: MsgBody,
-                $(pub $yp: PortDescriptor,)*
-                $(pub $yo: OolDescriptor,)*
+                $($(pub $yp: PortDescriptor,)*)?
+                $($(pub $yo: OolDescriptor,)*)?
                 pub ret: KernReturn,
                 $(pub $yq: $yqt,)*
             }
@@ -182,7 +180,7 @@ macro_rules! routine {
 
             impl Request {
                 /// A request to `dest` (a send right, copied).
-                pub fn new(dest: PortName $(, $rp: PortName)* $(, $ro: OolDescriptor)* $(, $rq: $rqt)*) -> Request {
+                pub fn new(dest: PortName $($(, $rp: PortName)*)? $($(, $ro: OolDescriptor)*)? $(, $rq: $rqt)*) -> Request {
                     let mut r: Request = zeroed();
                     r.header = MsgHeader {
                         bits: msgh_bits(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE)
@@ -194,8 +192,8 @@ macro_rules! routine {
                         id: ID,
                     };
                     r.body.descriptor_count = REQUEST_PORTS;
-                    $(r.$rp = PortDescriptor::new($rp, $rpd);)*
-                    $(r.$ro = $ro;)*
+                    $($(r.$rp = PortDescriptor::new($rp, $rpd);)*)?
+                    $($(r.$ro = $ro;)*)?
                     $(r.$rq = $rq;)*
                     r
                 }
@@ -214,8 +212,8 @@ macro_rules! routine {
                     {
                         return Err(MIG_BAD_ARGUMENTS);
                     }
-                    $(if r.$rp.kind != MACH_MSG_PORT_DESCRIPTOR { return Err(MIG_TYPE_ERROR); })*
-                    $(if r.$ro.kind != MACH_MSG_OOL_DESCRIPTOR { return Err(MIG_TYPE_ERROR); })*
+                    $($(if r.$rp.kind != MACH_MSG_PORT_DESCRIPTOR { return Err(MIG_TYPE_ERROR); })*)?
+                    $($(if r.$ro.kind != MACH_MSG_OOL_DESCRIPTOR { return Err(MIG_TYPE_ERROR); })*)?
                     Ok(r)
                 }
             }
@@ -234,12 +232,12 @@ macro_rules! routine {
 
             impl Reply {
                 /// A successful reply to `req`.
-                pub fn new(req: &MsgHeader $(, $yp: PortName)* $(, $yo: OolDescriptor)* $(, $yq: $yqt)*) -> Reply {
+                pub fn new(req: &MsgHeader $($(, $yp: PortName)*)? $($(, $yo: OolDescriptor)*)? $(, $yq: $yqt)*) -> Reply {
                     let mut r: Reply = zeroed();
                     r.header = reply_header(req, core::mem::size_of::<Reply>(), REPLY_PORTS > 0);
                     r.body.descriptor_count = REPLY_PORTS;
-                    $(r.$yp = PortDescriptor::new($yp, $ypd);)*
-                    $(r.$yo = $yo;)*
+                    $($(r.$yp = PortDescriptor::new($yp, $ypd);)*)?
+                    $($(r.$yo = $yo;)*)?
                     r.ret = KERN_SUCCESS;
                     $(r.$yq = $yq;)*
                     r
@@ -248,9 +246,9 @@ macro_rules! routine {
 
             /// The client stub: sends the request to `dest` and waits.
             pub fn call<T: Transport + ?Sized>(
-                t: &T, dest: PortName $(, $rp: PortName)* $(, $ro: OolDescriptor)* $(, $rq: $rqt)*
+                t: &T, dest: PortName $($(, $rp: PortName)*)? $($(, $ro: OolDescriptor)*)? $(, $rq: $rqt)*
             ) -> Result<Reply, KernReturn> {
-                invoke(t, Request::new(dest $(, $rp)* $(, $ro)* $(, $rq)*))
+                invoke(t, Request::new(dest $($(, $rp)*)? $($(, $ro)*)? $(, $rq)*))
             }
 
             /// Sends a request built by the caller (e.g. with a right's
@@ -295,7 +293,6 @@ mod tests {
         test_add = 9000;
         request { a: u32, b: u64 }
         request_ports { target: MACH_MSG_TYPE_COPY_SEND }
-        request_ool { }
         reply { sum: u64 }
         reply_ports { made: MACH_MSG_TYPE_MAKE_SEND }
         reply_ool { data }
@@ -305,11 +302,7 @@ mod tests {
         /// A routine with no rights at all.
         test_plain = 9001;
         request { x: i32 }
-        request_ports { }
-        request_ool { }
         reply { y: i32 }
-        reply_ports { }
-        reply_ool { }
     }
 
     /// A transport that runs a server function in place.

@@ -20,8 +20,5 @@ routine! {
     exception_raise = 2401;
     request { exception: i32, code: [u64; 2] }
     request_ports { thread: MACH_MSG_TYPE_COPY_SEND, task: MACH_MSG_TYPE_COPY_SEND }
-    request_ool { }
     reply { }
-    reply_ports { }
-    reply_ool { }
 }

@@ -17,11 +17,7 @@ pub struct HostBasicInfo {
 routine! {
     host_info = 200;
     request { }
-    request_ports { }
-    request_ool { }
     reply { info: HostBasicInfo }
-    reply_ports { }
-    reply_ool { }
 }
 
 /// `host_reboot` options.
@@ -31,11 +27,7 @@ routine! {
     /// Powers the machine off (HOST_REBOOT_HALT), carrying `status` out.
     host_reboot = 204;
     request { options: u32, status: u32 }
-    request_ports { }
-    request_ool { }
     reply { }
-    reply_ports { }
-    reply_ool { }
 }
 
 routine! {
@@ -43,11 +35,7 @@ routine! {
     /// console, until the device interface lands).
     host_console_write = 220;
     request { len: u32, data: [u8; 256] }
-    request_ports { }
-    request_ool { }
     reply { }
-    reply_ports { }
-    reply_ool { }
 }
 
 /// Longest module command line host_get_boot_module returns.
@@ -61,9 +49,6 @@ routine! {
     /// has a disk.
     host_get_boot_module = 221;
     request { index: u32 }
-    request_ports { }
-    request_ool { }
     reply { count: u32, name_len: u32, name: [u8; BOOT_MODULE_NAME_MAX] }
-    reply_ports { }
     reply_ool { data }
 }

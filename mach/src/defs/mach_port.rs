@@ -39,53 +39,33 @@ routine! {
     /// Allocates a right (receive, port set or dead name) under a new name.
     mach_port_allocate = MACH_PORT_ALLOCATE;
     request { right: PortRight }
-    request_ports { }
-    request_ool { }
     reply { name: PortName }
-    reply_ports { }
-    reply_ool { }
 }
 
 routine! {
     /// Removes a name and every right it denotes.
     mach_port_destroy = MACH_PORT_DESTROY;
     request { name: PortName }
-    request_ports { }
-    request_ool { }
     reply { }
-    reply_ports { }
-    reply_ool { }
 }
 
 routine! {
     /// Releases one user reference of a send, send-once or dead-name right.
     mach_port_deallocate = MACH_PORT_DEALLOCATE;
     request { name: PortName }
-    request_ports { }
-    request_ool { }
     reply { }
-    reply_ports { }
-    reply_ool { }
 }
 
 routine! {
     mach_port_get_refs = MACH_PORT_GET_REFS;
     request { name: PortName, right: PortRight }
-    request_ports { }
-    request_ool { }
     reply { refs: u32 }
-    reply_ports { }
-    reply_ool { }
 }
 
 routine! {
     mach_port_mod_refs = MACH_PORT_MOD_REFS;
     request { name: PortName, right: PortRight, delta: i32 }
-    request_ports { }
-    request_ool { }
     reply { }
-    reply_ports { }
-    reply_ool { }
 }
 
 routine! {
@@ -93,11 +73,7 @@ routine! {
     /// with MACH_PORT_NULL.
     mach_port_move_member = MACH_PORT_MOVE_MEMBER;
     request { member: PortName, after: PortName }
-    request_ports { }
-    request_ool { }
     reply { }
-    reply_ports { }
-    reply_ool { }
 }
 
 routine! {
@@ -106,10 +82,7 @@ routine! {
     mach_port_insert_right = MACH_PORT_INSERT_RIGHT;
     request { name: PortName }
     request_ports { poly: MACH_MSG_TYPE_COPY_SEND }
-    request_ool { }
     reply { }
-    reply_ports { }
-    reply_ool { }
 }
 
 routine! {
@@ -117,11 +90,8 @@ routine! {
     /// reply's descriptor says what arrived.
     mach_port_extract_right = MACH_PORT_EXTRACT_RIGHT;
     request { name: PortName, disposition: MsgTypeName }
-    request_ports { }
-    request_ool { }
     reply { }
     reply_ports { poly: MACH_MSG_TYPE_MOVE_SEND }
-    reply_ool { }
 }
 
 routine! {
@@ -132,29 +102,19 @@ routine! {
     mach_port_request_notification = MACH_PORT_REQUEST_NOTIFICATION;
     request { name: PortName, variant: i32, sync: u32 }
     request_ports { notify: MACH_MSG_TYPE_MAKE_SEND_ONCE }
-    request_ool { }
     reply { }
     reply_ports { previous: MACH_MSG_TYPE_MOVE_SEND_ONCE }
-    reply_ool { }
 }
 
 routine! {
     mach_port_get_attributes = MACH_PORT_GET_ATTRIBUTES;
     request { name: PortName, flavor: u32 }
-    request_ports { }
-    request_ool { }
     reply { count: u32, info: [u32; PORT_INFO_WORDS] }
-    reply_ports { }
-    reply_ool { }
 }
 
 routine! {
     /// LIMITS_INFO sets the queue limit (info[0]).
     mach_port_set_attributes = MACH_PORT_SET_ATTRIBUTES;
     request { name: PortName, flavor: u32, count: u32, info: [u32; PORT_INFO_WORDS] }
-    request_ports { }
-    request_ool { }
     reply { }
-    reply_ports { }
-    reply_ool { }
 }

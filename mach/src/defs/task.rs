@@ -30,22 +30,15 @@ routine! {
     /// from the parent's by each region's inheritance, else it is empty.
     task_create = 3400;
     request { inherit_memory: u32 }
-    request_ports { }
-    request_ool { }
     reply { }
     reply_ports { child: MACH_MSG_TYPE_MOVE_SEND }
-    reply_ool { }
 }
 
 routine! {
     /// Ends the task and all its threads.
     task_terminate = 3401;
     request { }
-    request_ports { }
-    request_ool { }
     reply { }
-    reply_ports { }
-    reply_ool { }
 }
 
 routine! {
@@ -53,13 +46,10 @@ routine! {
     /// rest MACH_PORT_NULL) and how many threads it has in all.
     task_threads = 3402;
     request { }
-    request_ports { }
-    request_ool { }
     reply { count: u32 }
     reply_ports { t0: MACH_MSG_TYPE_MOVE_SEND, t1: MACH_MSG_TYPE_MOVE_SEND, t2: MACH_MSG_TYPE_MOVE_SEND,
                   t3: MACH_MSG_TYPE_MOVE_SEND, t4: MACH_MSG_TYPE_MOVE_SEND, t5: MACH_MSG_TYPE_MOVE_SEND,
                   t6: MACH_MSG_TYPE_MOVE_SEND, t7: MACH_MSG_TYPE_MOVE_SEND }
-    reply_ool { }
 }
 
 impl task_threads::Reply {
@@ -74,43 +64,28 @@ routine! {
     /// TASK_BASIC_INFO.
     task_info = 3404;
     request { }
-    request_ports { }
-    request_ool { }
     reply { info: TaskBasicInfo }
-    reply_ports { }
-    reply_ool { }
 }
 
 routine! {
     /// Increments the suspend count; threads stop while it is above zero.
     task_suspend = 3407;
     request { }
-    request_ports { }
-    request_ool { }
     reply { }
-    reply_ports { }
-    reply_ool { }
 }
 
 routine! {
     /// Decrements the suspend count (KERN_FAILURE when already zero).
     task_resume = 3408;
     request { }
-    request_ports { }
-    request_ool { }
     reply { }
-    reply_ports { }
-    reply_ool { }
 }
 
 routine! {
     task_get_special_port = 3409;
     request { which: u32 }
-    request_ports { }
-    request_ool { }
     reply { }
     reply_ports { port: MACH_MSG_TYPE_MOVE_SEND }
-    reply_ool { }
 }
 
 routine! {
@@ -118,21 +93,15 @@ routine! {
     task_set_special_port = 3410;
     request { which: u32 }
     request_ports { port: MACH_MSG_TYPE_COPY_SEND }
-    request_ool { }
     reply { }
-    reply_ports { }
-    reply_ool { }
 }
 
 routine! {
     /// Creates a suspended thread in the task (set its state, then resume).
     thread_create = 3412;
     request { }
-    request_ports { }
-    request_ool { }
     reply { }
     reply_ports { thread: MACH_MSG_TYPE_MOVE_SEND }
-    reply_ool { }
 }
 
 routine! {
@@ -142,9 +111,5 @@ routine! {
     /// trampoline). Inherited by task_create. entry 0 clears it.
     task_set_emulation = 3413;
     request { entry: u64, first: u64, last: u64 }
-    request_ports { }
-    request_ool { }
     reply { }
-    reply_ports { }
-    reply_ool { }
 }

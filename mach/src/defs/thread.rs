@@ -83,53 +83,33 @@ pub const TH_STATE_HALTED: u32 = 5;
 routine! {
     thread_terminate = 3600;
     request { }
-    request_ports { }
-    request_ool { }
     reply { }
-    reply_ports { }
-    reply_ool { }
 }
 
 routine! {
     /// The thread's user registers of a flavour (it should be stopped).
     thread_get_state = 3603;
     request { flavor: u32 }
-    request_ports { }
-    request_ool { }
     reply { state: StateBuf }
-    reply_ports { }
-    reply_ool { }
 }
 
 routine! {
     /// Sets user registers; takes effect when the thread returns to user.
     thread_set_state = 3604;
     request { flavor: u32, state: StateBuf }
-    request_ports { }
-    request_ool { }
     reply { }
-    reply_ports { }
-    reply_ool { }
 }
 
 routine! {
     thread_suspend = 3605;
     request { }
-    request_ports { }
-    request_ool { }
     reply { }
-    reply_ports { }
-    reply_ool { }
 }
 
 routine! {
     thread_resume = 3606;
     request { }
-    request_ports { }
-    request_ool { }
     reply { }
-    reply_ports { }
-    reply_ool { }
 }
 
 routine! {
@@ -137,41 +117,27 @@ routine! {
     /// thread's state can be changed.
     thread_abort = 3607;
     request { }
-    request_ports { }
-    request_ool { }
     reply { }
-    reply_ports { }
-    reply_ool { }
 }
 
 routine! {
     thread_info = 3608;
     request { }
-    request_ports { }
-    request_ool { }
     reply { info: ThreadBasicInfo }
-    reply_ports { }
-    reply_ool { }
 }
 
 routine! {
     thread_get_special_port = 3609;
     request { which: u32 }
-    request_ports { }
-    request_ool { }
     reply { }
     reply_ports { port: MACH_MSG_TYPE_MOVE_SEND }
-    reply_ool { }
 }
 
 routine! {
     thread_set_special_port = 3610;
     request { which: u32 }
     request_ports { port: MACH_MSG_TYPE_COPY_SEND }
-    request_ool { }
     reply { }
-    reply_ports { }
-    reply_ool { }
 }
 
 // SAFETY: repr(C) structs of u64/u32/u8 fields without padding.

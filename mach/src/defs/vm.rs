@@ -19,62 +19,39 @@ pub struct RegionInfo {
 routine! {
     vm_region = 3800;
     request { address: u64 }
-    request_ports { }
-    request_ool { }
     reply { info: RegionInfo }
-    reply_ports { }
-    reply_ool { }
 }
 
 routine! {
     /// Allocates zero-filled memory: at `address` exactly, or anywhere.
     vm_allocate = 3801;
     request { address: u64, size: u64, anywhere: u32 }
-    request_ports { }
-    request_ool { }
     reply { address: u64 }
-    reply_ports { }
-    reply_ool { }
 }
 
 routine! {
     vm_deallocate = 3802;
     request { address: u64, size: u64 }
-    request_ports { }
-    request_ool { }
     reply { }
-    reply_ports { }
-    reply_ool { }
 }
 
 routine! {
     vm_protect = 3803;
     request { address: u64, size: u64, set_maximum: u32, protection: VmProt }
-    request_ports { }
-    request_ool { }
     reply { }
-    reply_ports { }
-    reply_ool { }
 }
 
 routine! {
     vm_inherit = 3804;
     request { address: u64, size: u64, inheritance: VmInherit }
-    request_ports { }
-    request_ool { }
     reply { }
-    reply_ports { }
-    reply_ool { }
 }
 
 routine! {
     /// Reads the target task's memory; the data arrives out of line.
     vm_read = 3805;
     request { address: u64, size: u64 }
-    request_ports { }
-    request_ool { }
     reply { }
-    reply_ports { }
     reply_ool { data }
 }
 
@@ -82,21 +59,14 @@ routine! {
     /// Writes out-of-line data into the target task's memory.
     vm_write = 3806;
     request { address: u64 }
-    request_ports { }
     request_ool { data }
     reply { }
-    reply_ports { }
-    reply_ool { }
 }
 
 routine! {
     vm_copy = 3807;
     request { source: u64, size: u64, dest: u64 }
-    request_ports { }
-    request_ool { }
     reply { }
-    reply_ports { }
-    reply_ool { }
 }
 
 routine! {
@@ -106,8 +76,5 @@ routine! {
     request { address: u64, size: u64, mask: u64, anywhere: u32, offset: u64, copy: u32,
               protection: VmProt, max_protection: VmProt, inheritance: VmInherit }
     request_ports { object: MACH_MSG_TYPE_COPY_SEND }
-    request_ool { }
     reply { address: u64 }
-    reply_ports { }
-    reply_ool { }
 }
