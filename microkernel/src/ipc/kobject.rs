@@ -37,6 +37,18 @@ pub fn serve(k: KObject, mut req: Kmsg) -> KernReturn {
     KERN_SUCCESS
 }
 
+/// Parses the request of routine `$r` from `$req` (a Kmsg), or returns
+/// the routine's error reply from the enclosing server function.
+macro_rules! parse_request {
+    ($r:ident, $req:expr) => {
+        match $r::Request::parse(&$req.data) {
+            Ok(a) => a,
+            Err(kr) => return $crate::ipc::kobject::error_reply(&$req.header, kr),
+        }
+    };
+}
+pub(crate) use parse_request;
+
 /// A reply message from a `routine!` reply struct.
 pub fn reply<T: Pod>(msg: &T) -> Kmsg {
     Kmsg::from_struct(msg, Right::Null)

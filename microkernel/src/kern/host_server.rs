@@ -2,28 +2,19 @@
 //! status) and the console.
 
 use crate::ipc::kmsg::Kmsg;
-use crate::ipc::kobject::{error_reply, reply};
+use crate::ipc::kobject::{parse_request, error_reply, reply};
 use mach::defs::host::*;
 use mach::kern_return::*;
-
-macro_rules! parse {
-    ($r:ident, $req:expr) => {
-        match $r::Request::parse(&$req.data) {
-            Ok(a) => a,
-            Err(kr) => return error_reply(&$req.header, kr),
-        }
-    };
-}
 
 pub fn serve(req: &mut Kmsg) -> Kmsg {
     let h = req.header;
     match h.id {
         host_info::ID => {
-            parse!(host_info, req);
+            parse_request!(host_info, req);
             reply(&host_info::Reply::new(&h, info()))
         }
         host_reboot::ID => {
-            let a = parse!(host_reboot, req);
+            let a = parse_request!(host_reboot, req);
             if a.options & HOST_REBOOT_HALT == 0 {
                 return error_reply(&h, KERN_INVALID_ARGUMENT);
             }
@@ -31,14 +22,14 @@ pub fn serve(req: &mut Kmsg) -> Kmsg {
             crate::arch::power::poweroff(a.status as u8)
         }
         host_console_write::ID => {
-            let a = parse!(host_console_write, req);
+            let a = parse_request!(host_console_write, req);
             let data = a.data;
             let n = (a.len as usize).min(data.len());
             crate::device::cons::write_bytes(&data[..n]);
             reply(&host_console_write::Reply::new(&h))
         }
         host_get_boot_module::ID => {
-            let a = parse!(host_get_boot_module, req);
+            let a = parse_request!(host_get_boot_module, req);
             boot_module(&h, a.index)
         }
         _ => error_reply(&h, MIG_BAD_ID),

@@ -7,7 +7,7 @@
 use super::emulation::EmulationVector;
 use super::task::{Task, TaskExit};
 use crate::ipc::kmsg::Kmsg;
-use crate::ipc::kobject::{error_reply, reply, result, take_ool, take_port};
+use crate::ipc::kobject::{parse_request, error_reply, reply, result, take_ool, take_port};
 use crate::ipc::mach_port as ops;
 use crate::ipc::ool;
 use crate::ipc::right::Right;
@@ -19,16 +19,6 @@ use mach::defs::vm::*;
 use mach::kern_return::*;
 use mach::message::{MsgHeader, OolDescriptor};
 use mach::port::*;
-
-/// Parses the request of routine `$r` or answers with its error.
-macro_rules! parse {
-    ($r:ident, $req:expr) => {
-        match $r::Request::parse(&$req.data) {
-            Ok(a) => a,
-            Err(kr) => return error_reply(&$req.header, kr),
-        }
-    };
-}
 
 fn code(kr: KernReturn) -> Result<(), KernReturn> {
     if kr == KERN_SUCCESS { Ok(()) } else { Err(kr) }
@@ -52,41 +42,41 @@ fn port_routine(task: &Arc<Task>, req: &mut Kmsg) -> Kmsg {
     let space = &task.space;
     match h.id {
         mach_port_allocate::ID => {
-            let a = parse!(mach_port_allocate, req);
+            let a = parse_request!(mach_port_allocate, req);
             let (kr, name) = ops::allocate(space, a.right);
             result(&h, code(kr).map(|_| mach_port_allocate::Reply::new(&h, name)))
         }
         mach_port_destroy::ID => {
-            let a = parse!(mach_port_destroy, req);
+            let a = parse_request!(mach_port_destroy, req);
             result(&h, code(ops::destroy(space, a.name)).map(|_| mach_port_destroy::Reply::new(&h)))
         }
         mach_port_deallocate::ID => {
-            let a = parse!(mach_port_deallocate, req);
+            let a = parse_request!(mach_port_deallocate, req);
             result(&h, code(ops::deallocate(space, a.name)).map(|_| mach_port_deallocate::Reply::new(&h)))
         }
         mach_port_get_refs::ID => {
-            let a = parse!(mach_port_get_refs, req);
+            let a = parse_request!(mach_port_get_refs, req);
             let (kr, refs) = ops::get_refs(space, a.name, a.right);
             result(&h, code(kr).map(|_| mach_port_get_refs::Reply::new(&h, refs)))
         }
         mach_port_mod_refs::ID => {
-            let a = parse!(mach_port_mod_refs, req);
+            let a = parse_request!(mach_port_mod_refs, req);
             let kr = ops::mod_refs(space, a.name, a.right, a.delta);
             result(&h, code(kr).map(|_| mach_port_mod_refs::Reply::new(&h)))
         }
         mach_port_move_member::ID => {
-            let a = parse!(mach_port_move_member, req);
+            let a = parse_request!(mach_port_move_member, req);
             let kr = ops::move_member(space, a.member, a.after);
             result(&h, code(kr).map(|_| mach_port_move_member::Reply::new(&h)))
         }
         mach_port_insert_right::ID => {
-            let a = parse!(mach_port_insert_right, req);
+            let a = parse_request!(mach_port_insert_right, req);
             let r = take_port(req, offset_of!(mach_port_insert_right::Request, poly));
             let kr = ops::insert_right(space, a.name, r);
             result(&h, code(kr).map(|_| mach_port_insert_right::Reply::new(&h)))
         }
         mach_port_extract_right::ID => {
-            let a = parse!(mach_port_extract_right, req);
+            let a = parse_request!(mach_port_extract_right, req);
             let (kr, r) = ops::extract_right(space, a.name, a.disposition);
             if kr != KERN_SUCCESS {
                 return error_reply(&h, kr);
@@ -95,7 +85,7 @@ fn port_routine(task: &Arc<Task>, req: &mut Kmsg) -> Kmsg {
                        offset_of!(mach_port_extract_right::Reply, poly), r)
         }
         mach_port_request_notification::ID => {
-            let a = parse!(mach_port_request_notification, req);
+            let a = parse_request!(mach_port_request_notification, req);
             let n = take_port(req, offset_of!(mach_port_request_notification::Request, notify));
             let (kr, prev) = ops::request_notification(space, a.name, a.variant, a.sync, n);
             if kr != KERN_SUCCESS {
@@ -105,13 +95,13 @@ fn port_routine(task: &Arc<Task>, req: &mut Kmsg) -> Kmsg {
                        offset_of!(mach_port_request_notification::Reply, previous), prev)
         }
         mach_port_get_attributes::ID => {
-            let a = parse!(mach_port_get_attributes, req);
+            let a = parse_request!(mach_port_get_attributes, req);
             let mut info = [0; PORT_INFO_WORDS];
             let (kr, count) = ops::get_attributes(space, a.name, a.flavor, &mut info);
             result(&h, code(kr).map(|_| mach_port_get_attributes::Reply::new(&h, count, info)))
         }
         mach_port_set_attributes::ID => {
-            let a = parse!(mach_port_set_attributes, req);
+            let a = parse_request!(mach_port_set_attributes, req);
             let kr = ops::set_attributes(space, a.name, a.flavor, &{ a.info });
             result(&h, code(kr).map(|_| mach_port_set_attributes::Reply::new(&h)))
         }
@@ -129,7 +119,7 @@ fn task_routine(task: &Arc<Task>, req: &mut Kmsg) -> Kmsg {
     let h = req.header;
     match h.id {
         task_create::ID => {
-            let a = parse!(task_create, req);
+            let a = parse_request!(task_create, req);
             match task.create_child(a.inherit_memory != 0) {
                 Ok(child) => port_reply(task_create::Reply::new(&h, MACH_PORT_NULL),
                                         offset_of!(task_create::Reply, child), Right::make_send(&child.itk_self)),
@@ -137,29 +127,29 @@ fn task_routine(task: &Arc<Task>, req: &mut Kmsg) -> Kmsg {
             }
         }
         task_terminate::ID => {
-            parse!(task_terminate, req);
+            parse_request!(task_terminate, req);
             task.terminate(TaskExit::Terminated);
             reply(&task_terminate::Reply::new(&h))
         }
         task_threads::ID => {
-            parse!(task_threads, req);
+            parse_request!(task_threads, req);
             threads_reply(task, &h)
         }
         task_info::ID => {
-            parse!(task_info, req);
+            parse_request!(task_info, req);
             reply(&task_info::Reply::new(&h, task.basic_info()))
         }
         task_suspend::ID => {
-            parse!(task_suspend, req);
+            parse_request!(task_suspend, req);
             task.suspend();
             reply(&task_suspend::Reply::new(&h))
         }
         task_resume::ID => {
-            parse!(task_resume, req);
+            parse_request!(task_resume, req);
             result(&h, task.resume().map(|_| task_resume::Reply::new(&h)))
         }
         task_get_special_port::ID => {
-            let a = parse!(task_get_special_port, req);
+            let a = parse_request!(task_get_special_port, req);
             match special_port(task, a.which) {
                 Some(r) => port_reply(task_get_special_port::Reply::new(&h, MACH_PORT_NULL),
                                       offset_of!(task_get_special_port::Reply, port), r),
@@ -167,12 +157,12 @@ fn task_routine(task: &Arc<Task>, req: &mut Kmsg) -> Kmsg {
             }
         }
         task_set_special_port::ID => {
-            let a = parse!(task_set_special_port, req);
+            let a = parse_request!(task_set_special_port, req);
             let r = take_port(req, offset_of!(task_set_special_port::Request, port));
             result(&h, set_special_port(task, a.which, r).map(|_| task_set_special_port::Reply::new(&h)))
         }
         thread_create::ID => {
-            parse!(thread_create, req);
+            parse_request!(thread_create, req);
             match task.create_thread() {
                 Some(t) => port_reply(thread_create::Reply::new(&h, MACH_PORT_NULL),
                                       offset_of!(thread_create::Reply, thread), Right::make_send(&t.port())),
@@ -180,7 +170,7 @@ fn task_routine(task: &Arc<Task>, req: &mut Kmsg) -> Kmsg {
             }
         }
         task_set_emulation::ID => {
-            let a = parse!(task_set_emulation, req);
+            let a = parse_request!(task_set_emulation, req);
             let v = EmulationVector::new(a.entry, a.first, a.last);
             result(&h, v.map(|v| {
                 task.set_emulation(v);
@@ -235,28 +225,28 @@ fn vm_routine(task: &Arc<Task>, req: &mut Kmsg) -> Kmsg {
     let h = req.header;
     match h.id {
         vm_allocate::ID => {
-            let a = parse!(vm_allocate, req);
+            let a = parse_request!(vm_allocate, req);
             let mut at = a.address;
             let kr = task.vm.lock().allocate(&mut at, a.size, a.anywhere != 0);
             result(&h, code(kr).map(|_| vm_allocate::Reply::new(&h, at)))
         }
         vm_deallocate::ID => {
-            let a = parse!(vm_deallocate, req);
+            let a = parse_request!(vm_deallocate, req);
             let kr = task.vm.lock().deallocate(a.address, a.size);
             result(&h, code(kr).map(|_| vm_deallocate::Reply::new(&h)))
         }
         vm_protect::ID => {
-            let a = parse!(vm_protect, req);
+            let a = parse_request!(vm_protect, req);
             let kr = task.vm.lock().protect(a.address, a.size, a.set_maximum != 0, a.protection);
             result(&h, code(kr).map(|_| vm_protect::Reply::new(&h)))
         }
         vm_inherit::ID => {
-            let a = parse!(vm_inherit, req);
+            let a = parse_request!(vm_inherit, req);
             let kr = task.vm.lock().inherit(a.address, a.size, a.inheritance);
             result(&h, code(kr).map(|_| vm_inherit::Reply::new(&h)))
         }
         vm_region::ID => {
-            let a = parse!(vm_region, req);
+            let a = parse_request!(vm_region, req);
             let r = crate::vm::user::vm_region(&task.vm.lock().map, a.address);
             result(&h, r.map(|i| vm_region::Reply::new(&h, RegionInfo {
                 address: i.start,
@@ -269,7 +259,7 @@ fn vm_routine(task: &Arc<Task>, req: &mut Kmsg) -> Kmsg {
             })))
         }
         vm_read::ID => {
-            let a = parse!(vm_read, req);
+            let a = parse_request!(vm_read, req);
             let region = ool::read_region(&mut task.vm.lock(), a.address, a.size);
             match region {
                 Ok(region) => {
@@ -280,7 +270,7 @@ fn vm_routine(task: &Arc<Task>, req: &mut Kmsg) -> Kmsg {
             }
         }
         vm_write::ID => {
-            let a = parse!(vm_write, req);
+            let a = parse_request!(vm_write, req);
             let kr = match take_ool(req, offset_of!(vm_write::Request, data)) {
                 Some(region) => ool::write_region(&mut task.vm.lock(), a.address, region),
                 None => KERN_INVALID_ARGUMENT,
@@ -288,7 +278,7 @@ fn vm_routine(task: &Arc<Task>, req: &mut Kmsg) -> Kmsg {
             result(&h, code(kr).map(|_| vm_write::Reply::new(&h)))
         }
         vm_copy::ID => {
-            let a = parse!(vm_copy, req);
+            let a = parse_request!(vm_copy, req);
             let kr = {
                 let mut guard = task.vm.lock();
                 let vm = &mut *guard;

@@ -5,22 +5,13 @@ use super::sched;
 use super::thread::{Thread, ThreadState};
 use super::thread_state;
 use crate::ipc::kmsg::Kmsg;
-use crate::ipc::kobject::{error_reply, reply, result, take_port};
+use crate::ipc::kobject::{parse_request, error_reply, reply, result, take_port};
 use crate::ipc::right::Right;
 use alloc::sync::Arc;
 use core::mem::offset_of;
 use mach::defs::thread::*;
 use mach::kern_return::*;
 use mach::port::MACH_PORT_NULL;
-
-macro_rules! parse {
-    ($r:ident, $req:expr) => {
-        match $r::Request::parse(&$req.data) {
-            Ok(a) => a,
-            Err(kr) => return error_reply(&$req.header, kr),
-        }
-    };
-}
 
 pub fn serve(t: &Arc<Thread>, req: &mut Kmsg) -> Kmsg {
     let h = req.header;
@@ -29,38 +20,38 @@ pub fn serve(t: &Arc<Thread>, req: &mut Kmsg) -> Kmsg {
     }
     match h.id {
         thread_terminate::ID => {
-            parse!(thread_terminate, req);
+            parse_request!(thread_terminate, req);
             terminate(t);
             reply(&thread_terminate::Reply::new(&h))
         }
         thread_suspend::ID => {
-            parse!(thread_suspend, req);
+            parse_request!(thread_suspend, req);
             sched::suspend(t);
             reply(&thread_suspend::Reply::new(&h))
         }
         thread_resume::ID => {
-            parse!(thread_resume, req);
+            parse_request!(thread_resume, req);
             result(&h, sched::resume(t).map(|_| thread_resume::Reply::new(&h)))
         }
         thread_abort::ID => {
-            parse!(thread_abort, req);
+            parse_request!(thread_abort, req);
             abort(t);
             reply(&thread_abort::Reply::new(&h))
         }
         thread_get_state::ID => {
-            let a = parse!(thread_get_state, req);
+            let a = parse_request!(thread_get_state, req);
             result(&h, get_state(t, a.flavor).map(|s| thread_get_state::Reply::new(&h, s)))
         }
         thread_set_state::ID => {
-            let a = parse!(thread_set_state, req);
+            let a = parse_request!(thread_set_state, req);
             result(&h, set_state(t, a.flavor, &{ a.state }).map(|_| thread_set_state::Reply::new(&h)))
         }
         thread_info::ID => {
-            parse!(thread_info, req);
+            parse_request!(thread_info, req);
             reply(&thread_info::Reply::new(&h, info(t)))
         }
         thread_get_special_port::ID => {
-            let a = parse!(thread_get_special_port, req);
+            let a = parse_request!(thread_get_special_port, req);
             let r = match a.which {
                 THREAD_KERNEL_PORT => Right::make_send(&t.port()),
                 THREAD_EXCEPTION_PORT => t.ith_exception.lock().copy(),
@@ -70,7 +61,7 @@ pub fn serve(t: &Arc<Thread>, req: &mut Kmsg) -> Kmsg {
                 .with_port(offset_of!(thread_get_special_port::Reply, port), r)
         }
         thread_set_special_port::ID => {
-            let a = parse!(thread_set_special_port, req);
+            let a = parse_request!(thread_set_special_port, req);
             let r = take_port(req, offset_of!(thread_set_special_port::Request, port));
             if a.which != THREAD_EXCEPTION_PORT || !matches!(r, Right::Send(_) | Right::Null | Right::Dead) {
                 return error_reply(&h, KERN_INVALID_ARGUMENT);
