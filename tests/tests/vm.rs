@@ -89,3 +89,12 @@ fn running_out_of_memory_ends_the_task_not_the_kernel() {
         .expect("no tasks left; powering off with status 0")
         .expect_status(0);
 }
+
+#[test]
+fn out_of_line_megabytes_move_without_a_copy() {
+    let o = Boot::new(&["ool-cow"]).run();
+    o.expect("ool-cow: sent 8388608 (0), received 8388608 bytes (0)")
+        .expect("pages copied 0")
+        .expect("ool-cow: data intact true, one write copied 1 page(s), sender unchanged true")
+        .expect_status(0);
+}

@@ -18,6 +18,32 @@ pub struct Simple {
 // SAFETY: repr(C), 4-byte fields.
 unsafe impl mach::pod::Pod for Simple {}
 
+/// The OOL scenario: the client's hello carries a send right to its port.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct Hello {
+    pub header: MsgHeader,
+    pub body: MsgBody,
+    pub port: PortDescriptor,
+}
+// SAFETY: repr(C), 4-byte fields and descriptors, no padding.
+unsafe impl mach::pod::Pod for Hello {}
+
+/// The server's answer: a moved receive right, a made send right, the
+/// out-of-line region and its checksum.
+#[repr(C, packed(4))]
+#[derive(Clone, Copy)]
+pub struct Answer {
+    pub header: MsgHeader,
+    pub body: MsgBody,
+    pub receive: PortDescriptor,
+    pub send: PortDescriptor,
+    pub ool: OolDescriptor,
+    pub sum: u32,
+}
+// SAFETY: packed(4) of 4-byte-aligned fields, no padding.
+unsafe impl mach::pod::Pod for Answer {}
+
 /// Sends a Simple message to `dest` with disposition `disp`.
 pub fn send_simple(dest: PortName, disp: MsgTypeName, id: i32, value: u32, option: MsgOption, timeout: u32) -> KernReturn {
     let mut m = Simple { header: MsgHeader { bits: msgh_bits(disp, 0), remote_port: dest, id, ..Default::default() }, value };

@@ -9,14 +9,6 @@ use machrt::msg::Buffer;
 use machrt::{port, println};
 use test_tasks::*;
 
-#[repr(C)]
-#[derive(Clone, Copy, Default)]
-struct Hello {
-    header: MsgHeader,
-    body: MsgBody,
-    port: PortDescriptor,
-}
-unsafe impl mach::pod::Pod for Hello {}
 
 fn main(_args: machrt::Args) -> i32 {
     let t = machrt::trap::task_self();
@@ -34,13 +26,8 @@ fn main(_args: machrt::Args) -> i32 {
     assert_eq!(machrt::msg::send(&mut h, 0, 0), 0);
     let mut buf = Buffer::<256>::new();
     let kr = recv(&mut buf, reply, 0);
-    // Answer layout: header, body, receive, send, ool descriptors, checksum.
-    let d = |i: usize| &buf.0[28 + 16 * i..44 + 16 * i];
-    let q = u32::from_ne_bytes(d(0)[0..4].try_into().unwrap());
-    let qdisp = d(0)[14] as u32;
-    let r = u32::from_ne_bytes(d(1)[0..4].try_into().unwrap());
-    let ool: OolDescriptor = mach::pod::read(&buf.0, 60).unwrap();
-    let sum = u32::from_ne_bytes(buf.0[76..80].try_into().unwrap());
+    let a: Answer = buf.get();
+    let (q, qdisp, r, ool, sum) = ({ a.receive }.name, { a.receive }.disposition as u32, { a.send }.name, a.ool, a.sum);
     println!("client: answer {} id {}: receive right {:#x} (type {}), send right {:#x}, ool {} bytes at {:#x}",
              name(kr), buf.header().id, q, qdisp, r, { ool.size }, { ool.address });
     // SAFETY: the kernel mapped the region at this address for us.

@@ -18,17 +18,6 @@ use test_tasks::*;
 pub const OOL_SIZE: usize = 1 << 20;
 static mut DATA: [u8; OOL_SIZE] = [0; OOL_SIZE];
 
-#[repr(C, packed(4))]
-#[derive(Clone, Copy)]
-struct Answer {
-    header: MsgHeader,
-    body: MsgBody,
-    receive: PortDescriptor,
-    send: PortDescriptor,
-    ool: OolDescriptor,
-    sum: u32,
-}
-unsafe impl mach::pod::Pod for Answer {}
 
 fn main(_args: machrt::Args) -> i32 {
     let t = machrt::trap::task_self();
