@@ -1,0 +1,173 @@
+//! Commands the shell runs itself, because they change its state.
+
+use crate::exec::Shell;
+
+const BUILTINS: [&str; 13] = ["cd", "pwd", "exit", "export", "unset", "jobs", "fg", "bg", "wait", ":", ".", "source", "set"];
+
+pub fn is_builtin(name: &str) -> bool {
+    BUILTINS.contains(&name)
+}
+
+/// Run builtin `w[0]`; returns its exit status.
+pub fn run(sh: &mut Shell, w: &[String]) -> i32 {
+    let args = &w[1..];
+    match w[0].as_str() {
+        "cd" => cd(sh, args),
+        "pwd" => pwd(),
+        "exit" => exit(sh, args),
+        "export" => export(sh, args),
+        "unset" => {
+            for a in args {
+                sh.vars.remove(a);
+                sh.exported.remove(a);
+            }
+            0
+        }
+        "jobs" => {
+            sh.list_jobs();
+            0
+        }
+        "fg" => fg(sh, args),
+        "bg" => bg(sh, args),
+        "wait" => wait(sh, args),
+        "." | "source" => match args.first() {
+            Some(f) => crate::run_file(sh, f, args[1..].to_vec()),
+            None => {
+                eprintln!("sh: .: usage: . file");
+                2
+            }
+        },
+        "set" => set(sh, args),
+        _ => 0, // ":"
+    }
+}
+
+fn cd(sh: &mut Shell, args: &[String]) -> i32 {
+    let dir = match args.first().map(|s| s.as_str()) {
+        None => sh.lookup("HOME").unwrap_or_else(|| "/".into()),
+        Some("-") => sh.lookup("OLDPWD").unwrap_or_else(|| ".".into()),
+        Some(d) => d.to_string(),
+    };
+    if let Err(e) = std::env::set_current_dir(&dir) {
+        eprintln!("sh: cd: {}: {}", dir, userland::strerror(&e));
+        return 1;
+    }
+    let old = sh.lookup("PWD").unwrap_or_default();
+    sh.set_var("OLDPWD", &old);
+    let new = std::env::current_dir().map(|p| p.to_string_lossy().into_owned()).unwrap_or(dir);
+    sh.set_var("PWD", &new);
+    if args.first().map(|s| s.as_str()) == Some("-") {
+        println!("{new}");
+    }
+    0
+}
+
+fn pwd() -> i32 {
+    match std::env::current_dir() {
+        Ok(p) => {
+            println!("{}", p.display());
+            0
+        }
+        Err(e) => {
+            eprintln!("sh: pwd: {}", userland::strerror(&e));
+            1
+        }
+    }
+}
+
+fn exit(sh: &mut Shell, args: &[String]) -> i32 {
+    let code = match args.first() {
+        None => sh.status,
+        Some(a) => match a.parse::<i32>() {
+            Ok(n) => n & 0xff,
+            Err(_) => {
+                eprintln!("sh: exit: {a}: numeric argument required");
+                2
+            }
+        },
+    };
+    sh.exit_req = Some(code);
+    code
+}
+
+fn export(sh: &mut Shell, args: &[String]) -> i32 {
+    if args.is_empty() {
+        let mut names: Vec<&String> = sh.exported.iter().collect();
+        names.sort();
+        for n in names {
+            if let Some(v) = sh.vars.get(n) {
+                println!("export {}='{}'", n, v.replace('\'', "'\\''"));
+            }
+        }
+        return 0;
+    }
+    for a in args {
+        let (name, value) = match a.split_once('=') {
+            Some((n, v)) => (n.to_string(), Some(v.to_string())),
+            None => (a.clone(), None),
+        };
+        if let Some(v) = value {
+            sh.set_var(&name, &v);
+        }
+        sh.exported.insert(name);
+    }
+    0
+}
+
+/// `set -- args` replaces the positional parameters; `set` lists vars.
+fn set(sh: &mut Shell, args: &[String]) -> i32 {
+    if args.is_empty() {
+        let mut v: Vec<_> = sh.vars.iter().collect();
+        v.sort();
+        for (k, val) in v {
+            println!("{k}='{val}'");
+        }
+        return 0;
+    }
+    let rest = if args[0] == "--" { &args[1..] } else { args };
+    let zero = sh.args.first().cloned().unwrap_or_default();
+    sh.args = std::iter::once(zero).chain(rest.iter().cloned()).collect();
+    0
+}
+
+fn fg(sh: &mut Shell, args: &[String]) -> i32 {
+    let Some(i) = sh.find_job(args.first().map(|s| s.as_str())) else {
+        eprintln!("sh: fg: no such job");
+        return 1;
+    };
+    println!("{}", sh.jobs[i].text);
+    sh.continue_job(i);
+    let job = sh.jobs.remove(i);
+    sh.foreground(job)
+}
+
+fn bg(sh: &mut Shell, args: &[String]) -> i32 {
+    let Some(i) = sh.find_job(args.first().map(|s| s.as_str())) else {
+        eprintln!("sh: bg: no such job");
+        return 1;
+    };
+    sh.continue_job(i);
+    println!("[{}]+ {} &", sh.jobs[i].id, sh.jobs[i].text);
+    0
+}
+
+/// `wait`: all jobs (status 0), or the named ones (status of the last).
+fn wait(sh: &mut Shell, args: &[String]) -> i32 {
+    if args.is_empty() {
+        while !sh.jobs.is_empty() {
+            sh.wait_job(0);
+        }
+        return 0;
+    }
+    let mut st = 0;
+    for a in args {
+        st = match sh.find_job(Some(a)) {
+            Some(i) => sh.wait_job(i),
+            None => {
+                eprintln!("sh: wait: {a}: no such job");
+                127
+            }
+        };
+    }
+    st
+}

@@ -1,0 +1,591 @@
+//! Running parsed commands: fork/execve, pipes, redirections, job
+//! control with process groups, and the job table.
+//!
+//! Syscalls used: fork, execve, wait4 (waitpid), pipe2, dup2, fcntl
+//! (F_DUPFD_CLOEXEC), setpgid, getpgrp, tcsetpgrp, kill, sigaction,
+//! open, close, chdir, getcwd.
+
+use crate::expand::{expand, expand_one};
+use crate::parse::{AndOr, Cmd, List, Op, Pipeline, RKind, Redir, Simple};
+use std::collections::{HashMap, HashSet};
+use std::ffi::CString;
+use std::io::Write;
+
+pub struct Job {
+    pub id: usize,
+    pub pgid: i32,
+    /// Each process and, once it has ended, its wait status.
+    pub procs: Vec<(i32, Option<i32>)>,
+    pub text: String,
+    pub stopped: bool,
+}
+
+impl Job {
+    fn done(&self) -> bool {
+        self.procs.iter().all(|p| p.1.is_some())
+    }
+    /// Exit status of the job: that of its last process.
+    fn status(&self) -> i32 {
+        self.procs.last().and_then(|p| p.1).map(status_code).unwrap_or(0)
+    }
+}
+
+pub struct Shell {
+    pub vars: HashMap<String, String>,
+    pub exported: HashSet<String>,
+    pub status: i32,
+    /// $0, $1, ...
+    pub args: Vec<String>,
+    /// Job control on: jobs get their own process groups and the tty.
+    pub interactive: bool,
+    pub jobs: Vec<Job>,
+    pub last_bg: Option<i32>,
+    pub shell_pid: i32,
+    pub shell_pgid: i32,
+    /// Set by `exit`: the shell should end with this status.
+    pub exit_req: Option<i32>,
+}
+
+/// Wait status to shell status: exit code, or 128 + signal.
+pub fn status_code(st: i32) -> i32 {
+    if libc::WIFEXITED(st) {
+        libc::WEXITSTATUS(st)
+    } else if libc::WIFSIGNALED(st) {
+        128 + libc::WTERMSIG(st)
+    } else if libc::WIFSTOPPED(st) {
+        128 + libc::WSTOPSIG(st)
+    } else {
+        1
+    }
+}
+
+/// Install a signal disposition with sigaction.
+pub fn set_signal(sig: i32, handler: libc::sighandler_t) {
+    // SAFETY: a zeroed sigaction with SIG_IGN/SIG_DFL is valid.
+    unsafe {
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        sa.sa_sigaction = handler;
+        libc::sigemptyset(&mut sa.sa_mask);
+        libc::sigaction(sig, &sa, std::ptr::null_mut());
+    }
+}
+
+pub const JOB_SIGNALS: [i32; 5] = [libc::SIGINT, libc::SIGQUIT, libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU];
+
+fn cstr(s: &str) -> CString {
+    CString::new(s.replace('\0', "")).unwrap_or_default()
+}
+
+fn flush_stdio() {
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+}
+
+impl Shell {
+    pub fn new(args: Vec<String>) -> Shell {
+        let mut sh = Shell {
+            vars: HashMap::new(),
+            exported: HashSet::new(),
+            status: 0,
+            args,
+            interactive: false,
+            jobs: Vec::new(),
+            last_bg: None,
+            // SAFETY: getpid/getpgrp cannot fail.
+            shell_pid: unsafe { libc::getpid() },
+            shell_pgid: unsafe { libc::getpgrp() },
+            exit_req: None,
+        };
+        for (k, v) in std::env::vars_os() {
+            let (k, v) = (k.to_string_lossy().into_owned(), v.to_string_lossy().into_owned());
+            sh.exported.insert(k.clone());
+            sh.vars.insert(k, v);
+        }
+        sh
+    }
+
+    /// Value of a parameter, special or named.
+    pub fn lookup(&self, name: &str) -> Option<String> {
+        match name {
+            "?" => Some(self.status.to_string()),
+            "$" => Some(self.shell_pid.to_string()),
+            "!" => self.last_bg.map(|p| p.to_string()),
+            "#" => Some(self.args.len().saturating_sub(1).to_string()),
+            "@" | "*" => Some(self.args.iter().skip(1).cloned().collect::<Vec<_>>().join(" ")),
+            "-" => Some(if self.interactive { "i".into() } else { String::new() }),
+            _ if name.chars().all(|c| c.is_ascii_digit()) => name.parse::<usize>().ok().and_then(|i| self.args.get(i).cloned()),
+            _ => self.vars.get(name).cloned(),
+        }
+    }
+
+    fn look(&self) -> impl Fn(&str) -> Option<String> + '_ {
+        move |n| self.lookup(n)
+    }
+
+    pub fn set_var(&mut self, k: &str, v: &str) {
+        self.vars.insert(k.to_string(), v.to_string());
+    }
+
+    pub fn run_list(&mut self, list: &List) {
+        for (ao, bg) in list {
+            if self.exit_req.is_some() {
+                return;
+            }
+            self.reap();
+            if *bg {
+                self.run_background(ao);
+            } else {
+                self.status = self.run_and_or(ao);
+            }
+        }
+    }
+
+    fn run_and_or(&mut self, ao: &AndOr) -> i32 {
+        let mut st = self.run_pipeline(&ao.first, false, &ao.text);
+        for (op, p) in &ao.rest {
+            if self.exit_req.is_some() {
+                break;
+            }
+            let run = match op {
+                Op::And => st == 0,
+                Op::Or => st != 0,
+            };
+            if run {
+                self.status = st;
+                st = self.run_pipeline(p, false, &ao.text);
+            }
+        }
+        st
+    }
+
+    /// `cmd &`: a single pipeline becomes the job itself; a longer
+    /// and-or list runs in a forked subshell that is the job.
+    fn run_background(&mut self, ao: &AndOr) {
+        if ao.rest.is_empty() {
+            self.run_pipeline(&ao.first, true, &ao.text);
+        } else {
+            let sub = Pipeline { bang: false, cmds: vec![Cmd::Sub(vec![(ao.clone(), false)], Vec::new())] };
+            self.run_pipeline(&sub, true, &ao.text);
+        }
+        self.status = 0;
+    }
+
+    fn run_pipeline(&mut self, p: &Pipeline, bg: bool, text: &str) -> i32 {
+        let st = if !bg && p.cmds.len() == 1 && self.runs_in_shell(&p.cmds[0]) {
+            let Cmd::Simple(s) = &p.cmds[0] else { unreachable!() };
+            self.run_in_shell(s)
+        } else {
+            self.fork_pipeline(p, bg, text)
+        };
+        if p.bang {
+            (st == 0) as i32
+        } else {
+            st
+        }
+    }
+
+    /// Builtins and bare assignments run in the shell process itself.
+    fn runs_in_shell(&self, c: &Cmd) -> bool {
+        match c {
+            Cmd::Simple(s) => match s.words.first() {
+                None => true,
+                Some(w) => crate::builtins::is_builtin(&expand_one(w, &self.look())),
+            },
+            Cmd::Sub(..) => false,
+        }
+    }
+
+    fn run_in_shell(&mut self, s: &Simple) -> i32 {
+        let words: Vec<String> = s.words.iter().flat_map(|w| expand(w, &self.look())).collect();
+        for (k, w) in &s.assigns {
+            let v = expand_one(w, &self.look());
+            self.set_var(k, &v);
+        }
+        let saved = match self.redirect_saving(&s.redirs) {
+            Ok(saved) => saved,
+            Err(()) => return 1,
+        };
+        let st = if words.is_empty() { 0 } else { crate::builtins::run(self, &words) };
+        flush_stdio();
+        restore(saved);
+        st
+    }
+
+    /// Apply redirections, keeping copies of the old descriptors.
+    fn redirect_saving(&self, rs: &[Redir]) -> Result<Vec<(i32, i32)>, ()> {
+        let mut saved = Vec::new();
+        for r in rs {
+            // SAFETY: F_DUPFD_CLOEXEC duplicates into a fresh fd >= 10.
+            let copy = unsafe { libc::fcntl(r.fd, libc::F_DUPFD_CLOEXEC, 10) };
+            saved.push((r.fd, copy));
+            if self.redirect(r).is_err() {
+                restore(saved);
+                return Err(());
+            }
+        }
+        Ok(saved)
+    }
+
+    /// Apply one redirection to this process's descriptors.
+    fn redirect(&self, r: &Redir) -> Result<(), ()> {
+        let target = expand_one(&r.target, &self.look());
+        let fd = match r.kind {
+            RKind::Dup => {
+                if target == "-" {
+                    // SAFETY: closing a descriptor number.
+                    unsafe { libc::close(r.fd) };
+                    return Ok(());
+                }
+                match target.parse::<i32>() {
+                    Ok(n) => n,
+                    Err(_) => {
+                        eprintln!("sh: {target}: bad file descriptor");
+                        return Err(());
+                    }
+                }
+            }
+            _ => {
+                let flags = match r.kind {
+                    RKind::In => libc::O_RDONLY,
+                    RKind::Out => libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC,
+                    _ => libc::O_WRONLY | libc::O_CREAT | libc::O_APPEND,
+                };
+                // SAFETY: open with a valid C string.
+                let fd = unsafe { libc::open(cstr(&target).as_ptr(), flags | libc::O_CLOEXEC, 0o666) };
+                if fd < 0 {
+                    eprintln!("sh: {}: {}", target, userland::strerror(&userland::last_err()));
+                    return Err(());
+                }
+                fd
+            }
+        };
+        // SAFETY: dup2 between descriptor numbers.
+        if unsafe { libc::dup2(fd, r.fd) } < 0 {
+            eprintln!("sh: {}: {}", fd, userland::strerror(&userland::last_err()));
+            return Err(());
+        }
+        if r.kind != RKind::Dup && fd != r.fd {
+            // SAFETY: closing the temporary descriptor we opened.
+            unsafe { libc::close(fd) };
+        }
+        Ok(())
+    }
+
+    /// Fork one process per command, connected by pipes.
+    fn fork_pipeline(&mut self, p: &Pipeline, bg: bool, text: &str) -> i32 {
+        flush_stdio();
+        let mut pgid = 0;
+        let mut procs = Vec::new();
+        let mut prev_read = -1;
+        for (i, cmd) in p.cmds.iter().enumerate() {
+            let last = i + 1 == p.cmds.len();
+            let mut fds = [-1, -1];
+            // SAFETY: pipe2 fills the array we own.
+            if !last && unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } < 0 {
+                eprintln!("sh: pipe: {}", userland::strerror(&userland::last_err()));
+                break;
+            }
+            // SAFETY: fork; the child only runs this shell's own code.
+            let pid = unsafe { libc::fork() };
+            if pid < 0 {
+                eprintln!("sh: fork: {}", userland::strerror(&userland::last_err()));
+                break;
+            }
+            if pid == 0 {
+                self.child(cmd, pgid, bg, [prev_read, fds[1]], fds[0]);
+            }
+            if pgid == 0 {
+                pgid = pid;
+            }
+            if self.interactive {
+                // Also done in the child: whichever runs first wins the race.
+                // SAFETY: setpgid on our own child.
+                unsafe { libc::setpgid(pid, pgid) };
+            }
+            // SAFETY: closing the parent's copies of the pipe ends.
+            unsafe {
+                if prev_read >= 0 {
+                    libc::close(prev_read);
+                }
+                if fds[1] >= 0 {
+                    libc::close(fds[1]);
+                }
+            }
+            prev_read = fds[0];
+            procs.push((pid, None));
+        }
+        if procs.is_empty() {
+            return 1;
+        }
+        let id = self.jobs.iter().map(|j| j.id).max().unwrap_or(0) + 1;
+        let job = Job { id, pgid, procs, text: text.to_string(), stopped: false };
+        if bg {
+            self.last_bg = job.procs.last().map(|p| p.0);
+            if self.interactive {
+                eprintln!("[{}] {}", job.id, job.procs.last().map(|p| p.0).unwrap_or(0));
+            }
+            self.jobs.push(job);
+            return 0;
+        }
+        self.foreground(job)
+    }
+
+    /// Child side of a fork: wire up, then run the command; never returns.
+    fn child(&mut self, cmd: &Cmd, pgid: i32, bg: bool, io: [i32; 2], unused: i32) -> ! {
+        // SAFETY: all calls below act on this new process only.
+        unsafe {
+            if self.interactive {
+                libc::setpgid(0, pgid);
+                if !bg {
+                    libc::tcsetpgrp(0, if pgid == 0 { libc::getpid() } else { pgid });
+                }
+                for s in JOB_SIGNALS {
+                    set_signal(s, libc::SIG_DFL);
+                }
+            } else if bg {
+                // Without job control, background jobs must not read the
+                // terminal or die of the terminal's ^C (POSIX).
+                let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDONLY);
+                if null >= 0 {
+                    libc::dup2(null, 0);
+                    libc::close(null);
+                }
+                set_signal(libc::SIGINT, libc::SIG_IGN);
+                set_signal(libc::SIGQUIT, libc::SIG_IGN);
+            }
+            if io[0] >= 0 {
+                libc::dup2(io[0], 0);
+                libc::close(io[0]);
+            }
+            if io[1] >= 0 {
+                libc::dup2(io[1], 1);
+                libc::close(io[1]);
+            }
+            if unused >= 0 {
+                libc::close(unused);
+            }
+        }
+        self.interactive = false;
+        self.jobs.clear();
+        let st = match cmd {
+            Cmd::Simple(s) => self.exec_simple(s),
+            Cmd::Sub(list, redirs) => {
+                if self.redirect_saving(redirs).is_ok() {
+                    self.run_list(list);
+                    self.exit_req.unwrap_or(self.status)
+                } else {
+                    1
+                }
+            }
+        };
+        flush_stdio();
+        // SAFETY: ends the child without running the parent's destructors.
+        unsafe { libc::_exit(st) }
+    }
+
+    /// In a child: expand, redirect, then run a builtin or execve.
+    fn exec_simple(&mut self, s: &Simple) -> i32 {
+        let words: Vec<String> = s.words.iter().flat_map(|w| expand(w, &self.look())).collect();
+        for (k, w) in &s.assigns {
+            let v = expand_one(w, &self.look());
+            self.set_var(k, &v);
+            self.exported.insert(k.clone());
+        }
+        for r in &s.redirs {
+            if self.redirect(r).is_err() {
+                return 1;
+            }
+        }
+        let Some(name) = words.first() else { return 0 };
+        if crate::builtins::is_builtin(name) {
+            let st = crate::builtins::run(self, &words);
+            return self.exit_req.unwrap_or(st);
+        }
+        self.exec(&words)
+    }
+
+    /// execve the command, searching PATH; returns only on failure.
+    fn exec(&mut self, words: &[String]) -> i32 {
+        let name = &words[0];
+        let argv: Vec<CString> = words.iter().map(|w| cstr(w)).collect();
+        let mut argp: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
+        argp.push(std::ptr::null());
+        let env: Vec<CString> = self.exported.iter().filter_map(|k| self.vars.get(k).map(|v| cstr(&format!("{k}={v}")))).collect();
+        let mut envp: Vec<*const libc::c_char> = env.iter().map(|a| a.as_ptr()).collect();
+        envp.push(std::ptr::null());
+        let candidates: Vec<String> = if name.contains('/') {
+            vec![name.clone()]
+        } else {
+            let path = self.vars.get("PATH").cloned().unwrap_or_else(|| "/bin:/usr/bin".into());
+            path.split(':').map(|d| format!("{}/{}", if d.is_empty() { "." } else { d }, name)).collect()
+        };
+        let mut err = libc::ENOENT;
+        for c in &candidates {
+            let cp = cstr(c);
+            // SAFETY: argv and envp are NULL-terminated arrays of C strings.
+            unsafe { libc::execve(cp.as_ptr(), argp.as_ptr(), envp.as_ptr()) };
+            let e = userland::last_err().raw_os_error().unwrap_or(libc::ENOENT);
+            if e == libc::ENOEXEC {
+                // No #! line: run it as a shell script, as POSIX asks.
+                return crate::run_file(self, c, words[1..].to_vec());
+            }
+            if e != libc::ENOENT && e != libc::ENOTDIR {
+                err = e;
+            }
+        }
+        if err == libc::ENOENT {
+            eprintln!("sh: {name}: not found");
+            127
+        } else {
+            eprintln!("sh: {}: {}", name, userland::errno_text(err));
+            126
+        }
+    }
+
+    /// Give a job the terminal, wait for it, take the terminal back.
+    pub fn foreground(&mut self, mut job: Job) -> i32 {
+        if self.interactive {
+            // SAFETY: hands the tty to the job's process group.
+            unsafe { libc::tcsetpgrp(0, job.pgid) };
+        }
+        job.stopped = false;
+        let flags = if self.interactive { libc::WUNTRACED } else { 0 };
+        for i in 0..job.procs.len() {
+            if job.procs[i].1.is_some() {
+                continue;
+            }
+            match wait_pid(job.procs[i].0, flags) {
+                Some(st) if libc::WIFSTOPPED(st) => {
+                    job.stopped = true;
+                    break;
+                }
+                Some(st) => job.procs[i].1 = Some(st),
+                None => job.procs[i].1 = Some(0),
+            }
+        }
+        if self.interactive {
+            // SAFETY: takes the tty back for the shell's group.
+            unsafe { libc::tcsetpgrp(0, self.shell_pgid) };
+        }
+        if job.stopped {
+            eprintln!("\n[{}]+  Stopped  {}", job.id, job.text);
+            self.jobs.retain(|j| j.id != job.id);
+            self.jobs.push(job);
+            return 128 + libc::SIGTSTP;
+        }
+        let st = job.status();
+        if self.interactive && st == 128 + libc::SIGINT {
+            eprintln!();
+        }
+        self.jobs.retain(|j| j.id != job.id);
+        st
+    }
+
+    /// Collect finished background processes without blocking.
+    pub fn reap(&mut self) {
+        loop {
+            let mut st = 0;
+            // SAFETY: waitpid with WNOHANG on any child.
+            let pid = unsafe { libc::waitpid(-1, &mut st, libc::WNOHANG | libc::WUNTRACED) };
+            if pid <= 0 {
+                return;
+            }
+            for j in &mut self.jobs {
+                for p in &mut j.procs {
+                    if p.0 == pid {
+                        if libc::WIFSTOPPED(st) {
+                            j.stopped = true;
+                        } else {
+                            p.1 = Some(st);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Before a prompt: report and forget jobs that have finished.
+    pub fn notify(&mut self) {
+        self.reap();
+        for j in self.jobs.iter().filter(|j| j.done()) {
+            eprintln!("[{}]+  Done  {}", j.id, j.text);
+        }
+        self.jobs.retain(|j| !j.done());
+    }
+
+    /// Print the job table (the `jobs` builtin); finished jobs go away.
+    pub fn list_jobs(&mut self) {
+        self.reap();
+        for j in &self.jobs {
+            let state = if j.done() { "Done" } else if j.stopped { "Stopped" } else { "Running" };
+            println!("[{}]  {}  {}", j.id, state, j.text);
+        }
+        self.jobs.retain(|j| !j.done());
+    }
+
+    /// Find a job by `%n`, a pid, or (None) the most recent one.
+    pub fn find_job(&self, spec: Option<&str>) -> Option<usize> {
+        match spec {
+            None => self.jobs.len().checked_sub(1),
+            Some(s) if s.starts_with('%') => {
+                let n: usize = s[1..].parse().ok()?;
+                self.jobs.iter().position(|j| j.id == n)
+            }
+            Some(s) => {
+                let pid: i32 = s.parse().ok()?;
+                self.jobs.iter().position(|j| j.procs.iter().any(|p| p.0 == pid))
+            }
+        }
+    }
+
+    /// Block until every process of job `i` ends; returns its status.
+    pub fn wait_job(&mut self, i: usize) -> i32 {
+        let mut job = self.jobs.remove(i);
+        for p in &mut job.procs {
+            if p.1.is_none() {
+                p.1 = Some(wait_pid(p.0, 0).unwrap_or(0));
+            }
+        }
+        job.status()
+    }
+
+    /// Send SIGCONT to each process of a job.
+    pub fn continue_job(&mut self, i: usize) {
+        self.jobs[i].stopped = false;
+        for p in &self.jobs[i].procs {
+            // SAFETY: signalling our own child.
+            unsafe { libc::kill(p.0, libc::SIGCONT) };
+        }
+    }
+}
+
+/// waitpid, retrying on EINTR; None if the child is gone.
+fn wait_pid(pid: i32, flags: i32) -> Option<i32> {
+    loop {
+        let mut st = 0;
+        // SAFETY: waitpid into our status word.
+        let r = unsafe { libc::waitpid(pid, &mut st, flags) };
+        if r == pid {
+            return Some(st);
+        }
+        if r < 0 && userland::last_err().kind() == std::io::ErrorKind::Interrupted {
+            continue;
+        }
+        return None;
+    }
+}
+
+/// Put saved descriptors back after an in-shell redirection.
+fn restore(saved: Vec<(i32, i32)>) {
+    for (fd, copy) in saved.into_iter().rev() {
+        // SAFETY: dup2/close on descriptors we saved.
+        unsafe {
+            if copy >= 0 {
+                libc::dup2(copy, fd);
+                libc::close(copy);
+            } else {
+                libc::close(fd);
+            }
+        }
+    }
+}

@@ -1,0 +1,229 @@
+//! Word expansion: parameters, tilde, field splitting of unquoted
+//! expansions, then pathname globbing of unquoted * ? [..].
+
+use crate::parse::{Part, Word};
+
+/// A field being built: characters with a "was quoted" mark each.
+#[derive(Default, Clone)]
+struct Field {
+    chars: Vec<(char, bool)>,
+    /// Something quoted contributed, so an empty field is kept.
+    quoted: bool,
+}
+
+impl Field {
+    fn text(&self) -> String {
+        self.chars.iter().map(|(c, _)| c).collect()
+    }
+    fn has_glob(&self) -> bool {
+        self.chars.iter().any(|&(c, q)| !q && "*?[".contains(c))
+    }
+}
+
+/// Expand a word into zero or more fields.
+pub fn expand(w: &Word, lookup: &dyn Fn(&str) -> Option<String>) -> Vec<String> {
+    let mut fields: Vec<Field> = Vec::new();
+    let mut cur = Field::default();
+    let mut started = false;
+    for p in w {
+        match p {
+            Part::Lit(s, q) => {
+                cur.chars.extend(s.chars().map(|c| (c, *q)));
+                cur.quoted |= *q;
+                started = true;
+            }
+            Part::Tilde => {
+                let home = lookup("HOME").unwrap_or_else(|| "~".into());
+                cur.chars.extend(home.chars().map(|c| (c, true)));
+                started = true;
+            }
+            Part::Param(name, true) => {
+                let v = lookup(name).unwrap_or_default();
+                cur.chars.extend(v.chars().map(|c| (c, true)));
+                cur.quoted = true;
+                started = true;
+            }
+            Part::Param(name, false) => {
+                let v = lookup(name).unwrap_or_default();
+                split_into(&v, &mut fields, &mut cur, &mut started);
+            }
+        }
+    }
+    if started && (!cur.chars.is_empty() || cur.quoted) {
+        fields.push(cur);
+    }
+    fields.into_iter().flat_map(glob_field).collect()
+}
+
+/// Field-split an unquoted expansion on blanks, joining its first
+/// piece to the current field and starting new fields after blanks.
+fn split_into(v: &str, fields: &mut Vec<Field>, cur: &mut Field, started: &mut bool) {
+    for (i, piece) in v.split([' ', '\t', '\n']).enumerate() {
+        if i > 0 && *started {
+            if !cur.chars.is_empty() || cur.quoted {
+                fields.push(std::mem::take(cur));
+            }
+            *started = false;
+        }
+        if !piece.is_empty() {
+            cur.chars.extend(piece.chars().map(|c| (c, false)));
+            *started = true;
+        }
+    }
+}
+
+/// Expand a word to one string (redirection targets, assignments).
+pub fn expand_one(w: &Word, lookup: &dyn Fn(&str) -> Option<String>) -> String {
+    let mut s = String::new();
+    for p in w {
+        match p {
+            Part::Lit(t, _) => s.push_str(t),
+            Part::Tilde => s.push_str(&lookup("HOME").unwrap_or_else(|| "~".into())),
+            Part::Param(n, _) => s.push_str(&lookup(n).unwrap_or_default()),
+        }
+    }
+    s
+}
+
+fn glob_field(f: Field) -> Vec<String> {
+    if !f.has_glob() {
+        return vec![f.text()];
+    }
+    let matches = glob(&f.chars);
+    if matches.is_empty() {
+        vec![f.text()] // POSIX: an unmatched pattern stays as it is
+    } else {
+        matches
+    }
+}
+
+/// Walk the pattern one path component at a time.
+fn glob(pat: &[(char, bool)]) -> Vec<String> {
+    let absolute = pat.first().map(|p| p.0) == Some('/');
+    let comps: Vec<&[(char, bool)]> = pat.split(|&(c, _)| c == '/').filter(|c| !c.is_empty()).collect();
+    let mut paths = vec![if absolute { "/".to_string() } else { String::new() }];
+    for comp in comps {
+        let lit = !comp.iter().any(|&(c, q)| !q && "*?[".contains(c));
+        let mut next = Vec::new();
+        for base in &paths {
+            if lit {
+                let name: String = comp.iter().map(|p| p.0).collect();
+                let p = join(base, &name);
+                if std::fs::symlink_metadata(&p).is_ok() {
+                    next.push(p);
+                }
+                continue;
+            }
+            let dir = if base.is_empty() { "." } else { base.as_str() };
+            let Ok(rd) = std::fs::read_dir(dir) else { continue };
+            let mut names: Vec<String> = rd.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+            names.sort();
+            for n in names {
+                // Hidden files match only a pattern starting with a literal '.'.
+                if n.starts_with('.') && comp[0].0 != '.' {
+                    continue;
+                }
+                let nc: Vec<char> = n.chars().collect();
+                if fnmatch(comp, &nc) {
+                    next.push(join(base, &n));
+                }
+            }
+        }
+        paths = next;
+    }
+    paths.retain(|p| !p.is_empty());
+    paths
+}
+
+fn join(base: &str, name: &str) -> String {
+    if base.is_empty() {
+        name.to_string()
+    } else if base.ends_with('/') {
+        format!("{base}{name}")
+    } else {
+        format!("{base}/{name}")
+    }
+}
+
+/// Match one name against a pattern; quoted characters match literally.
+pub fn fnmatch(p: &[(char, bool)], s: &[char]) -> bool {
+    match p.first() {
+        None => s.is_empty(),
+        Some(&('*', false)) => (0..=s.len()).any(|i| fnmatch(&p[1..], &s[i..])),
+        Some(&('?', false)) => !s.is_empty() && fnmatch(&p[1..], &s[1..]),
+        Some(&('[', false)) => match (bracket(&p[1..], s.first().copied()), s.is_empty()) {
+            (Some((true, used)), false) => fnmatch(&p[1 + used..], &s[1..]),
+            (None, false) => s[0] == '[' && fnmatch(&p[1..], &s[1..]),
+            _ => false,
+        },
+        Some(&(c, _)) => s.first() == Some(&c) && fnmatch(&p[1..], &s[1..]),
+    }
+}
+
+/// A bracket expression after '['. Returns (matched, pattern chars used
+/// including the ']'), or None if there is no closing ']'.
+fn bracket(p: &[(char, bool)], c: Option<char>) -> Option<(bool, usize)> {
+    let c = c?;
+    let mut i = 0;
+    let negate = matches!(p.first(), Some(&('!', false)) | Some(&('^', false)));
+    if negate {
+        i += 1;
+    }
+    let mut matched = false;
+    let mut first = true;
+    while i < p.len() {
+        let (pc, _) = p[i];
+        if pc == ']' && !first {
+            return Some((matched != negate, i + 1));
+        }
+        first = false;
+        if i + 2 < p.len() && p[i + 1].0 == '-' && p[i + 2].0 != ']' {
+            if pc <= c && c <= p[i + 2].0 {
+                matched = true;
+            }
+            i += 3;
+        } else {
+            if pc == c {
+                matched = true;
+            }
+            i += 1;
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(p: &str, s: &str) -> bool {
+        let p: Vec<(char, bool)> = p.chars().map(|c| (c, false)).collect();
+        fnmatch(&p, &s.chars().collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn patterns() {
+        assert!(m("*.rs", "main.rs"));
+        assert!(!m("*.rs", "main.c"));
+        assert!(m("a?c", "abc"));
+        assert!(m("[a-c]x", "bx"));
+        assert!(!m("[!a-c]x", "bx"));
+        assert!(m("[]]", "]"));
+    }
+
+    #[test]
+    fn splitting() {
+        let look = |n: &str| match n {
+            "V" => Some("a  b".to_string()),
+            _ => None,
+        };
+        let w = vec![Part::Lit("x".into(), false), Part::Param("V".into(), false)];
+        assert_eq!(expand(&w, &look), vec!["xa", "b"]);
+        let w = vec![Part::Param("V".into(), true)];
+        assert_eq!(expand(&w, &look), vec!["a  b"]);
+        let w = vec![Part::Param("NONE".into(), false)];
+        assert!(expand(&w, &look).is_empty());
+        let w = vec![Part::Lit(String::new(), true)];
+        assert_eq!(expand(&w, &look), vec![""]);
+    }
+}

@@ -1,0 +1,492 @@
+//! Lexer and parser for the shell language subset:
+//!   list     := and_or ((';' | '&' | '\n') and_or)*
+//!   and_or   := pipeline (('&&' | '||') pipeline)*
+//!   pipeline := ['!'] command ('|' command)*
+//!   command  := simple | '(' list ')' redir*
+//!   simple   := (NAME=word)* (word | redir)*
+//! Words keep which characters were quoted, so expansion can decide
+//! what to field-split and glob.
+
+/// One piece of a word.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Part {
+    /// Literal text; `true` if it was quoted (no globbing).
+    Lit(String, bool),
+    /// `$NAME`, `${NAME}` or a special parameter; `true` if inside "".
+    Param(String, bool),
+    /// A leading `~` (home directory).
+    Tilde,
+}
+
+pub type Word = Vec<Part>;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum RKind {
+    In,
+    Out,
+    Append,
+    /// `N>&M` / `N<&M`: the target word names a descriptor.
+    Dup,
+}
+
+#[derive(Debug, Clone)]
+pub struct Redir {
+    pub fd: i32,
+    pub kind: RKind,
+    pub target: Word,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Simple {
+    pub assigns: Vec<(String, Word)>,
+    pub words: Vec<Word>,
+    pub redirs: Vec<Redir>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Cmd {
+    Simple(Simple),
+    Sub(List, Vec<Redir>),
+}
+
+#[derive(Debug, Clone)]
+pub struct Pipeline {
+    pub bang: bool,
+    pub cmds: Vec<Cmd>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Op {
+    And,
+    Or,
+}
+
+#[derive(Debug, Clone)]
+pub struct AndOr {
+    pub first: Pipeline,
+    pub rest: Vec<(Op, Pipeline)>,
+    /// Source text, for the jobs table.
+    pub text: String,
+}
+
+/// A list of and-or lists; the flag says "run in the background".
+pub type List = Vec<(AndOr, bool)>;
+
+#[derive(Debug, PartialEq)]
+pub enum Error {
+    /// Input ends inside a quote or after an operator: read more.
+    Incomplete,
+    Syntax(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Word(Word),
+    /// Redirection operator with its descriptor: (fd, op).
+    Redir(i32, String),
+    Op(&'static str),
+    Newline,
+}
+
+const OPS: [&str; 9] = ["&&", "||", ";;", "|", "&", ";", "(", ")", "\n"];
+
+struct Lexer<'a> {
+    s: &'a [char],
+    i: usize,
+}
+
+fn is_name_char(c: char, first: bool) -> bool {
+    c == '_' || c.is_ascii_alphabetic() || (!first && c.is_ascii_digit())
+}
+
+impl Lexer<'_> {
+    fn peek(&self) -> Option<char> {
+        self.s.get(self.i).copied()
+    }
+
+    /// Next token with its start offset, or None at the end.
+    fn next(&mut self) -> Result<Option<(Tok, usize)>, Error> {
+        loop {
+            match self.peek() {
+                Some(' ') | Some('\t') => self.i += 1,
+                Some('\\') if self.s.get(self.i + 1) == Some(&'\n') => self.i += 2,
+                Some('#') => {
+                    while !matches!(self.peek(), None | Some('\n')) {
+                        self.i += 1;
+                    }
+                }
+                _ => break,
+            }
+        }
+        let start = self.i;
+        let Some(c) = self.peek() else { return Ok(None) };
+        if c == '\n' {
+            self.i += 1;
+            return Ok(Some((Tok::Newline, start)));
+        }
+        if let Some(r) = self.redir_op() {
+            return Ok(Some((r, start)));
+        }
+        for op in OPS {
+            let oc: Vec<char> = op.chars().collect();
+            if self.s[self.i..].starts_with(&oc) {
+                self.i += oc.len();
+                return Ok(Some((Tok::Op(op), start)));
+            }
+        }
+        Ok(Some((Tok::Word(self.word()?), start)))
+    }
+
+    /// `<`, `>`, `>>`, `>&`, `<&`, optionally preceded by a digit.
+    fn redir_op(&mut self) -> Option<Tok> {
+        let mut j = self.i;
+        let mut fd = None;
+        if let Some(d) = self.s.get(j).and_then(|c| c.to_digit(10)) {
+            fd = Some(d as i32);
+            j += 1;
+        }
+        let c = *self.s.get(j)?;
+        if c != '<' && c != '>' {
+            return None;
+        }
+        j += 1;
+        let mut op = c.to_string();
+        if let Some(&n) = self.s.get(j) {
+            if (c == '>' && n == '>') || n == '&' {
+                op.push(n);
+                j += 1;
+            }
+        }
+        self.i = j;
+        let fd = fd.unwrap_or(if c == '<' { 0 } else { 1 });
+        Some(Tok::Redir(fd, op))
+    }
+
+    fn word(&mut self) -> Result<Word, Error> {
+        let mut w: Word = Vec::new();
+        let mut lit = String::new();
+        if self.peek() == Some('~') {
+            self.i += 1;
+            w.push(Part::Tilde);
+        }
+        while let Some(c) = self.peek() {
+            if " \t\n;&|()<>".contains(c) {
+                break;
+            }
+            self.i += 1;
+            match c {
+                '\\' => {
+                    let n = self.peek().ok_or(Error::Incomplete)?;
+                    self.i += 1;
+                    flush(&mut w, &mut lit, false);
+                    w.push(Part::Lit(n.to_string(), true));
+                }
+                '\'' => {
+                    flush(&mut w, &mut lit, false);
+                    let mut q = String::new();
+                    loop {
+                        let n = self.peek().ok_or(Error::Incomplete)?;
+                        self.i += 1;
+                        if n == '\'' {
+                            break;
+                        }
+                        q.push(n);
+                    }
+                    w.push(Part::Lit(q, true));
+                }
+                '"' => {
+                    flush(&mut w, &mut lit, false);
+                    self.dquote(&mut w)?;
+                }
+                '$' => {
+                    flush(&mut w, &mut lit, false);
+                    w.push(self.param(false)?);
+                }
+                _ => lit.push(c),
+            }
+        }
+        flush(&mut w, &mut lit, false);
+        Ok(w)
+    }
+
+    /// Inside "...": only $ and \ are special.
+    fn dquote(&mut self, w: &mut Word) -> Result<(), Error> {
+        let mut q = String::new();
+        // An empty "" still makes a (quoted, empty) field.
+        w.push(Part::Lit(String::new(), true));
+        loop {
+            let c = self.peek().ok_or(Error::Incomplete)?;
+            self.i += 1;
+            match c {
+                '"' => break,
+                '\\' => {
+                    let n = self.peek().ok_or(Error::Incomplete)?;
+                    self.i += 1;
+                    if !"$`\"\\\n".contains(n) {
+                        q.push('\\');
+                    }
+                    if n != '\n' {
+                        q.push(n);
+                    }
+                }
+                '$' => {
+                    flush(w, &mut q, true);
+                    w.push(self.param(true)?);
+                }
+                _ => q.push(c),
+            }
+        }
+        flush(w, &mut q, true);
+        Ok(())
+    }
+
+    /// After a `$`: a name, a special parameter, or `${name}`.
+    fn param(&mut self, quoted: bool) -> Result<Part, Error> {
+        let Some(c) = self.peek() else { return Ok(Part::Lit("$".into(), quoted)) };
+        if c == '{' {
+            self.i += 1;
+            let mut name = String::new();
+            loop {
+                let n = self.peek().ok_or(Error::Incomplete)?;
+                self.i += 1;
+                if n == '}' {
+                    break;
+                }
+                name.push(n);
+            }
+            return Ok(Part::Param(name, quoted));
+        }
+        if "?$!#@*0123456789-".contains(c) {
+            self.i += 1;
+            return Ok(Part::Param(c.to_string(), quoted));
+        }
+        let mut name = String::new();
+        while let Some(n) = self.peek().filter(|&n| is_name_char(n, name.is_empty())) {
+            name.push(n);
+            self.i += 1;
+        }
+        if name.is_empty() {
+            return Ok(Part::Lit("$".into(), quoted));
+        }
+        Ok(Part::Param(name, quoted))
+    }
+}
+
+fn flush(w: &mut Word, lit: &mut String, quoted: bool) {
+    if !lit.is_empty() {
+        w.push(Part::Lit(std::mem::take(lit), quoted));
+    }
+}
+
+/// If a word is `NAME=value` (name unquoted), split it.
+fn assignment(w: &Word) -> Option<(String, Word)> {
+    let Some(Part::Lit(first, false)) = w.first() else { return None };
+    let eq = first.find('=')?;
+    let name = &first[..eq];
+    let mut chars = name.chars();
+    if !chars.next().is_some_and(|c| is_name_char(c, true)) || !chars.all(|c| is_name_char(c, false)) {
+        return None;
+    }
+    let mut value: Word = vec![Part::Lit(first[eq + 1..].to_string(), false)];
+    value.extend(w[1..].iter().cloned());
+    Some((name.to_string(), value))
+}
+
+struct Parser {
+    toks: Vec<(Tok, usize)>,
+    pos: usize,
+    src: Vec<char>,
+}
+
+impl Parser {
+    fn peek(&self) -> Option<&Tok> {
+        self.toks.get(self.pos).map(|(t, _)| t)
+    }
+    fn offset(&self) -> usize {
+        self.toks.get(self.pos).map(|(_, o)| *o).unwrap_or(self.src.len())
+    }
+    fn is_op(&self, op: &str) -> bool {
+        matches!(self.peek(), Some(Tok::Op(o)) if *o == op)
+    }
+    fn skip_newlines(&mut self) {
+        while self.peek() == Some(&Tok::Newline) {
+            self.pos += 1;
+        }
+    }
+
+    /// A list up to the end, or up to `)` when `nested`.
+    fn list(&mut self, nested: bool) -> Result<List, Error> {
+        let mut list = Vec::new();
+        loop {
+            self.skip_newlines();
+            match self.peek() {
+                None if nested => return Err(Error::Incomplete),
+                None => return Ok(list),
+                Some(Tok::Op(")")) if nested => return Ok(list),
+                _ => {}
+            }
+            let ao = self.and_or()?;
+            let bg = self.is_op("&");
+            match self.peek() {
+                Some(Tok::Op(";")) | Some(Tok::Op("&")) | Some(Tok::Newline) => self.pos += 1,
+                None => {}
+                Some(Tok::Op(")")) if nested => {}
+                Some(t) => return Err(Error::Syntax(format!("unexpected {}", show(t)))),
+            }
+            list.push((ao, bg));
+        }
+    }
+
+    fn and_or(&mut self) -> Result<AndOr, Error> {
+        let start = self.offset();
+        let first = self.pipeline()?;
+        let mut rest = Vec::new();
+        loop {
+            let op = if self.is_op("&&") { Op::And } else if self.is_op("||") { Op::Or } else { break };
+            self.pos += 1;
+            self.skip_newlines();
+            if self.peek().is_none() {
+                return Err(Error::Incomplete);
+            }
+            rest.push((op, self.pipeline()?));
+        }
+        let end = self.offset();
+        let text: String = self.src[start..end.min(self.src.len())].iter().collect();
+        Ok(AndOr { first, rest, text: text.trim().to_string() })
+    }
+
+    fn pipeline(&mut self) -> Result<Pipeline, Error> {
+        let mut bang = false;
+        if let Some(Tok::Word(w)) = self.peek() {
+            if w == &vec![Part::Lit("!".into(), false)] {
+                bang = true;
+                self.pos += 1;
+            }
+        }
+        let mut cmds = vec![self.command()?];
+        while self.is_op("|") {
+            self.pos += 1;
+            self.skip_newlines();
+            if self.peek().is_none() {
+                return Err(Error::Incomplete);
+            }
+            cmds.push(self.command()?);
+        }
+        Ok(Pipeline { bang, cmds })
+    }
+
+    fn command(&mut self) -> Result<Cmd, Error> {
+        if self.is_op("(") {
+            self.pos += 1;
+            let l = self.list(true)?;
+            if !self.is_op(")") {
+                return Err(Error::Incomplete);
+            }
+            self.pos += 1;
+            let mut redirs = Vec::new();
+            while let Some(Tok::Redir(..)) = self.peek() {
+                redirs.push(self.redir()?);
+            }
+            return Ok(Cmd::Sub(l, redirs));
+        }
+        let mut s = Simple::default();
+        loop {
+            match self.peek() {
+                Some(Tok::Word(w)) => {
+                    let w = w.clone();
+                    self.pos += 1;
+                    match assignment(&w) {
+                        Some(a) if s.words.is_empty() => s.assigns.push(a),
+                        _ => s.words.push(w),
+                    }
+                }
+                Some(Tok::Redir(..)) => s.redirs.push(self.redir()?),
+                _ => break,
+            }
+        }
+        if s.words.is_empty() && s.assigns.is_empty() && s.redirs.is_empty() {
+            return match self.peek() {
+                None => Err(Error::Incomplete),
+                Some(t) => Err(Error::Syntax(format!("unexpected {}", show(t)))),
+            };
+        }
+        Ok(Cmd::Simple(s))
+    }
+
+    fn redir(&mut self) -> Result<Redir, Error> {
+        let Some(Tok::Redir(fd, op)) = self.peek().cloned() else { unreachable!() };
+        self.pos += 1;
+        let kind = match op.as_str() {
+            "<" => RKind::In,
+            ">" => RKind::Out,
+            ">>" => RKind::Append,
+            _ => RKind::Dup,
+        };
+        match self.peek() {
+            Some(Tok::Word(w)) => {
+                let target = w.clone();
+                self.pos += 1;
+                Ok(Redir { fd, kind, target })
+            }
+            None => Err(Error::Syntax("missing redirection target".into())),
+            Some(t) => Err(Error::Syntax(format!("unexpected {}", show(t)))),
+        }
+    }
+}
+
+fn show(t: &Tok) -> String {
+    match t {
+        Tok::Op(o) => format!("'{o}'"),
+        Tok::Newline => "newline".into(),
+        Tok::Redir(_, o) => format!("'{o}'"),
+        Tok::Word(_) => "word".into(),
+    }
+}
+
+/// Parse a complete input text into a list.
+pub fn parse(src: &str) -> Result<List, Error> {
+    let chars: Vec<char> = src.chars().collect();
+    let mut lx = Lexer { s: &chars, i: 0 };
+    let mut toks = Vec::new();
+    while let Some(t) = lx.next()? {
+        toks.push(t);
+    }
+    let mut p = Parser { toks, pos: 0, src: chars.clone() };
+    let l = p.list(false)?;
+    if p.pos < p.toks.len() {
+        return Err(Error::Syntax(format!("unexpected {}", show(&p.toks[p.pos].0))));
+    }
+    Ok(l)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn incomplete_inputs() {
+        assert_eq!(parse("echo 'abc").unwrap_err(), Error::Incomplete);
+        assert_eq!(parse("echo a &&").unwrap_err(), Error::Incomplete);
+        assert_eq!(parse("echo a |").unwrap_err(), Error::Incomplete);
+        assert_eq!(parse("(echo a").unwrap_err(), Error::Incomplete);
+    }
+
+    #[test]
+    fn structure() {
+        let l = parse("a=1 echo x > f 2>&1 | wc && b || c & d").unwrap();
+        assert_eq!(l.len(), 2);
+        assert!(l[0].1);
+        assert_eq!(l[0].0.rest.len(), 2);
+        let Cmd::Simple(s) = &l[0].0.first.cmds[0] else { panic!() };
+        assert_eq!(s.assigns.len(), 1);
+        assert_eq!(s.redirs.len(), 2);
+        assert_eq!(s.redirs[1].fd, 2);
+        assert_eq!(l[0].0.text, "a=1 echo x > f 2>&1 | wc && b || c");
+    }
+
+    #[test]
+    fn syntax_errors() {
+        assert!(matches!(parse("; ls"), Err(Error::Syntax(_))));
+        assert!(matches!(parse("ls )"), Err(Error::Syntax(_))));
+    }
+}
