@@ -123,3 +123,58 @@ mod tests {
         assert_eq!(mode_string(0o100644), "-rw-r--r--");
     }
 }
+
+/// Interpret backslash escapes (\n \t \\ \a \b \f \r \v \0NNN \c).
+/// The flag says `\c` was seen: stop output there.
+pub fn unescape(s: &str) -> (String, bool) {
+    let mut out = String::new();
+    let mut it = s.chars().peekable();
+    while let Some(c) = it.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match it.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some('a') => out.push('\x07'),
+            Some('b') => out.push('\x08'),
+            Some('f') => out.push('\x0c'),
+            Some('v') => out.push('\x0b'),
+            Some('\\') => out.push('\\'),
+            Some('c') => return (out, true),
+            Some('0') => {
+                let mut n = 0u32;
+                for _ in 0..3 {
+                    match it.peek().and_then(|d| d.to_digit(8)) {
+                        Some(d) => {
+                            n = n * 8 + d;
+                            it.next();
+                        }
+                        None => break,
+                    }
+                }
+                out.push(char::from_u32(n).unwrap_or('?'));
+            }
+            Some(o) => {
+                out.push('\\');
+                out.push(o);
+            }
+            None => out.push('\\'),
+        }
+    }
+    (out, false)
+}
+
+/// Turn the historical `-5` into `-n 5` (head, tail).
+pub fn numeric_option(mut args: Vec<String>) -> Vec<String> {
+    if let Some(a) = args.first() {
+        if a.len() > 1 && a.starts_with('-') && a[1..].chars().all(|c| c.is_ascii_digit()) {
+            let n = a[1..].to_string();
+            args[0] = "-n".into();
+            args.insert(1, n);
+        }
+    }
+    args
+}

@@ -1,0 +1,4 @@
+//! false: do nothing, unsuccessfully.
+fn main() {
+    std::process::exit(1);
+}
