@@ -205,3 +205,14 @@ pub const SIGNALS: &[(i32, &str)] = &[
     (23, "URG"), (24, "XCPU"), (25, "XFSZ"), (26, "VTALRM"), (27, "PROF"),
     (28, "WINCH"), (29, "IO"), (30, "PWR"), (31, "SYS"),
 ];
+
+/// sync, then reboot(2) with `cmd`; only returns (exit 1) on failure.
+pub fn power(cmd: libc::c_int) -> ! {
+    // SAFETY: sync and reboot take plain integers.
+    unsafe {
+        libc::sync();
+        libc::reboot(cmd);
+    }
+    warn("reboot", &last_err());
+    std::process::exit(1)
+}
