@@ -1,0 +1,194 @@
+//! The shell, driven through a pipe and -c.
+mod common;
+use common::*;
+
+#[test]
+fn pipelines() {
+    let t = Tmp::new();
+    let r = sh(&t.0, "echo hello world | wc -w\nprintf 'b\\na\\nc\\n' | sort | head -n 2\n");
+    assert_eq!(r.out, "      2\na\nb\n");
+    assert_eq!(r.code, 0);
+}
+
+#[test]
+fn pipeline_status_is_last_command() {
+    let t = Tmp::new();
+    assert_eq!(sh_c(&t.0, "true | false; echo $?").out, "1\n");
+    assert_eq!(sh_c(&t.0, "false | true; echo $?").out, "0\n");
+    assert_eq!(sh_c(&t.0, "! false; echo $?").out, "0\n");
+}
+
+#[test]
+fn redirections() {
+    let t = Tmp::new();
+    let r = sh(&t.0, "echo one > f\necho two >> f\ncat < f\nls nosuch 2> err\nls nosuch > both 2>&1\necho x 1>&2\n");
+    assert_eq!(r.out, "one\ntwo\n");
+    assert_eq!(t.read("f"), "one\ntwo\n");
+    assert!(t.read("err").contains("nosuch"), "{}", t.read("err"));
+    assert!(t.read("both").contains("No such file or directory"));
+    assert_eq!(r.err, "x\n");
+}
+
+#[test]
+fn redirection_errors_report_errno() {
+    let t = Tmp::new();
+    let r = sh_c(&t.0, "cat < missing; echo $?");
+    assert_eq!(r.out, "1\n");
+    assert!(r.err.contains("missing: No such file or directory"), "{}", r.err);
+}
+
+#[test]
+fn builtin_redirection_is_restored() {
+    let t = Tmp::new();
+    let r = sh_c(&t.0, "pwd > p; echo after");
+    assert_eq!(r.out, "after\n");
+    assert!(t.read("p").trim_end().ends_with(t.0.file_name().unwrap().to_str().unwrap()));
+}
+
+#[test]
+fn quoting() {
+    let t = Tmp::new();
+    let r = sh_c(&t.0, r#"X=val; echo 'single $X' "double $X" \$X a\ b "q\"uote" '' "" end"#);
+    assert_eq!(r.out, "single $X double val $X a b q\"uote   end\n");
+    let r = sh_c(&t.0, "printf '%s|' 'a b' \"c  d\" e\\ f; echo");
+    assert_eq!(r.out, "a b|c  d|e f|\n");
+}
+
+#[test]
+fn variables_and_field_splitting() {
+    let t = Tmp::new();
+    let r = sh_c(&t.0, "V='a  b'; printf '[%s]' $V \"$V\" ${V}x; echo; unset V; echo \"<$V>\"");
+    assert_eq!(r.out, "[a][b][a  b][a][bx]\n<>\n");
+}
+
+#[test]
+fn special_parameters() {
+    let t = Tmp::new();
+    let r = sh_c(&t.0, "false; echo $?; sh -c 'exit 7'; echo $?; echo $$ > pid");
+    assert_eq!(r.out, "1\n7\n");
+    assert!(t.read("pid").trim().parse::<u32>().is_ok());
+    let r = tool(&t.0, "sh", &["-c", "echo $0 $# $1 $2", "name", "a", "b"], "");
+    assert_eq!(r.out, "name 2 a b\n");
+}
+
+#[test]
+fn export_reaches_children() {
+    let t = Tmp::new();
+    let r = sh_c(&t.0, "A=1; export B=2; env | grep -E '^(A|B)='; C=3 env | grep '^C='");
+    assert_eq!(r.out, "B=2\nC=3\n");
+}
+
+#[test]
+fn and_or_lists() {
+    let t = Tmp::new();
+    let r = sh_c(&t.0, "true && echo a; false && echo b; false || echo c; true || echo d; false && echo e || echo f");
+    assert_eq!(r.out, "a\nc\nf\n");
+}
+
+#[test]
+fn globbing() {
+    let t = Tmp::new();
+    for f in ["a.rs", "b.rs", "c.txt", ".hidden.rs", "d/e.rs"] {
+        t.write(f, "");
+    }
+    let r = sh_c(&t.0, "echo *.rs; echo ?.txt; echo [ab].rs; echo [!a].rs; echo */*.rs; echo '*.rs' \\*.rs; echo no*match");
+    assert_eq!(r.out, "a.rs b.rs\nc.txt\na.rs b.rs\nb.rs\nd/e.rs\n*.rs *.rs\nno*match\n");
+}
+
+#[test]
+fn tilde_and_cd() {
+    let t = Tmp::new();
+    std::fs::create_dir(t.path("sub")).unwrap();
+    let r = sh_c(&t.0, "cd sub && pwd; cd ..; cd ~; pwd; cd /nonexistent; echo $?");
+    let base = t.0.canonicalize().unwrap();
+    assert_eq!(r.out, format!("{0}/sub\n{0}\n1\n", base.display()));
+    assert!(r.err.contains("cd: /nonexistent: No such file or directory"));
+}
+
+#[test]
+fn command_not_found() {
+    let t = Tmp::new();
+    let r = sh_c(&t.0, "nosuchcommand; echo $?");
+    assert_eq!(r.out, "127\n");
+    assert!(r.err.contains("nosuchcommand: not found"));
+}
+
+#[test]
+fn exit_status() {
+    let t = Tmp::new();
+    assert_eq!(sh_c(&t.0, "exit 42").code, 42);
+    assert_eq!(sh(&t.0, "false\n").code, 1);
+    assert_eq!(sh(&t.0, "echo a\nexit 3\necho b\n").out, "a\n");
+}
+
+#[test]
+fn scripts_with_arguments() {
+    let t = Tmp::new();
+    t.write("s.sh", "# a comment\necho \"script $0 got $# args: $1 $2\"\nexit 5\n");
+    let r = tool(&t.0, "sh", &["s.sh", "x", "y"], "");
+    assert_eq!(r.out, "script s.sh got 2 args: x y\n");
+    assert_eq!(r.code, 5);
+}
+
+#[test]
+fn script_without_shebang_runs_as_shell_script() {
+    let t = Tmp::new();
+    t.write("run", "echo from script\n");
+    let r = sh_c(&t.0, "./run; echo $?");
+    // Not executable: permission denied is reported with the errno text.
+    assert!(r.err.contains("Permission denied"), "{}", r.err);
+    std::fs::set_permissions(t.path("run"), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    assert_eq!(sh_c(&t.0, "./run").out, "from script\n");
+}
+
+#[test]
+fn multiline_input() {
+    let t = Tmp::new();
+    let r = sh(&t.0, "echo 'a\nb'\necho one &&\necho two\necho x |\nwc -l\n");
+    assert_eq!(r.out, "a\nb\none\ntwo\n      1\n");
+}
+
+#[test]
+fn subshells() {
+    let t = Tmp::new();
+    let r = sh_c(&t.0, "(cd /; X=1; exit 4); echo $? \"$X\"; (echo a; echo b) | wc -l");
+    assert_eq!(r.out, "4 \n      2\n");
+}
+
+#[test]
+fn syntax_errors() {
+    let t = Tmp::new();
+    let r = sh(&t.0, "echo ok\n; ls\necho not reached\n");
+    assert_eq!(r.out, "ok\n");
+    assert_eq!(r.code, 2);
+    assert!(r.err.contains("syntax error"));
+    assert_eq!(sh_c(&t.0, "echo 'open").code, 2);
+}
+
+#[test]
+fn background_jobs_and_wait() {
+    let t = Tmp::new();
+    let r = sh_c(&t.0, "sleep 0.3 & echo started; jobs; wait; echo done; jobs");
+    assert_eq!(r.out, "started\n[1]  Running  sleep 0.3\ndone\n");
+    let r = sh_c(&t.0, "(sleep 0.1; exit 9) & wait $!; echo $?");
+    assert_eq!(r.out, "9\n");
+    let r = sh_c(&t.0, "echo a > f & sleep 0.1 & wait %1; cat f; jobs");
+    assert_eq!(r.out, "a\n[2]  Running  sleep 0.1\n");
+}
+
+#[test]
+fn background_jobs_run_concurrently() {
+    let t = Tmp::new();
+    let start = std::time::Instant::now();
+    let r = sh_c(&t.0, "sleep 0.5 & sleep 0.5 & sleep 0.5 & wait; echo ok");
+    assert_eq!(r.out, "ok\n");
+    assert!(start.elapsed().as_secs_f64() < 1.4);
+}
+
+#[test]
+fn dot_and_set() {
+    let t = Tmp::new();
+    t.write("lib.sh", "LIBVAR=loaded\n");
+    let r = sh_c(&t.0, ". ./lib.sh; echo $LIBVAR; set -- p q; echo $# $2");
+    assert_eq!(r.out, "loaded\n2 q\n");
+}
