@@ -1,8 +1,10 @@
 //! Commands the shell runs itself, because they change its state.
 
-use crate::exec::Shell;
+use crate::exec::{LoopCtl, Shell};
 
-const BUILTINS: [&str; 13] = ["cd", "pwd", "exit", "export", "unset", "jobs", "fg", "bg", "wait", ":", ".", "source", "set"];
+const BUILTINS: [&str; 16] = [
+    "cd", "pwd", "exit", "export", "unset", "jobs", "fg", "bg", "wait", ":", ".", "source", "set", "break", "continue", "read",
+];
 
 pub fn is_builtin(name: &str) -> bool {
     BUILTINS.contains(&name)
@@ -38,6 +40,9 @@ pub fn run(sh: &mut Shell, w: &[String]) -> i32 {
             }
         },
         "set" => set(sh, args),
+        "break" => loop_ctl(sh, LoopCtl::Break, args),
+        "continue" => loop_ctl(sh, LoopCtl::Continue, args),
+        "read" => read(sh, args),
         _ => 0, // ":"
     }
 }
@@ -170,4 +175,52 @@ fn wait(sh: &mut Shell, args: &[String]) -> i32 {
         };
     }
     st
+}
+
+/// `break [n]` / `continue [n]`: leave or restart the n-th enclosing loop.
+fn loop_ctl(sh: &mut Shell, ctl: LoopCtl, args: &[String]) -> i32 {
+    let n = match args.first().map(|a| a.parse::<usize>()) {
+        None => 1,
+        Some(Ok(n)) if n > 0 => n,
+        _ => {
+            eprintln!("sh: break: bad loop count");
+            return 1;
+        }
+    };
+    if sh.loop_depth > 0 {
+        sh.loop_ctl = Some((ctl, n.min(sh.loop_depth)));
+    }
+    0
+}
+
+/// `read NAME...`: one line from stdin, split on blanks; the last name
+/// gets the rest. Reads a byte at a time so no input is consumed past
+/// the line (the rest belongs to whatever runs next). Status 1 at EOF.
+fn read(sh: &mut Shell, args: &[String]) -> i32 {
+    let mut line = Vec::new();
+    let mut got_any = false;
+    loop {
+        let mut b = [0u8; 1];
+        // SAFETY: reads one byte into our buffer.
+        let n = unsafe { libc::read(0, b.as_mut_ptr().cast(), 1) };
+        if n <= 0 || b[0] == b'\n' {
+            got_any |= n > 0;
+            break;
+        }
+        got_any = true;
+        line.push(b[0]);
+    }
+    let text = String::from_utf8_lossy(&line).into_owned();
+    let names: Vec<&str> = if args.is_empty() { vec!["REPLY"] } else { args.iter().map(|s| s.as_str()).collect() };
+    let mut rest = text.trim_start_matches([' ', '\t']);
+    for (i, name) in names.iter().enumerate() {
+        if i + 1 == names.len() {
+            sh.set_var(name, rest.trim_end_matches([' ', '\t']));
+        } else {
+            let end = rest.find([' ', '\t']).unwrap_or(rest.len());
+            sh.set_var(name, &rest[..end]);
+            rest = rest[end..].trim_start_matches([' ', '\t']);
+        }
+    }
+    if got_any { 0 } else { 1 }
 }

@@ -5,8 +5,8 @@
 //! (F_DUPFD_CLOEXEC), setpgid, getpgrp, tcsetpgrp, kill, sigaction,
 //! open, close, chdir, getcwd.
 
-use crate::expand::{expand, expand_one};
-use crate::parse::{AndOr, Cmd, List, Op, Pipeline, RKind, Redir, Simple};
+use crate::expand::{expand, expand_one, Env};
+use crate::parse::{AndOr, Cmd, List, Op, Part, Pipeline, RKind, Redir, Simple};
 use std::collections::{HashMap, HashSet};
 use std::ffi::CString;
 use std::io::Write;
@@ -44,6 +44,18 @@ pub struct Shell {
     pub shell_pgid: i32,
     /// Set by `exit`: the shell should end with this status.
     pub exit_req: Option<i32>,
+    /// Set by `break N` / `continue N`: loops still to leave.
+    pub loop_ctl: Option<(LoopCtl, usize)>,
+    /// How many loops we are inside (break outside a loop is a no-op).
+    pub loop_depth: usize,
+    /// Status of the last $(...), for a command with no name (POSIX).
+    pub subst_status: Option<i32>,
+}
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub enum LoopCtl {
+    Break,
+    Continue,
 }
 
 /// Wait status to shell status: exit code, or 128 + signal.
@@ -95,6 +107,9 @@ impl Shell {
             shell_pid: unsafe { libc::getpid() },
             shell_pgid: unsafe { libc::getpgrp() },
             exit_req: None,
+            loop_ctl: None,
+            loop_depth: 0,
+            subst_status: None,
         };
         for (k, v) in std::env::vars_os() {
             let (k, v) = (k.to_string_lossy().into_owned(), v.to_string_lossy().into_owned());
@@ -118,17 +133,69 @@ impl Shell {
         }
     }
 
-    fn look(&self) -> impl Fn(&str) -> Option<String> + '_ {
-        move |n| self.lookup(n)
+    /// `$(src)`: run it in a forked copy of the shell, read its stdout.
+    pub fn command_output(&mut self, src: &str) -> String {
+        let list = match crate::parse::parse(src) {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("sh: syntax error in command substitution: {e:?}");
+                self.status = 2;
+                return String::new();
+            }
+        };
+        flush_stdio();
+        let mut fds = [-1, -1];
+        // SAFETY: pipe2 fills our array; fork then only runs our code.
+        let pid = unsafe {
+            if libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) < 0 {
+                eprintln!("sh: pipe: {}", userland::strerror(&userland::last_err()));
+                return String::new();
+            }
+            libc::fork()
+        };
+        if pid == 0 {
+            // SAFETY: in the child: stdout becomes the pipe.
+            unsafe {
+                libc::dup2(fds[1], 1);
+                libc::close(fds[0]);
+                libc::close(fds[1]);
+                if self.interactive {
+                    for s in JOB_SIGNALS {
+                        set_signal(s, libc::SIG_DFL);
+                    }
+                }
+            }
+            self.interactive = false;
+            self.jobs.clear();
+            self.run_list(&list);
+            flush_stdio();
+            // SAFETY: end the child without the parent's cleanup.
+            unsafe { libc::_exit(self.exit_req.unwrap_or(self.status)) };
+        }
+        // SAFETY: the parent keeps only the read end.
+        unsafe { libc::close(fds[1]) };
+        let mut out = Vec::new();
+        // SAFETY: from_raw_fd takes ownership of the read end and closes it.
+        let mut f = unsafe { <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(fds[0]) };
+        let _ = std::io::Read::read_to_end(&mut f, &mut out);
+        drop(f);
+        if pid > 0 {
+            self.subst_status = Some(wait_pid(pid, 0).map(status_code).unwrap_or(1));
+        }
+        let s = String::from_utf8_lossy(&out).into_owned();
+        s.trim_end_matches('\n').to_string()
     }
 
     pub fn set_var(&mut self, k: &str, v: &str) {
+        if k == "PATH" || k == "HOME" || k == "PWD" {
+            self.exported.insert(k.to_string());
+        }
         self.vars.insert(k.to_string(), v.to_string());
     }
 
     pub fn run_list(&mut self, list: &List) {
         for (ao, bg) in list {
-            if self.exit_req.is_some() {
+            if self.exit_req.is_some() || self.loop_ctl.is_some() {
                 return;
             }
             self.reap();
@@ -143,7 +210,7 @@ impl Shell {
     fn run_and_or(&mut self, ao: &AndOr) -> i32 {
         let mut st = self.run_pipeline(&ao.first, false, &ao.text);
         for (op, p) in &ao.rest {
-            if self.exit_req.is_some() {
+            if self.exit_req.is_some() || self.loop_ctl.is_some() {
                 break;
             }
             let run = match op {
@@ -172,8 +239,10 @@ impl Shell {
 
     fn run_pipeline(&mut self, p: &Pipeline, bg: bool, text: &str) -> i32 {
         let st = if !bg && p.cmds.len() == 1 && self.runs_in_shell(&p.cmds[0]) {
-            let Cmd::Simple(s) = &p.cmds[0] else { unreachable!() };
-            self.run_in_shell(s)
+            match &p.cmds[0] {
+                Cmd::Simple(s) => self.run_in_shell(s),
+                c => self.run_compound(c),
+            }
         } else {
             self.fork_pipeline(p, bg, text)
         };
@@ -185,34 +254,124 @@ impl Shell {
     }
 
     /// Builtins and bare assignments run in the shell process itself.
-    fn runs_in_shell(&self, c: &Cmd) -> bool {
+    fn runs_in_shell(&mut self, c: &Cmd) -> bool {
         match c {
             Cmd::Simple(s) => match s.words.first() {
                 None => true,
-                Some(w) => crate::builtins::is_builtin(&expand_one(w, &self.look())),
+                // A name made by $(...) is never a builtin: expanding it
+                // here would run the substitution twice.
+                Some(w) if w.iter().any(|p| matches!(p, Part::Cmd(..))) => false,
+                Some(w) => crate::builtins::is_builtin(&expand_one(w, self)),
             },
             Cmd::Sub(..) => false,
+            _ => true,
+        }
+    }
+
+    /// if / while / until / for, run in the current shell.
+    pub fn run_compound(&mut self, c: &Cmd) -> i32 {
+        match c {
+            Cmd::If(arms, otherwise) => {
+                for (cond, body) in arms {
+                    self.run_list(cond);
+                    if self.status == 0 {
+                        self.run_list(body);
+                        return self.status;
+                    }
+                }
+                match otherwise {
+                    Some(e) => {
+                        self.run_list(e);
+                        self.status
+                    }
+                    None => 0,
+                }
+            }
+            Cmd::While(cond, body, until) => self.run_while(cond, body, *until),
+            Cmd::Redirected(inner, redirs) => {
+                let Ok(saved) = self.redirect_saving(redirs) else { return 1 };
+                let st = self.run_compound(inner);
+                flush_stdio();
+                restore(saved);
+                st
+            }
+            Cmd::For(name, words, body) => {
+                let items: Vec<String> = match words {
+                    Some(ws) => ws.iter().flat_map(|w| expand(w, self)).collect(),
+                    None => self.args.iter().skip(1).cloned().collect(),
+                };
+                let mut st = 0;
+                self.loop_depth += 1;
+                for v in items {
+                    self.set_var(name, &v);
+                    self.run_list(body);
+                    st = self.status;
+                    if self.end_of_iteration() {
+                        break;
+                    }
+                }
+                self.loop_depth -= 1;
+                st
+            }
+            _ => 1,
+        }
+    }
+
+    fn run_while(&mut self, cond: &List, body: &List, until: bool) -> i32 {
+        let mut st = 0;
+        self.loop_depth += 1;
+        loop {
+            self.run_list(cond);
+            if self.exit_req.is_some() || (self.status == 0) == until || self.end_of_iteration() {
+                break;
+            }
+            self.run_list(body);
+            st = self.status;
+            if self.end_of_iteration() {
+                break;
+            }
+        }
+        self.loop_depth -= 1;
+        st
+    }
+
+    /// After a loop body: true if the loop must stop (exit, break);
+    /// consumes one level of break/continue.
+    fn end_of_iteration(&mut self) -> bool {
+        if self.exit_req.is_some() {
+            return true;
+        }
+        match self.loop_ctl.take() {
+            None => false,
+            Some((ctl, n)) => {
+                if n > 1 {
+                    self.loop_ctl = Some((ctl, n - 1));
+                    return true;
+                }
+                ctl == LoopCtl::Break
+            }
         }
     }
 
     fn run_in_shell(&mut self, s: &Simple) -> i32 {
-        let words: Vec<String> = s.words.iter().flat_map(|w| expand(w, &self.look())).collect();
+        self.subst_status = None;
+        let words: Vec<String> = s.words.iter().flat_map(|w| expand(w, self)).collect();
         for (k, w) in &s.assigns {
-            let v = expand_one(w, &self.look());
+            let v = expand_one(w, self);
             self.set_var(k, &v);
         }
         let saved = match self.redirect_saving(&s.redirs) {
             Ok(saved) => saved,
             Err(()) => return 1,
         };
-        let st = if words.is_empty() { 0 } else { crate::builtins::run(self, &words) };
+        let st = if words.is_empty() { self.subst_status.unwrap_or(0) } else { crate::builtins::run(self, &words) };
         flush_stdio();
         restore(saved);
         st
     }
 
     /// Apply redirections, keeping copies of the old descriptors.
-    fn redirect_saving(&self, rs: &[Redir]) -> Result<Vec<(i32, i32)>, ()> {
+    fn redirect_saving(&mut self, rs: &[Redir]) -> Result<Vec<(i32, i32)>, ()> {
         let mut saved = Vec::new();
         for r in rs {
             // SAFETY: F_DUPFD_CLOEXEC duplicates into a fresh fd >= 10.
@@ -227,8 +386,8 @@ impl Shell {
     }
 
     /// Apply one redirection to this process's descriptors.
-    fn redirect(&self, r: &Redir) -> Result<(), ()> {
-        let target = expand_one(&r.target, &self.look());
+    fn redirect(&mut self, r: &Redir) -> Result<(), ()> {
+        let target = expand_one(&r.target, self);
         let fd = match r.kind {
             RKind::Dup => {
                 if target == "-" {
@@ -377,6 +536,10 @@ impl Shell {
                     1
                 }
             }
+            c => {
+                let st = self.run_compound(c);
+                self.exit_req.unwrap_or(st)
+            }
         };
         flush_stdio();
         // SAFETY: ends the child without running the parent's destructors.
@@ -385,9 +548,9 @@ impl Shell {
 
     /// In a child: expand, redirect, then run a builtin or execve.
     fn exec_simple(&mut self, s: &Simple) -> i32 {
-        let words: Vec<String> = s.words.iter().flat_map(|w| expand(w, &self.look())).collect();
+        let words: Vec<String> = s.words.iter().flat_map(|w| expand(w, self)).collect();
         for (k, w) in &s.assigns {
-            let v = expand_one(w, &self.look());
+            let v = expand_one(w, self);
             self.set_var(k, &v);
             self.exported.insert(k.clone());
         }
@@ -585,6 +748,25 @@ fn restore(saved: Vec<(i32, i32)>) {
                 libc::close(copy);
             } else {
                 libc::close(fd);
+            }
+        }
+    }
+}
+
+impl Env for Shell {
+    fn var(&self, name: &str) -> Option<String> {
+        self.lookup(name)
+    }
+    fn subst(&mut self, src: &str) -> String {
+        self.command_output(src)
+    }
+    fn arith(&mut self, src: &str) -> String {
+        match crate::arith::eval(src, &|n| self.lookup(n)) {
+            Ok(v) => v.to_string(),
+            Err(m) => {
+                eprintln!("sh: arithmetic: {m}");
+                self.status = 1;
+                String::new()
             }
         }
     }

@@ -3,6 +3,26 @@
 
 use crate::parse::{Part, Word};
 
+/// What expansion needs from the shell.
+pub trait Env {
+    fn var(&self, name: &str) -> Option<String>;
+    /// Run `$(src)` and return its output without trailing newlines.
+    fn subst(&mut self, src: &str) -> String;
+    /// Evaluate `$((src))` (errors are reported and give "").
+    fn arith(&mut self, src: &str) -> String;
+}
+
+/// The value of a part that expands to text (not literals).
+fn value(p: &Part, env: &mut dyn Env) -> String {
+    match p {
+        Part::Param(name, _) => env.var(name).unwrap_or_default(),
+        Part::Cmd(src, _) => env.subst(src),
+        Part::Arith(src, _) => env.arith(src),
+        Part::Tilde => env.var("HOME").unwrap_or_else(|| "~".into()),
+        Part::Lit(s, _) => s.clone(),
+    }
+}
+
 /// A field being built: characters with a "was quoted" mark each.
 #[derive(Default, Clone)]
 struct Field {
@@ -21,7 +41,7 @@ impl Field {
 }
 
 /// Expand a word into zero or more fields.
-pub fn expand(w: &Word, lookup: &dyn Fn(&str) -> Option<String>) -> Vec<String> {
+pub fn expand(w: &Word, env: &mut dyn Env) -> Vec<String> {
     let mut fields: Vec<Field> = Vec::new();
     let mut cur = Field::default();
     let mut started = false;
@@ -33,18 +53,18 @@ pub fn expand(w: &Word, lookup: &dyn Fn(&str) -> Option<String>) -> Vec<String> 
                 started = true;
             }
             Part::Tilde => {
-                let home = lookup("HOME").unwrap_or_else(|| "~".into());
+                let home = value(p, env);
                 cur.chars.extend(home.chars().map(|c| (c, true)));
                 started = true;
             }
-            Part::Param(name, true) => {
-                let v = lookup(name).unwrap_or_default();
+            Part::Param(_, true) | Part::Cmd(_, true) | Part::Arith(_, true) => {
+                let v = value(p, env);
                 cur.chars.extend(v.chars().map(|c| (c, true)));
                 cur.quoted = true;
                 started = true;
             }
-            Part::Param(name, false) => {
-                let v = lookup(name).unwrap_or_default();
+            Part::Param(..) | Part::Cmd(..) | Part::Arith(..) => {
+                let v = value(p, env);
                 split_into(&v, &mut fields, &mut cur, &mut started);
             }
         }
@@ -73,16 +93,8 @@ fn split_into(v: &str, fields: &mut Vec<Field>, cur: &mut Field, started: &mut b
 }
 
 /// Expand a word to one string (redirection targets, assignments).
-pub fn expand_one(w: &Word, lookup: &dyn Fn(&str) -> Option<String>) -> String {
-    let mut s = String::new();
-    for p in w {
-        match p {
-            Part::Lit(t, _) => s.push_str(t),
-            Part::Tilde => s.push_str(&lookup("HOME").unwrap_or_else(|| "~".into())),
-            Part::Param(n, _) => s.push_str(&lookup(n).unwrap_or_default()),
-        }
-    }
-    s
+pub fn expand_one(w: &Word, env: &mut dyn Env) -> String {
+    w.iter().map(|p| value(p, env)).collect()
 }
 
 fn glob_field(f: Field) -> Vec<String> {
@@ -211,19 +223,33 @@ mod tests {
         assert!(m("[]]", "]"));
     }
 
+    struct Vars;
+    impl Env for Vars {
+        fn var(&self, n: &str) -> Option<String> {
+            (n == "V").then(|| "a  b".to_string())
+        }
+        fn subst(&mut self, src: &str) -> String {
+            format!("out of {src}")
+        }
+        fn arith(&mut self, _: &str) -> String {
+            "42".into()
+        }
+    }
+
     #[test]
     fn splitting() {
-        let look = |n: &str| match n {
-            "V" => Some("a  b".to_string()),
-            _ => None,
-        };
+        let look = &mut Vars;
         let w = vec![Part::Lit("x".into(), false), Part::Param("V".into(), false)];
-        assert_eq!(expand(&w, &look), vec!["xa", "b"]);
+        assert_eq!(expand(&w, look), vec!["xa", "b"]);
         let w = vec![Part::Param("V".into(), true)];
-        assert_eq!(expand(&w, &look), vec!["a  b"]);
+        assert_eq!(expand(&w, look), vec!["a  b"]);
         let w = vec![Part::Param("NONE".into(), false)];
-        assert!(expand(&w, &look).is_empty());
+        assert!(expand(&w, look).is_empty());
         let w = vec![Part::Lit(String::new(), true)];
-        assert_eq!(expand(&w, &look), vec![""]);
+        assert_eq!(expand(&w, look), vec![""]);
+        let w = vec![Part::Cmd("ls".into(), false), Part::Arith("x".into(), false)];
+        assert_eq!(expand(&w, look), vec!["out", "of", "ls42"]);
+        let w = vec![Part::Cmd("ls".into(), true)];
+        assert_eq!(expand(&w, look), vec!["out of ls"]);
     }
 }

@@ -10,6 +10,7 @@
 //! ( subshells ), quoting, $VAR ${VAR} $? $$ $! $# $0-$9 $@, ~, globbing,
 //! and the builtins cd pwd exit export unset set jobs fg bg wait : . source.
 
+mod arith;
 mod builtins;
 mod edit;
 mod exec;

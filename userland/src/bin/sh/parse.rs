@@ -2,7 +2,10 @@
 //!   list     := and_or ((';' | '&' | '\n') and_or)*
 //!   and_or   := pipeline (('&&' | '||') pipeline)*
 //!   pipeline := ['!'] command ('|' command)*
-//!   command  := simple | '(' list ')' redir*
+//!   command  := simple | '(' list ')' redir* | compound
+//!   compound := if list then list (elif list then list)* [else list] fi
+//!             | (while|until) list do list done
+//!             | for NAME [in word*] (';'|'\n') do list done
 //!   simple   := (NAME=word)* (word | redir)*
 //! Words keep which characters were quoted, so expansion can decide
 //! what to field-split and glob.
@@ -16,6 +19,10 @@ pub enum Part {
     Param(String, bool),
     /// A leading `~` (home directory).
     Tilde,
+    /// `$(commands)` or `` `commands` ``; `true` if inside "".
+    Cmd(String, bool),
+    /// `$((expression))`; `true` if inside "".
+    Arith(String, bool),
 }
 
 pub type Word = Vec<Part>;
@@ -47,7 +54,18 @@ pub struct Simple {
 pub enum Cmd {
     Simple(Simple),
     Sub(List, Vec<Redir>),
+    /// (condition, body) pairs for if/elif, then the else part.
+    If(Vec<(List, List)>, Option<List>),
+    /// condition, body, and `true` for `until`.
+    While(List, List, bool),
+    /// variable, words (None: the positional parameters), body.
+    For(String, Option<Vec<Word>>, List),
+    /// A compound command with redirections (`while ...; done < file`).
+    Redirected(Box<Cmd>, Vec<Redir>),
 }
+
+/// Words that open or close compound commands where a command starts.
+const RESERVED: [&str; 12] = ["if", "then", "elif", "else", "fi", "while", "until", "do", "done", "for", "in", "!"];
 
 #[derive(Debug, Clone)]
 pub struct Pipeline {
@@ -88,7 +106,7 @@ enum Tok {
     Newline,
 }
 
-const OPS: [&str; 9] = ["&&", "||", ";;", "|", "&", ";", "(", ")", "\n"];
+const OPS: [&str; 7] = ["&&", "||", "|", "&", ";", "(", ")"];
 
 struct Lexer<'a> {
     s: &'a [char],
@@ -202,6 +220,10 @@ impl Lexer<'_> {
                     flush(&mut w, &mut lit, false);
                     w.push(self.param(false)?);
                 }
+                '`' => {
+                    flush(&mut w, &mut lit, false);
+                    w.push(Part::Cmd(self.backquote()?, false));
+                }
                 _ => lit.push(c),
             }
         }
@@ -233,6 +255,10 @@ impl Lexer<'_> {
                     flush(w, &mut q, true);
                     w.push(self.param(true)?);
                 }
+                '`' => {
+                    flush(w, &mut q, true);
+                    w.push(Part::Cmd(self.backquote()?, true));
+                }
                 _ => q.push(c),
             }
         }
@@ -243,6 +269,19 @@ impl Lexer<'_> {
     /// After a `$`: a name, a special parameter, or `${name}`.
     fn param(&mut self, quoted: bool) -> Result<Part, Error> {
         let Some(c) = self.peek() else { return Ok(Part::Lit("$".into(), quoted)) };
+        if c == '(' {
+            self.i += 1;
+            if self.peek() == Some('(') {
+                self.i += 1;
+                let e = self.balanced()?;
+                if self.peek() != Some(')') {
+                    return Err(Error::Incomplete);
+                }
+                self.i += 1;
+                return Ok(Part::Arith(e, quoted));
+            }
+            return Ok(Part::Cmd(self.balanced()?, quoted));
+        }
         if c == '{' {
             self.i += 1;
             let mut name = String::new();
@@ -269,6 +308,53 @@ impl Lexer<'_> {
             return Ok(Part::Lit("$".into(), quoted));
         }
         Ok(Part::Param(name, quoted))
+    }
+}
+
+impl Lexer<'_> {
+    /// Text up to the `)` matching an already consumed `(`, skipping
+    /// quoted parts; the `)` is consumed but not returned.
+    fn balanced(&mut self) -> Result<String, Error> {
+        let start = self.i;
+        let mut depth = 1;
+        while let Some(c) = self.peek() {
+            self.i += 1;
+            match c {
+                '(' => depth += 1,
+                ')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Ok(self.s[start..self.i - 1].iter().collect());
+                    }
+                }
+                '\\' => self.i += 1,
+                '\'' | '"' => {
+                    while self.peek().is_some_and(|n| n != c) {
+                        self.i += if self.peek() == Some('\\') && c == '"' { 2 } else { 1 };
+                    }
+                    self.i += 1;
+                }
+                _ => {}
+            }
+        }
+        Err(Error::Incomplete)
+    }
+
+    /// Text up to the closing backquote (already past the opening one).
+    fn backquote(&mut self) -> Result<String, Error> {
+        let mut t = String::new();
+        loop {
+            let c = self.peek().ok_or(Error::Incomplete)?;
+            self.i += 1;
+            match c {
+                '`' => return Ok(t),
+                '\\' if matches!(self.peek(), Some('`') | Some('\\') | Some('$')) => {
+                    t.push(self.peek().unwrap_or('\\'));
+                    self.i += 1;
+                }
+                _ => t.push(c),
+            }
+        }
     }
 }
 
@@ -314,15 +400,41 @@ impl Parser {
         }
     }
 
-    /// A list up to the end, or up to `)` when `nested`.
-    fn list(&mut self, nested: bool) -> Result<List, Error> {
+    /// The reserved word at the current token, if it is one.
+    fn reserved(&self) -> Option<&'static str> {
+        match self.peek() {
+            Some(Tok::Word(w)) if w.len() == 1 => match &w[0] {
+                Part::Lit(s, false) => RESERVED.iter().find(|r| *r == s).copied(),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// Consume reserved word `word` or fail.
+    fn expect(&mut self, word: &str) -> Result<(), Error> {
+        self.skip_newlines();
+        match (self.reserved(), self.peek()) {
+            (Some(r), _) if r == word => {
+                self.pos += 1;
+                Ok(())
+            }
+            (_, None) => Err(Error::Incomplete),
+            (_, Some(t)) => Err(Error::Syntax(format!("unexpected {}, expecting '{word}'", show(t)))),
+        }
+    }
+
+    /// A list up to the end of input, or up to one of `stop` (`)` or
+    /// reserved words) when nested.
+    fn list(&mut self, stop: &[&str]) -> Result<List, Error> {
         let mut list = Vec::new();
         loop {
             self.skip_newlines();
             match self.peek() {
-                None if nested => return Err(Error::Incomplete),
+                None if !stop.is_empty() => return Err(Error::Incomplete),
                 None => return Ok(list),
-                Some(Tok::Op(")")) if nested => return Ok(list),
+                Some(Tok::Op(")")) if stop.contains(&")") => return Ok(list),
+                _ if self.reserved().is_some_and(|r| stop.contains(&r)) => return Ok(list),
                 _ => {}
             }
             let ao = self.and_or()?;
@@ -330,11 +442,92 @@ impl Parser {
             match self.peek() {
                 Some(Tok::Op(";")) | Some(Tok::Op("&")) | Some(Tok::Newline) => self.pos += 1,
                 None => {}
-                Some(Tok::Op(")")) if nested => {}
+                Some(Tok::Op(")")) if stop.contains(&")") => {}
                 Some(t) => return Err(Error::Syntax(format!("unexpected {}", show(t)))),
             }
             list.push((ao, bg));
         }
+    }
+
+    /// A list that must not be empty, ended by one of `stop`.
+    fn body(&mut self, stop: &[&str]) -> Result<List, Error> {
+        let l = self.list(stop)?;
+        if l.is_empty() {
+            return Err(match self.peek() {
+                Some(t) => Error::Syntax(format!("unexpected {}", show(t))),
+                None => Error::Incomplete,
+            });
+        }
+        Ok(l)
+    }
+
+    fn if_cmd(&mut self) -> Result<Cmd, Error> {
+        let mut arms = Vec::new();
+        loop {
+            let cond = self.body(&["then"])?;
+            self.expect("then")?;
+            let then = self.body(&["elif", "else", "fi"])?;
+            arms.push((cond, then));
+            match self.reserved() {
+                Some("elif") => self.pos += 1,
+                Some("else") => {
+                    self.pos += 1;
+                    let e = self.body(&["fi"])?;
+                    self.expect("fi")?;
+                    return Ok(Cmd::If(arms, Some(e)));
+                }
+                _ => {
+                    self.expect("fi")?;
+                    return Ok(Cmd::If(arms, None));
+                }
+            }
+        }
+    }
+
+    fn while_loop(&mut self) -> Result<Cmd, Error> {
+        self.while_cmd(false)
+    }
+
+    fn until_loop(&mut self) -> Result<Cmd, Error> {
+        self.while_cmd(true)
+    }
+
+    fn while_cmd(&mut self, until: bool) -> Result<Cmd, Error> {
+        let cond = self.body(&["do"])?;
+        self.expect("do")?;
+        let body = self.body(&["done"])?;
+        self.expect("done")?;
+        Ok(Cmd::While(cond, body, until))
+    }
+
+    fn for_cmd(&mut self) -> Result<Cmd, Error> {
+        let name = match self.peek() {
+            Some(Tok::Word(w)) => match w.as_slice() {
+                [Part::Lit(n, false)] if n.chars().enumerate().all(|(i, c)| is_name_char(c, i == 0)) => n.clone(),
+                _ => return Err(Error::Syntax("bad for loop variable".into())),
+            },
+            None => return Err(Error::Incomplete),
+            Some(t) => return Err(Error::Syntax(format!("unexpected {}", show(t)))),
+        };
+        self.pos += 1;
+        let mut words = None;
+        self.skip_newlines();
+        if self.reserved() == Some("in") {
+            self.pos += 1;
+            let mut v = Vec::new();
+            while let Some(Tok::Word(w)) = self.peek() {
+                v.push(w.clone());
+                self.pos += 1;
+            }
+            words = Some(v);
+        }
+        if self.is_op(";") {
+            self.pos += 1;
+        }
+        self.expect("do")?;
+        let body = self.body(&["done"])?;
+        self.expect("done")?;
+        Ok(Cmd::For(name, words, body))
     }
 
     fn and_or(&mut self) -> Result<AndOr, Error> {
@@ -376,9 +569,26 @@ impl Parser {
     }
 
     fn command(&mut self) -> Result<Cmd, Error> {
+        let compound = match self.reserved() {
+            Some("if") => Some(Self::if_cmd as fn(&mut Self) -> Result<Cmd, Error>),
+            Some("while") => Some(Self::while_loop as fn(&mut Self) -> Result<Cmd, Error>),
+            Some("until") => Some(Self::until_loop as fn(&mut Self) -> Result<Cmd, Error>),
+            Some("for") => Some(Self::for_cmd as fn(&mut Self) -> Result<Cmd, Error>),
+            Some(w) if w != "!" => return Err(Error::Syntax(format!("unexpected '{w}'"))),
+            _ => None,
+        };
+        if let Some(parse_it) = compound {
+            self.pos += 1;
+            let c = parse_it(self)?;
+            let mut redirs = Vec::new();
+            while let Some(Tok::Redir(..)) = self.peek() {
+                redirs.push(self.redir()?);
+            }
+            return Ok(if redirs.is_empty() { c } else { Cmd::Redirected(Box::new(c), redirs) });
+        }
         if self.is_op("(") {
             self.pos += 1;
-            let l = self.list(true)?;
+            let l = self.list(&[")"])?;
             if !self.is_op(")") {
                 return Err(Error::Incomplete);
             }
@@ -452,7 +662,7 @@ pub fn parse(src: &str) -> Result<List, Error> {
         toks.push(t);
     }
     let mut p = Parser { toks, pos: 0, src: chars.clone() };
-    let l = p.list(false)?;
+    let l = p.list(&[])?;
     if p.pos < p.toks.len() {
         return Err(Error::Syntax(format!("unexpected {}", show(&p.toks[p.pos].0))));
     }
@@ -482,6 +692,31 @@ mod tests {
         assert_eq!(s.redirs.len(), 2);
         assert_eq!(s.redirs[1].fd, 2);
         assert_eq!(l[0].0.text, "a=1 echo x > f 2>&1 | wc && b || c");
+    }
+
+    #[test]
+    fn compound_commands() {
+        let l = parse("if a; then b; elif c\nthen d; else e; fi; while x; do y; done; for i in 1 2; do z; done").unwrap();
+        assert_eq!(l.len(), 3);
+        assert!(matches!(&l[0].0.first.cmds[0], Cmd::If(arms, Some(_)) if arms.len() == 2));
+        assert!(matches!(&l[1].0.first.cmds[0], Cmd::While(_, _, false)));
+        assert!(matches!(&l[2].0.first.cmds[0], Cmd::For(n, Some(w), _) if n == "i" && w.len() == 2));
+        assert_eq!(parse("if a; then").unwrap_err(), Error::Incomplete);
+        assert_eq!(parse("for i in a b; do").unwrap_err(), Error::Incomplete);
+        assert!(matches!(parse("then"), Err(Error::Syntax(_))));
+        assert!(matches!(parse("if; then b; fi"), Err(Error::Syntax(_))));
+        // Reserved words are ordinary arguments after a command name.
+        assert!(parse("echo if then fi").is_ok());
+    }
+
+    #[test]
+    fn substitutions() {
+        let l = parse("echo $(ls \"a)\" | wc) `pwd` $((1 + (2)))").unwrap();
+        let Cmd::Simple(s) = &l[0].0.first.cmds[0] else { panic!() };
+        assert_eq!(s.words[1], vec![Part::Cmd("ls \"a)\" | wc".into(), false)]);
+        assert_eq!(s.words[2], vec![Part::Cmd("pwd".into(), false)]);
+        assert_eq!(s.words[3], vec![Part::Arith("1 + (2)".into(), false)]);
+        assert_eq!(parse("echo $(ls").unwrap_err(), Error::Incomplete);
     }
 
     #[test]
