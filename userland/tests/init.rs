@@ -70,3 +70,27 @@ fn opens_console_fds_when_closed() {
     let o = c.output().unwrap();
     assert_eq!(String::from_utf8_lossy(&o.stdout), "fd0 open\ninit exited with status 0\n");
 }
+
+#[test]
+fn normal_boot_runs_rc_once_and_respawns_the_shell() {
+    let t = Tmp::new();
+    let log = t.path("log");
+    t.write("rc", &format!("echo rc >> {}\n", log.display()));
+    // The "console shell": runs its script argument (the rc file) if it
+    // has one, else logs its start and exits at once.
+    let script = format!("#!{}\nif test -n \"$1\"; then . \"$1\"; else echo shell >> {}; fi\n", bin_dir().join("sh").display(), log.display());
+    t.write("fake-shell", &script);
+    std::fs::set_permissions(t.path("fake-shell"), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let mut c = cmd("init", &t.0);
+    c.env("INIT_SHELL", t.path("fake-shell")).env("INIT_RC", t.path("rc")).env("INIT_NO_POWEROFF", "1");
+    c.stdin(std::process::Stdio::null()).stdout(std::process::Stdio::null());
+    let mut child = c.spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let text = t.read("log");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "rc", "{text}");
+    assert!(lines[1..].iter().all(|l| *l == "shell"), "{text}");
+    assert!(lines.len() >= 3, "shell respawned: {text}");
+}

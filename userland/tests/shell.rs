@@ -192,3 +192,47 @@ fn dot_and_set() {
     let r = sh_c(&t.0, ". ./lib.sh; echo $LIBVAR; set -- p q; echo $# $2");
     assert_eq!(r.out, "loaded\n2 q\n");
 }
+
+#[test]
+fn control_flow() {
+    let t = Tmp::new();
+    let r = sh_c(&t.0, "for i in 1 2 3; do echo i$i; done; if false; then echo no; elif true; then echo yes; else echo else; fi");
+    assert_eq!(r.out, "i1\ni2\ni3\nyes\n");
+    let r = sh_c(&t.0, "x=0; while test $x -lt 3; do echo x$x; x=$((x + 1)); done; until true; do echo never; done");
+    assert_eq!(r.out, "x0\nx1\nx2\n");
+    let r = sh_c(&t.0, "for i in 1 2 3 4; do if test $i = 2; then continue; fi; if test $i = 4; then break; fi; echo $i; done");
+    assert_eq!(r.out, "1\n3\n");
+    let r = sh_c(&t.0, "for a in x y; do for b in 1 2; do if test $b = 2; then break 2; fi; echo $a$b; done; done; echo after");
+    assert_eq!(r.out, "x1\nafter\n");
+    let r = sh(&t.0, "for f in a b\ndo\n  echo $f\ndone\nif true\nthen\n  echo multi\nfi\n");
+    assert_eq!(r.out, "a\nb\nmulti\n");
+    assert_eq!(sh_c(&t.0, "echo if then fi").out, "if then fi\n");
+    assert_eq!(sh_c(&t.0, "set -- p q; for a; do echo $a; done").out, "p\nq\n");
+}
+
+#[test]
+fn read_and_redirected_loops() {
+    let t = Tmp::new();
+    t.write("in", "a b c\nd e\n");
+    let r = sh_c(&t.0, "while read p q; do echo \"p=$p q=$q\"; done < in; echo st=$?");
+    assert_eq!(r.out, "p=a q=b c\np=d q=e\nst=0\n");
+    let r = sh_c(&t.0, "printf 'x\\ny\\n' | while read l; do echo got $l; done");
+    assert_eq!(r.out, "got x\ngot y\n");
+    let r = sh_c(&t.0, "for i in 1 2; do echo $i; done > out; cat out");
+    assert_eq!(r.out, "1\n2\n");
+}
+
+#[test]
+fn command_substitution_and_arithmetic() {
+    let t = Tmp::new();
+    t.write("a.rs", "");
+    t.write("b.rs", "");
+    let r = sh_c(&t.0, "n=$(ls *.rs | wc -l); echo \"[$n]\" `echo back` \"$(echo \"nested $(echo deep)\")\"");
+    assert_eq!(r.out, "[      2] back nested deep\n");
+    assert_eq!(sh_c(&t.0, "for w in $(echo one two); do echo $w; done").out, "one\ntwo\n");
+    assert_eq!(sh_c(&t.0, "x=$(false); echo $?; y=$(true); echo $?").out, "1\n0\n");
+    assert_eq!(sh_c(&t.0, "x=4; echo $((x * (2 + 1))) $((10 / 3)) $((10 % 3)) $((x > 2 && 1))").out, "12 3 1 1\n");
+    let r = sh_c(&t.0, "echo $((1 / 0)); echo next");
+    assert!(r.err.contains("division by zero"));
+    assert!(r.out.ends_with("next\n"));
+}

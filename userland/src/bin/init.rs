@@ -15,7 +15,8 @@
 //!
 //! `-n` or the environment variable INIT_NO_POWEROFF=1 skip the power-off
 //! and make init exit with N instead (host tests: reboot(2) needs
-//! privilege). In both modes init reaps every orphan (wait in a loop).
+//! privilege). INIT_SHELL and INIT_RC replace /bin/sh and /etc/rc (so
+//! the respawn loop can be tested on a host). In both modes init reaps every orphan (wait in a loop).
 //! N is the exit status, or 128 + the signal number if it was killed.
 //!
 //! Syscalls: fcntl, open, fork, execve, setsid, ioctl(TIOCSCTTY), wait4,
@@ -26,6 +27,10 @@ use std::time::{Duration, Instant};
 
 const SHELL: &str = "/bin/sh";
 const RC: &str = "/etc/rc";
+
+fn setting(var: &str, default: &str) -> String {
+    std::env::var(var).unwrap_or_else(|_| default.to_string())
+}
 const PATH: &str = "/bin:/sbin:/usr/bin";
 
 fn main() {
@@ -83,18 +88,19 @@ fn console() {
 
 /// Normal boot: /etc/rc, then a console shell forever.
 fn boot() -> ! {
-    if std::path::Path::new(RC).exists() {
-        if let Some(pid) = spawn(&[SHELL.into(), RC.into()], false) {
+    let (shell, rc) = (setting("INIT_SHELL", SHELL), setting("INIT_RC", RC));
+    if std::path::Path::new(&rc).exists() {
+        if let Some(pid) = spawn(&[shell.clone(), rc], false) {
             wait_for(pid);
         }
     }
     loop {
         let started = Instant::now();
-        match spawn(&[SHELL.into()], true) {
+        match spawn(&[shell.clone()], true) {
             Some(pid) => {
                 wait_for(pid);
             }
-            None => eprintln!("init: cannot start {SHELL}"),
+            None => eprintln!("init: cannot start {shell}"),
         }
         // Don't spin if the shell dies at once (missing, broken tty).
         if started.elapsed() < Duration::from_secs(1) {
