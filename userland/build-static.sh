@@ -16,7 +16,7 @@ done
 if [ -n "$1" ]; then
     mkdir -p "$1"
     for f in "$out"/*; do
-        [ -f "$f" ] && [ -x "$f" ] && cp "$f" "$1/"
+        [ -f "$f" ] && [ -x "$f" ] && cp -f "$f" "$1/$(basename "$f").new" && mv -f "$1/$(basename "$f").new" "$1/$(basename "$f")"
     done
     # `[` is the test binary under another name (it checks argv[0]).
     cp "$out/test" "$1/["

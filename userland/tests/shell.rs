@@ -236,3 +236,11 @@ fn command_substitution_and_arithmetic() {
     assert!(r.err.contains("division by zero"));
     assert!(r.out.ends_with("next\n"));
 }
+
+#[test]
+fn kill_builtin_takes_job_numbers() {
+    let t = Tmp::new();
+    let r = sh_c(&t.0, "sleep 5 | cat & kill %1; wait %1; echo $?; kill %9; echo $?");
+    assert_eq!(r.out, "143\n1\n");
+    assert!(r.err.contains("%9: no such job"));
+}

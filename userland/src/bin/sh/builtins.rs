@@ -2,8 +2,9 @@
 
 use crate::exec::{LoopCtl, Shell};
 
-const BUILTINS: [&str; 16] = [
+const BUILTINS: [&str; 17] = [
     "cd", "pwd", "exit", "export", "unset", "jobs", "fg", "bg", "wait", ":", ".", "source", "set", "break", "continue", "read",
+    "kill",
 ];
 
 pub fn is_builtin(name: &str) -> bool {
@@ -43,6 +44,7 @@ pub fn run(sh: &mut Shell, w: &[String]) -> i32 {
         "break" => loop_ctl(sh, LoopCtl::Break, args),
         "continue" => loop_ctl(sh, LoopCtl::Continue, args),
         "read" => read(sh, args),
+        "kill" => kill(sh, args),
         _ => 0, // ":"
     }
 }
@@ -223,4 +225,53 @@ fn read(sh: &mut Shell, args: &[String]) -> i32 {
         }
     }
     if got_any { 0 } else { 1 }
+}
+
+/// `kill` is built in so that it understands job numbers (`kill %1`);
+/// otherwise it behaves like the kill tool.
+fn kill(sh: &mut Shell, args: &[String]) -> i32 {
+    let mut args = args.to_vec();
+    if args.first().map(|s| s.as_str()) == Some("-l") {
+        let names: Vec<&str> = userland::SIGNALS.iter().map(|(_, n)| *n).collect();
+        println!("{}", names.join(" "));
+        return 0;
+    }
+    let mut sig = libc::SIGTERM;
+    if let Some(a) = args.first().cloned() {
+        let spec = if a == "-s" && args.len() > 1 { args.remove(0); Some(args[0].clone()) } else { a.strip_prefix('-').map(String::from) };
+        if let Some(spec) = spec {
+            match userland::signal_number(&spec) {
+                Some(n) => sig = n,
+                None => {
+                    eprintln!("sh: kill: {spec}: invalid signal specification");
+                    return 2;
+                }
+            }
+            args.remove(0);
+        }
+    }
+    if args.is_empty() {
+        eprintln!("usage: kill [-SIG | -s SIG] pid|%job...");
+        return 2;
+    }
+    let mut status = 0;
+    for a in &args {
+        let pids: Vec<i32> = match (a.strip_prefix('%'), sh.find_job(Some(a))) {
+            (Some(_), Some(i)) => sh.jobs[i].procs.iter().map(|p| p.0).collect(),
+            (None, _) if a.parse::<i32>().is_ok() => vec![a.parse().unwrap_or(0)],
+            _ => {
+                eprintln!("sh: kill: {a}: no such job or process");
+                status = 1;
+                continue;
+            }
+        };
+        for pid in pids {
+            // SAFETY: kill with a pid and signal number.
+            if unsafe { libc::kill(pid, sig) } != 0 {
+                eprintln!("sh: kill: ({pid}): {}", userland::strerror(&userland::last_err()));
+                status = 1;
+            }
+        }
+    }
+    status
 }
