@@ -107,22 +107,6 @@ pub fn columns(names: &[String], width: usize) -> String {
     s
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    #[test]
-    fn epoch_dates() {
-        let t = gmtime(0);
-        assert_eq!((t.year, t.mon, t.day, t.wday), (1970, 1, 1, 4));
-        let t = gmtime(951782400); // 2000-02-29
-        assert_eq!((t.year, t.mon, t.day), (2000, 2, 29));
-    }
-    #[test]
-    fn modes() {
-        assert_eq!(mode_string(0o40755), "drwxr-xr-x");
-        assert_eq!(mode_string(0o100644), "-rw-r--r--");
-    }
-}
 
 /// Interpret backslash escapes (\n \t \\ \a \b \f \r \v \0NNN \c).
 /// The flag says `\c` was seen: stop output there.
@@ -177,4 +161,21 @@ pub fn numeric_option(mut args: Vec<String>) -> Vec<String> {
         }
     }
     args
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn epoch_dates() {
+        let t = gmtime(0);
+        assert_eq!((t.year, t.mon, t.day, t.wday), (1970, 1, 1, 4));
+        let t = gmtime(951782400); // 2000-02-29
+        assert_eq!((t.year, t.mon, t.day), (2000, 2, 29));
+    }
+    #[test]
+    fn modes() {
+        assert_eq!(mode_string(0o40755), "drwxr-xr-x");
+        assert_eq!(mode_string(0o100644), "-rw-r--r--");
+    }
 }

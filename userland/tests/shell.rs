@@ -244,3 +244,10 @@ fn kill_builtin_takes_job_numbers() {
     assert_eq!(r.out, "143\n1\n");
     assert!(r.err.contains("%9: no such job"));
 }
+
+#[test]
+fn jobs_shows_how_jobs_ended() {
+    let t = Tmp::new();
+    let r = sh_c(&t.0, "true & false & sleep 5 & kill -9 $!; sleep 0.3; jobs; jobs");
+    assert_eq!(r.out, "[1]  Done  true\n[2]  Exit 1  false\n[3]  Killed (SIGKILL)  sleep 5\n");
+}

@@ -154,7 +154,7 @@ fn grep_options() {
     t.write("d/sub/two", "hay\nneedle here\n");
     assert_eq!(tool(&t.0, "grep", &["-r", "needle", "d"], "").out, "d/one:needle\nd/sub/two:needle here\n");
     assert_eq!(tool(&t.0, "grep", &["x", "missing"], "").code, 2);
-    assert_eq!(tool(&t.0, "grep", &["("], "").code, 0 + 1);
+    assert_eq!(tool(&t.0, "grep", &["("], "").code, 1, "BRE ( is a literal");
     assert_eq!(tool(&t.0, "grep", &["-E", "("], "").code, 2);
 }
 

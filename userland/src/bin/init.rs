@@ -96,7 +96,7 @@ fn boot() -> ! {
     }
     loop {
         let started = Instant::now();
-        match spawn(&[shell.clone()], true) {
+        match spawn(std::slice::from_ref(&shell), true) {
             Some(pid) => {
                 wait_for(pid);
             }

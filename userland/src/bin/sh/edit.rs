@@ -171,7 +171,7 @@ impl Input {
         let mut saved = String::new();
         redraw(prompt, &buf, pos);
         loop {
-            let Some(key) = read_key() else { return None };
+            let key = read_key()?;
             match key {
                 Key::Enter => {
                     eprint!("\r\n");

@@ -24,6 +24,24 @@ impl Job {
     fn done(&self) -> bool {
         self.procs.iter().all(|p| p.1.is_some())
     }
+    /// State for `jobs`: Running, Stopped, Done, Exit N or the signal.
+    fn state(&self) -> String {
+        if !self.done() {
+            return if self.stopped { "Stopped" } else { "Running" }.into();
+        }
+        let st = self.procs.last().and_then(|p| p.1).unwrap_or(0);
+        if libc::WIFSIGNALED(st) {
+            let sig = libc::WTERMSIG(st);
+            let name = userland::SIGNALS.iter().find(|(n, _)| *n == sig).map(|(_, s)| *s).unwrap_or("?");
+            format!("Killed (SIG{name})")
+        } else {
+            match libc::WEXITSTATUS(st) {
+                0 => "Done".into(),
+                n => format!("Exit {n}"),
+            }
+        }
+    }
+
     /// Exit status of the job: that of its last process.
     fn status(&self) -> i32 {
         self.procs.last().and_then(|p| p.1).map(status_code).unwrap_or(0)
@@ -671,7 +689,7 @@ impl Shell {
     pub fn notify(&mut self) {
         self.reap();
         for j in self.jobs.iter().filter(|j| j.done()) {
-            eprintln!("[{}]+  Done  {}", j.id, j.text);
+            eprintln!("[{}]+  {}  {}", j.id, j.state(), j.text);
         }
         self.jobs.retain(|j| !j.done());
     }
@@ -680,8 +698,7 @@ impl Shell {
     pub fn list_jobs(&mut self) {
         self.reap();
         for j in &self.jobs {
-            let state = if j.done() { "Done" } else if j.stopped { "Stopped" } else { "Running" };
-            println!("[{}]  {}  {}", j.id, state, j.text);
+            println!("[{}]  {}  {}", j.id, j.state(), j.text);
         }
         self.jobs.retain(|j| !j.done());
     }
