@@ -251,3 +251,13 @@ fn jobs_shows_how_jobs_ended() {
     let r = sh_c(&t.0, "true & false & sleep 5 & kill -9 $!; sleep 0.3; jobs; jobs");
     assert_eq!(r.out, "[1]  Done  true\n[2]  Exit 1  false\n[3]  Killed (SIGKILL)  sleep 5\n");
 }
+
+#[test]
+fn here_documents() {
+    let t = Tmp::new();
+    let r = sh(&t.0, "x=world\ncat <<EOF\nhello $x\n  \"quoted\" $(echo sub)\nEOF\ncat <<'RAW' | wc -l\n$x\nline2\nRAW\ncat <<-E\n\ttabbed\n\tE\necho after\n");
+    assert_eq!(r.out, "hello world\n  \"quoted\" sub\n      2\ntabbed\nafter\n");
+    let big: String = (0..2000).map(|i| format!("line {i}\n")).collect();
+    let r = sh(&t.0, &format!("wc -l <<END\n{big}END\n"));
+    assert_eq!(r.out, "   2000\n");
+}

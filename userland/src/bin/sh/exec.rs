@@ -421,6 +421,7 @@ impl Shell {
                     }
                 }
             }
+            RKind::Here => here_pipe(&target)?,
             _ => {
                 let flags = match r.kind {
                     RKind::In => libc::O_RDONLY,
@@ -737,6 +738,42 @@ impl Shell {
             unsafe { libc::kill(p.0, libc::SIGCONT) };
         }
     }
+}
+
+/// A pipe whose read end yields `body`. Small bodies fit in the pipe
+/// buffer (PIPE_BUF is at least 4096); larger ones are fed by a child.
+fn here_pipe(body: &str) -> Result<i32, ()> {
+    let mut fds = [-1, -1];
+    // SAFETY: pipe2 fills our array.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } < 0 {
+        eprintln!("sh: pipe: {}", userland::strerror(&userland::last_err()));
+        return Err(());
+    }
+    let write_all = |fd: i32| {
+        let mut b = body.as_bytes();
+        while !b.is_empty() {
+            // SAFETY: writes from a live slice.
+            let n = unsafe { libc::write(fd, b.as_ptr().cast(), b.len()) };
+            if n <= 0 {
+                break;
+            }
+            b = &b[n as usize..];
+        }
+    };
+    if body.len() <= 4096 {
+        write_all(fds[1]);
+    } else {
+        flush_stdio();
+        // SAFETY: the child only writes the body and exits.
+        if unsafe { libc::fork() } == 0 {
+            write_all(fds[1]);
+            // SAFETY: ends the writer child.
+            unsafe { libc::_exit(0) };
+        }
+    }
+    // SAFETY: the write end is no longer needed here.
+    unsafe { libc::close(fds[1]) };
+    Ok(fds[0])
 }
 
 /// waitpid, retrying on EINTR; None if the child is gone.

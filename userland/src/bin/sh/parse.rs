@@ -34,6 +34,8 @@ pub enum RKind {
     Append,
     /// `N>&M` / `N<&M`: the target word names a descriptor.
     Dup,
+    /// `<<WORD` here-document: the target word is the body.
+    Here,
 }
 
 #[derive(Debug, Clone)]
@@ -104,6 +106,8 @@ enum Tok {
     Redir(i32, String),
     Op(&'static str),
     Newline,
+    /// Placeholder for here-document body number n (filled after lexing).
+    Here(usize),
 }
 
 const OPS: [&str; 7] = ["&&", "||", "|", "&", ";", "(", ")"];
@@ -111,6 +115,12 @@ const OPS: [&str; 7] = ["&&", "||", "|", "&", ";", "(", ")"];
 struct Lexer<'a> {
     s: &'a [char],
     i: usize,
+    /// A token to return before lexing on (the body after `<<`).
+    queued: Option<Tok>,
+    /// Here-documents waiting for the next newline: (body number,
+    /// delimiter, expand $ in the body, strip leading tabs).
+    pending: Vec<(usize, String, bool, bool)>,
+    bodies: Vec<Word>,
 }
 
 fn is_name_char(c: char, first: bool) -> bool {
@@ -124,6 +134,9 @@ impl Lexer<'_> {
 
     /// Next token with its start offset, or None at the end.
     fn next(&mut self) -> Result<Option<(Tok, usize)>, Error> {
+        if let Some(t) = self.queued.take() {
+            return Ok(Some((t, self.i)));
+        }
         loop {
             match self.peek() {
                 Some(' ') | Some('\t') => self.i += 1,
@@ -137,12 +150,20 @@ impl Lexer<'_> {
             }
         }
         let start = self.i;
-        let Some(c) = self.peek() else { return Ok(None) };
+        let Some(c) = self.peek() else {
+            return if self.pending.is_empty() { Ok(None) } else { Err(Error::Incomplete) };
+        };
         if c == '\n' {
             self.i += 1;
+            self.read_here_bodies()?;
             return Ok(Some((Tok::Newline, start)));
         }
         if let Some(r) = self.redir_op() {
+            if let Tok::Redir(_, op) = &r {
+                if op.starts_with("<<") {
+                    self.here_start(op == "<<-")?;
+                }
+            }
             return Ok(Some((r, start)));
         }
         for op in OPS {
@@ -170,9 +191,16 @@ impl Lexer<'_> {
         j += 1;
         let mut op = c.to_string();
         if let Some(&n) = self.s.get(j) {
-            if (c == '>' && n == '>') || n == '&' {
+            if (n == c && c == '>') || n == '&' {
                 op.push(n);
                 j += 1;
+            } else if n == '<' && c == '<' {
+                op.push(n);
+                j += 1;
+                if self.s.get(j) == Some(&'-') {
+                    op.push('-');
+                    j += 1;
+                }
             }
         }
         self.i = j;
@@ -312,6 +340,58 @@ impl Lexer<'_> {
 }
 
 impl Lexer<'_> {
+    /// After `<<`: read the delimiter word now; the body comes after the
+    /// next newline. A quoted delimiter means no expansion in the body.
+    fn here_start(&mut self, strip: bool) -> Result<(), Error> {
+        while matches!(self.peek(), Some(' ') | Some('\t')) {
+            self.i += 1;
+        }
+        let w = self.word()?;
+        if w.is_empty() {
+            return Err(Error::Syntax("missing here-document delimiter".into()));
+        }
+        let expand = w.iter().all(|p| matches!(p, Part::Lit(_, false)));
+        let delim: String = w
+            .iter()
+            .map(|p| match p {
+                Part::Lit(t, _) => t.clone(),
+                Part::Param(n, _) => format!("${n}"),
+                _ => String::new(),
+            })
+            .collect();
+        let n = self.bodies.len();
+        self.bodies.push(Vec::new());
+        self.pending.push((n, delim, expand, strip));
+        self.queued = Some(Tok::Here(n));
+        Ok(())
+    }
+
+    /// At a newline: consume the bodies of pending here-documents.
+    fn read_here_bodies(&mut self) -> Result<(), Error> {
+        for (n, delim, expand, strip) in std::mem::take(&mut self.pending) {
+            let mut body = String::new();
+            loop {
+                if self.i >= self.s.len() {
+                    return Err(Error::Incomplete);
+                }
+                let end = self.s[self.i..].iter().position(|&c| c == '\n').map(|p| self.i + p);
+                let line: String = self.s[self.i..end.unwrap_or(self.s.len())].iter().collect();
+                self.i = end.map(|e| e + 1).unwrap_or(self.s.len());
+                let line = if strip { line.trim_start_matches('\t').to_string() } else { line };
+                if line == delim {
+                    break;
+                }
+                if end.is_none() {
+                    return Err(Error::Incomplete);
+                }
+                body.push_str(&line);
+                body.push('\n');
+            }
+            self.bodies[n] = if expand { here_word(&body) } else { vec![Part::Lit(body, true)] };
+        }
+        Ok(())
+    }
+
     /// Text up to the `)` matching an already consumed `(`, skipping
     /// quoted parts; the `)` is consumed but not returned.
     fn balanced(&mut self) -> Result<String, Error> {
@@ -356,6 +436,43 @@ impl Lexer<'_> {
             }
         }
     }
+}
+
+/// An expanding here-document body: like "..." but `"` is ordinary.
+fn here_word(body: &str) -> Word {
+    let chars: Vec<char> = body.chars().collect();
+    let mut lx = Lexer { s: &chars, i: 0, queued: None, pending: Vec::new(), bodies: Vec::new() };
+    let mut w = Vec::new();
+    let mut q = String::new();
+    while let Some(c) = lx.peek() {
+        lx.i += 1;
+        match c {
+            '\\' if matches!(lx.peek(), Some('$') | Some('`') | Some('\\')) => {
+                q.push(lx.peek().unwrap_or('\\'));
+                lx.i += 1;
+            }
+            '$' => {
+                flush(&mut w, &mut q, true);
+                match lx.param(true) {
+                    Ok(p) => w.push(p),
+                    Err(_) => q.push('$'),
+                }
+            }
+            '`' => {
+                flush(&mut w, &mut q, true);
+                match lx.backquote() {
+                    Ok(t) => w.push(Part::Cmd(t, true)),
+                    Err(_) => q.push('`'),
+                }
+            }
+            _ => q.push(c),
+        }
+    }
+    flush(&mut w, &mut q, true);
+    if w.is_empty() {
+        w.push(Part::Lit(String::new(), true));
+    }
+    w
 }
 
 fn flush(w: &mut Word, lit: &mut String, quoted: bool) {
@@ -630,6 +747,7 @@ impl Parser {
             "<" => RKind::In,
             ">" => RKind::Out,
             ">>" => RKind::Append,
+            "<<" | "<<-" => RKind::Here,
             _ => RKind::Dup,
         };
         match self.peek() {
@@ -649,17 +767,22 @@ fn show(t: &Tok) -> String {
         Tok::Op(o) => format!("'{o}'"),
         Tok::Newline => "newline".into(),
         Tok::Redir(_, o) => format!("'{o}'"),
-        Tok::Word(_) => "word".into(),
+        Tok::Word(_) | Tok::Here(_) => "word".into(),
     }
 }
 
 /// Parse a complete input text into a list.
 pub fn parse(src: &str) -> Result<List, Error> {
     let chars: Vec<char> = src.chars().collect();
-    let mut lx = Lexer { s: &chars, i: 0 };
+    let mut lx = Lexer { s: &chars, i: 0, queued: None, pending: Vec::new(), bodies: Vec::new() };
     let mut toks = Vec::new();
     while let Some(t) = lx.next()? {
         toks.push(t);
+    }
+    for (t, _) in &mut toks {
+        if let Tok::Here(n) = t {
+            *t = Tok::Word(std::mem::take(&mut lx.bodies[*n]));
+        }
     }
     let mut p = Parser { toks, pos: 0, src: chars.clone() };
     let l = p.list(&[])?;
@@ -717,6 +840,18 @@ mod tests {
         assert_eq!(s.words[2], vec![Part::Cmd("pwd".into(), false)]);
         assert_eq!(s.words[3], vec![Part::Arith("1 + (2)".into(), false)]);
         assert_eq!(parse("echo $(ls").unwrap_err(), Error::Incomplete);
+    }
+
+    #[test]
+    fn here_documents() {
+        let l = parse("cat <<EOF; cat <<-'E2'\nhello $x\nEOF\n\tlit $y\n\tE2\necho after").unwrap();
+        assert_eq!(l.len(), 3);
+        let Cmd::Simple(s) = &l[0].0.first.cmds[0] else { panic!() };
+        assert_eq!(s.redirs[0].kind, RKind::Here);
+        assert_eq!(s.redirs[0].target[1], Part::Param("x".into(), true));
+        let Cmd::Simple(s) = &l[1].0.first.cmds[0] else { panic!() };
+        assert_eq!(s.redirs[0].target, vec![Part::Lit("lit $y\n".into(), true)]);
+        assert_eq!(parse("cat <<EOF\nno end").unwrap_err(), Error::Incomplete);
     }
 
     #[test]
