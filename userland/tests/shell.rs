@@ -261,3 +261,29 @@ fn here_documents() {
     let r = sh(&t.0, &format!("wc -l <<END\n{big}END\n"));
     assert_eq!(r.out, "   2000\n");
 }
+
+#[test]
+fn quoted_at_keeps_arguments_apart() {
+    let t = Tmp::new();
+    let r = tool(&t.0, "sh", &["-c", "printf '[%s]' \"$@\"; echo; printf '[%s]' $@; echo; printf '<%s>' \"$*\"; echo", "n", "a b", "c"], "");
+    assert_eq!(r.out, "[a b][c]\n[a][b][c]\n<a b c>\n");
+    assert_eq!(tool(&t.0, "sh", &["-c", "for a in \"$@\"; do echo $a; done", "n"], "").out, "");
+}
+
+#[test]
+fn exec_builtin() {
+    let t = Tmp::new();
+    let r = sh_c(&t.0, "exec echo replaced; echo not reached");
+    assert_eq!(r.out, "replaced\n");
+    let r = sh_c(&t.0, "exec > log; echo into log; pwd");
+    assert_eq!(r.out, "");
+    assert!(t.read("log").starts_with("into log\n"));
+    assert_eq!(sh_c(&t.0, "exec nosuch; echo no").code, 127);
+}
+
+#[test]
+fn script_on_stdin_leaves_the_rest_for_commands() {
+    let t = Tmp::new();
+    let r = sh(&t.0, "read x\nfirst data line\necho got $x\nread y z\nsecond data\necho $z $y end\n");
+    assert_eq!(r.out, "got first data line\ndata second end\n");
+}

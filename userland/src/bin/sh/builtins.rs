@@ -2,9 +2,9 @@
 
 use crate::exec::{LoopCtl, Shell};
 
-const BUILTINS: [&str; 17] = [
+const BUILTINS: [&str; 18] = [
     "cd", "pwd", "exit", "export", "unset", "jobs", "fg", "bg", "wait", ":", ".", "source", "set", "break", "continue", "read",
-    "kill",
+    "kill", "exec",
 ];
 
 pub fn is_builtin(name: &str) -> bool {
@@ -45,6 +45,7 @@ pub fn run(sh: &mut Shell, w: &[String]) -> i32 {
         "continue" => loop_ctl(sh, LoopCtl::Continue, args),
         "read" => read(sh, args),
         "kill" => kill(sh, args),
+        "exec" => exec(sh, args),
         _ => 0, // ":"
     }
 }
@@ -274,4 +275,25 @@ fn kill(sh: &mut Shell, args: &[String]) -> i32 {
         }
     }
     status
+}
+
+/// `exec cmd args`: replace the shell; `exec` alone with redirections
+/// makes them permanent (`exec > log`).
+fn exec(sh: &mut Shell, args: &[String]) -> i32 {
+    if args.is_empty() {
+        sh.keep_redirs = true;
+        return 0;
+    }
+    let _ = std::io::Write::flush(&mut std::io::stdout());
+    if sh.interactive {
+        for s in crate::exec::JOB_SIGNALS {
+            crate::exec::set_signal(s, libc::SIG_DFL);
+        }
+    }
+    let st = sh.exec(args);
+    // execve failed: a non-interactive shell exits (POSIX).
+    if !sh.interactive {
+        sh.exit_req = Some(st);
+    }
+    st
 }

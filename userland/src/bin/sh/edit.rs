@@ -1,13 +1,11 @@
 //! Line input: a small line editor with history when stdin is a tty
 //! (raw mode through termios), plain line reading otherwise.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 
 pub struct Input {
     tty: bool,
     pub history: Vec<String>,
-    /// Bytes read from a pipe but not yet returned as lines.
-    pending: Vec<u8>,
     eof: bool,
 }
 
@@ -121,7 +119,7 @@ impl Drop for Raw {
 
 impl Input {
     pub fn new(tty: bool) -> Input {
-        Input { tty, history: Vec::new(), pending: Vec::new(), eof: false }
+        Input { tty, history: Vec::new(), eof: false }
     }
 
     /// Read one line (without its newline); None at end of input.
@@ -137,31 +135,28 @@ impl Input {
         self.plain()
     }
 
-    /// Lines from a pipe or file. Reads the fd directly, one buffer at a
-    /// time, and never past what it has to return soon after.
+    /// Lines from a pipe or file, read a byte at a time (as POSIX asks)
+    /// so that commands run from the script find the rest of stdin
+    /// unread, e.g. `read` or `head -1` in a script fed through a pipe.
     fn plain(&mut self) -> Option<String> {
+        if self.eof {
+            return None;
+        }
+        let mut line = Vec::new();
         loop {
-            if let Some(nl) = self.pending.iter().position(|&b| b == b'\n') {
-                let rest = self.pending.split_off(nl + 1);
-                let mut line = std::mem::replace(&mut self.pending, rest);
-                line.pop();
-                return Some(String::from_utf8_lossy(&line).into_owned());
-            }
-            if self.eof {
-                if self.pending.is_empty() {
-                    return None;
+            match read_byte() {
+                Some(b'\n') => break,
+                Some(b) => line.push(b),
+                None => {
+                    self.eof = true;
+                    if line.is_empty() {
+                        return None;
+                    }
+                    break;
                 }
-                let line = std::mem::take(&mut self.pending);
-                return Some(String::from_utf8_lossy(&line).into_owned());
-            }
-            let mut buf = [0u8; 4096];
-            match io::stdin().lock().read(&mut buf) {
-                Ok(0) => self.eof = true,
-                Ok(n) => self.pending.extend_from_slice(&buf[..n]),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(_) => self.eof = true,
             }
         }
+        Some(String::from_utf8_lossy(&line).into_owned())
     }
 
     fn edit(&mut self, prompt: &str) -> Option<String> {

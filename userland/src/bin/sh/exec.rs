@@ -68,6 +68,8 @@ pub struct Shell {
     pub loop_depth: usize,
     /// Status of the last $(...), for a command with no name (POSIX).
     pub subst_status: Option<i32>,
+    /// Set by `exec` without a command: keep its redirections.
+    pub keep_redirs: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -128,6 +130,7 @@ impl Shell {
             loop_ctl: None,
             loop_depth: 0,
             subst_status: None,
+            keep_redirs: false,
         };
         for (k, v) in std::env::vars_os() {
             let (k, v) = (k.to_string_lossy().into_owned(), v.to_string_lossy().into_owned());
@@ -384,7 +387,14 @@ impl Shell {
         };
         let st = if words.is_empty() { self.subst_status.unwrap_or(0) } else { crate::builtins::run(self, &words) };
         flush_stdio();
-        restore(saved);
+        if std::mem::take(&mut self.keep_redirs) {
+            for (_, copy) in saved {
+                // SAFETY: drop the saved copies: the new fds stay.
+                unsafe { libc::close(copy) };
+            }
+        } else {
+            restore(saved);
+        }
         st
     }
 
@@ -587,7 +597,7 @@ impl Shell {
     }
 
     /// execve the command, searching PATH; returns only on failure.
-    fn exec(&mut self, words: &[String]) -> i32 {
+    pub fn exec(&mut self, words: &[String]) -> i32 {
         let name = &words[0];
         let argv: Vec<CString> = words.iter().map(|w| cstr(w)).collect();
         let mut argp: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
@@ -813,6 +823,9 @@ impl Env for Shell {
     }
     fn subst(&mut self, src: &str) -> String {
         self.command_output(src)
+    }
+    fn positional(&self) -> Vec<String> {
+        self.args.iter().skip(1).cloned().collect()
     }
     fn arith(&mut self, src: &str) -> String {
         match crate::arith::eval(src, &|n| self.lookup(n)) {

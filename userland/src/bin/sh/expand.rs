@@ -10,6 +10,8 @@ pub trait Env {
     fn subst(&mut self, src: &str) -> String;
     /// Evaluate `$((src))` (errors are reported and give "").
     fn arith(&mut self, src: &str) -> String;
+    /// $1, $2, ... for "$@".
+    fn positional(&self) -> Vec<String>;
 }
 
 /// The value of a part that expands to text (not literals).
@@ -45,6 +47,8 @@ pub fn expand(w: &Word, env: &mut dyn Env) -> Vec<String> {
     let mut fields: Vec<Field> = Vec::new();
     let mut cur = Field::default();
     let mut started = false;
+    // "$@" with no parameters makes no field, even inside quotes.
+    let mut empty_at = false;
     for p in w {
         match p {
             Part::Lit(s, q) => {
@@ -56,6 +60,19 @@ pub fn expand(w: &Word, env: &mut dyn Env) -> Vec<String> {
                 let home = value(p, env);
                 cur.chars.extend(home.chars().map(|c| (c, true)));
                 started = true;
+            }
+            Part::Param(name, true) if name == "@" => {
+                // "$@": one field per positional parameter.
+                let args = env.positional();
+                empty_at |= args.is_empty();
+                for (i, a) in args.iter().enumerate() {
+                    if i > 0 {
+                        fields.push(std::mem::take(&mut cur));
+                    }
+                    cur.chars.extend(a.chars().map(|c| (c, true)));
+                    cur.quoted = true;
+                    started = true;
+                }
             }
             Part::Param(_, true) | Part::Cmd(_, true) | Part::Arith(_, true) => {
                 let v = value(p, env);
@@ -69,7 +86,7 @@ pub fn expand(w: &Word, env: &mut dyn Env) -> Vec<String> {
             }
         }
     }
-    if started && (!cur.chars.is_empty() || cur.quoted) {
+    if started && (!cur.chars.is_empty() || (cur.quoted && !empty_at)) {
         fields.push(cur);
     }
     fields.into_iter().flat_map(glob_field).collect()
@@ -234,6 +251,9 @@ mod tests {
         fn arith(&mut self, _: &str) -> String {
             "42".into()
         }
+        fn positional(&self) -> Vec<String> {
+            vec!["p 1".into(), "p2".into()]
+        }
     }
 
     #[test]
@@ -249,6 +269,8 @@ mod tests {
         assert_eq!(expand(&w, look), vec![""]);
         let w = vec![Part::Cmd("ls".into(), false), Part::Arith("x".into(), false)];
         assert_eq!(expand(&w, look), vec!["out", "of", "ls42"]);
+        let w = vec![Part::Lit("<".into(), true), Part::Param("@".into(), true), Part::Lit(">".into(), true)];
+        assert_eq!(expand(&w, look), vec!["<p 1", "p2>"]);
         let w = vec![Part::Cmd("ls".into(), true)];
         assert_eq!(expand(&w, look), vec!["out of ls"]);
     }

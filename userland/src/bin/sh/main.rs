@@ -8,7 +8,9 @@
 //!
 //! Supports pipelines, redirections (< > >> N> N>> N>&M), ; && || &,
 //! ( subshells ), quoting, $VAR ${VAR} $? $$ $! $# $0-$9 $@, ~, globbing,
-//! and the builtins cd pwd exit export unset set jobs fg bg wait : . source.
+//! if/while/until/for, $(...), $((...)), here-documents, and the builtins
+//! cd pwd exit export unset set read exec kill jobs fg bg wait break
+//! continue : . source.
 
 mod arith;
 mod builtins;
