@@ -72,15 +72,25 @@ pub fn mode_string(mode: u32) -> String {
 }
 
 /// Name for a uid/gid from /etc/passwd or /etc/group, else the number.
+/// Each file is read once per process (ls -l asks for every entry).
 pub fn id_name(file: &str, id: u32) -> String {
-    let text = std::fs::read_to_string(file).unwrap_or_default();
-    for line in text.lines() {
-        let f: Vec<&str> = line.split(':').collect();
-        if f.len() > 2 && f[2].parse::<u32>() == Ok(id) {
-            return f[0].to_string();
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    static CACHE: Mutex<Option<HashMap<String, HashMap<u32, String>>>> = Mutex::new(None);
+    let mut guard = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+    let files = guard.get_or_insert_with(HashMap::new);
+    let names = files.entry(file.to_string()).or_insert_with(|| {
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        let mut m = HashMap::new();
+        for line in text.lines() {
+            let f: Vec<&str> = line.split(':').collect();
+            if let (Some(name), Some(Ok(n))) = (f.first(), f.get(2).map(|x| x.parse::<u32>())) {
+                m.entry(n).or_insert_with(|| name.to_string());
+            }
         }
-    }
-    id.to_string()
+        m
+    });
+    names.get(&id).cloned().unwrap_or_else(|| id.to_string())
 }
 
 /// Lay names out in columns across `width`, filling down then across.

@@ -45,6 +45,10 @@ fn ls_options() {
     assert_eq!(r.code, 2);
     assert_eq!(r.err, "ls: cannot access 'nope': No such file or directory\n");
     assert_eq!(tool(&t.0, "ls", &["-Z"], "").code, 2);
+    std::os::unix::fs::symlink("d", t.path("link")).unwrap();
+    assert_eq!(tool(&t.0, "ls", &["link"], "").out, "inner\n");
+    assert!(tool(&t.0, "ls", &["-l", "link"], "").out.trim_end().ends_with("link -> d"));
+    assert_eq!(tool(&t.0, "ls", &["a", "d"], "").out, "a\n\nd:\ninner\n");
 }
 
 #[test]

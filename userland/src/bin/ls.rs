@@ -21,7 +21,9 @@ fn main() {
     let mut status = 0;
     let (mut files, mut dirs) = (Vec::new(), Vec::new());
     for a in &args {
-        match fs::symlink_metadata(a) {
+        // Operands follow symlinks (except for -l and -d, which show the link).
+        let follow = if f.long || f.dir { fs::symlink_metadata(a) } else { fs::metadata(a).or_else(|_| fs::symlink_metadata(a)) };
+        match follow {
             Ok(m) if m.is_dir() && !f.dir => dirs.push(a.clone()),
             Ok(m) => files.push((a.clone(), a.clone(), m)),
             Err(e) => {
