@@ -214,7 +214,8 @@ fn kill_signals() {
 #[test]
 fn ps_lists_processes() {
     let t = Tmp::new();
-    let r = sh_c(&t.0, "sleep 2 & ps; kill $!");
+    // Give the background child time to exec sleep before listing.
+    let r = sh_c(&t.0, "sleep 2 & sleep 0.2; ps; kill $!");
     let mut lines = r.out.lines();
     assert_eq!(lines.next(), Some("  PID  PPID S     TIME COMMAND"));
     let row = r.out.lines().find(|l| l.ends_with("sleep 2")).expect("sleep listed");
