@@ -168,12 +168,12 @@ fn syntax_errors() {
 #[test]
 fn background_jobs_and_wait() {
     let t = Tmp::new();
-    let r = sh_c(&t.0, "sleep 0.3 & echo started; jobs; wait; echo done; jobs");
-    assert_eq!(r.out, "started\n[1]  Running  sleep 0.3\ndone\n");
+    let r = sh_c(&t.0, "sleep 1 & echo started; jobs; wait; echo done; jobs");
+    assert_eq!(r.out, "started\n[1]  Running  sleep 1\ndone\n");
     let r = sh_c(&t.0, "(sleep 0.1; exit 9) & wait $!; echo $?");
     assert_eq!(r.out, "9\n");
-    let r = sh_c(&t.0, "echo a > f & sleep 0.1 & wait %1; cat f; jobs");
-    assert_eq!(r.out, "a\n[2]  Running  sleep 0.1\n");
+    let r = sh_c(&t.0, "echo a > f & sleep 1 & wait %1; cat f; jobs");
+    assert_eq!(r.out, "a\n[2]  Running  sleep 1\n");
 }
 
 #[test]
@@ -248,7 +248,7 @@ fn kill_builtin_takes_job_numbers() {
 #[test]
 fn jobs_shows_how_jobs_ended() {
     let t = Tmp::new();
-    let r = sh_c(&t.0, "true & false & sleep 5 & kill -9 $!; sleep 0.3; jobs; jobs");
+    let r = sh_c(&t.0, "true & false & sleep 5 & kill -9 $!; sleep 0.5; jobs; jobs");
     assert_eq!(r.out, "[1]  Done  true\n[2]  Exit 1  false\n[3]  Killed (SIGKILL)  sleep 5\n");
 }
 

@@ -7,9 +7,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Directory holding the built tools (next to the sh binary).
+/// Directory holding the built tools (next to the sh binary), or
+/// $USERLAND_BIN to run the suite against another build, e.g. the static
+/// one from build-static.sh.
 pub fn bin_dir() -> PathBuf {
-    Path::new(env!("CARGO_BIN_EXE_sh")).parent().unwrap().to_path_buf()
+    match std::env::var_os("USERLAND_BIN") {
+        Some(d) => PathBuf::from(d),
+        None => Path::new(env!("CARGO_BIN_EXE_sh")).parent().unwrap().to_path_buf(),
+    }
 }
 
 /// A temp directory removed when dropped.
