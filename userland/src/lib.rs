@@ -216,3 +216,26 @@ pub fn power(cmd: libc::c_int) -> ! {
     warn("reboot", &last_err());
     std::process::exit(1)
 }
+
+/// Write a line to stdout; a write error ends the tool (quietly for
+/// EPIPE) instead of panicking as println! would.
+pub fn say_str(s: &str) {
+    let mut o = io::stdout().lock();
+    if let Err(e) = o.write_all(s.as_bytes()).and_then(|_| o.write_all(b"\n")) {
+        exit_on_write_error(e);
+    }
+}
+
+/// println! that cannot panic: see say_str.
+#[macro_export]
+macro_rules! say {
+    ($($t:tt)*) => { $crate::say_str(&format!($($t)*)) };
+}
+
+/// Give SIGPIPE back its default action. Rust's runtime ignores it, and
+/// an ignored signal stays ignored across execve: children we exec must
+/// die of SIGPIPE on a closed pipe, as every UNIX program expects.
+pub fn default_sigpipe() {
+    // SAFETY: setting a signal to its default action.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+}

@@ -287,3 +287,18 @@ fn script_on_stdin_leaves_the_rest_for_commands() {
     let r = sh(&t.0, "read x\nfirst data line\necho got $x\nread y z\nsecond data\necho $z $y end\n");
     assert_eq!(r.out, "got first data line\ndata second end\n");
 }
+
+#[test]
+fn closed_pipes_and_full_disks() {
+    let t = Tmp::new();
+    // Writers die of SIGPIPE quietly (the shell resets it for children).
+    let r = sh_c(&t.0, "ls -R / 2>/dev/null | head -n 1 > /dev/null; cat /dev/zero | head -c 5 | wc -c");
+    assert_eq!(r.out, "      5\n");
+    assert!(!r.err.contains("panicked"), "{}", r.err);
+    // A builtin's failed write is reported; nothing leaks to stdout later.
+    let r = sh_c(&t.0, "pwd > /dev/full; echo after");
+    assert_eq!(r.out, "after\n");
+    assert!(r.err.contains("No space left on device"), "{}", r.err);
+    let r = tool(&t.0, "sh", &["-c", "echo hi > /dev/full; echo $?"], "");
+    assert_eq!(r.out, "1\n");
+}

@@ -138,6 +138,7 @@ fn wc_head_tail() {
     assert_eq!(tool(&t.0, "tail", &["-n", "+11", "f"], "").out, "line 11\nline 12\n");
     assert_eq!(tool(&t.0, "tail", &["-1"], "a\nb").out, "b");
     assert_eq!(tool(&t.0, "head", &["-n", "x"], "").code, 2);
+    assert_eq!(tool(&t.0, "head", &["-c", "3"], "abcdef").out, "abc");
 }
 
 #[test]

@@ -2,6 +2,7 @@
 use std::io::{self, Read, Write};
 
 fn main() {
+    userland::default_sigpipe();
     let o = userland::parse_or_usage("u", "", "[-u] [file...]");
     let files = if o.args.is_empty() { vec!["-".to_string()] } else { o.args };
     let mut out = io::stdout().lock();

@@ -5,6 +5,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 fn main() {
+    userland::default_sigpipe();
     let o = userland::parse_or_usage("rRp", "", "[-r] src... dest");
     if o.args.len() < 2 {
         userland::usage("[-r] src... dest");

@@ -3,6 +3,7 @@
 //! %T %D %F %n %t %%; `-u` is accepted; `-d @SECONDS` shows that time.
 
 fn main() {
+    userland::default_sigpipe();
     let o = userland::parse_or_usage("u", "d", "[-u] [-d @seconds] [+format]");
     let t = match o.value('d') {
         Some(d) => match d.trim_start_matches('@').parse::<i64>() {
@@ -16,7 +17,7 @@ fn main() {
         Some(_) => userland::usage("[-u] [-d @seconds] [+format]"),
         None => "%a %b %e %H:%M:%S UTC %Y".into(),
     };
-    println!("{}", format(&fmt, t));
+    userland::say!("{}", format(&fmt, t));
 }
 
 fn format(f: &str, t: i64) -> String {

@@ -3,9 +3,10 @@
 use std::ffi::CString;
 
 fn main() {
+    userland::default_sigpipe();
     let o = userland::parse_or_usage("kh", "", "[-k] [path...]");
     let paths: Vec<(String, String)> = if o.args.is_empty() { mounts() } else { o.args.iter().map(|p| (p.clone(), p.clone())).collect() };
-    println!("{:<20} {:>10} {:>10} {:>10} {:>4} Mounted on", "Filesystem", "1K-blocks", "Used", "Available", "Use%");
+    userland::say!("{:<20} {:>10} {:>10} {:>10} {:>4} Mounted on", "Filesystem", "1K-blocks", "Used", "Available", "Use%");
     let mut status = 0;
     for (dev, path) in paths {
         match statfs(&path) {
@@ -17,7 +18,7 @@ fn main() {
                 }
                 let used = total - free;
                 let pct = if used + avail > 0 { (used * 100).div_ceil(used + avail) } else { 0 };
-                println!("{dev:<20} {total:>10} {used:>10} {avail:>10} {:>3}% {path}", pct);
+                userland::say!("{dev:<20} {total:>10} {used:>10} {avail:>10} {:>3}% {path}", pct);
             }
             Err(e) => {
                 userland::warn(&path, &e);

@@ -3,12 +3,13 @@
 use std::os::unix::fs::MetadataExt;
 
 fn main() {
+    userland::default_sigpipe();
     let o = userland::parse_or_usage("sak", "", "[-sa] [path...]");
     let paths = if o.args.is_empty() { vec![".".to_string()] } else { o.args.clone() };
     let mut status = 0;
     for p in &paths {
         let total = walk(p, 0, o.has('s'), o.has('a'), &mut status);
-        println!("{total}\t{p}");
+        userland::say!("{total}\t{p}");
     }
     std::process::exit(status);
 }
@@ -26,7 +27,7 @@ fn walk(path: &str, depth: usize, summary: bool, all: bool, status: &mut i32) ->
     let mut kb = m.blocks() / 2;
     if !m.is_dir() {
         if all && !summary && depth > 0 {
-            println!("{kb}\t{path}");
+            userland::say!("{kb}\t{path}");
         }
         return kb;
     }
@@ -44,7 +45,7 @@ fn walk(path: &str, depth: usize, summary: bool, all: bool, status: &mut i32) ->
         kb += walk(&child, depth + 1, summary, all, status);
     }
     if !summary && depth > 0 {
-        println!("{kb}\t{path}");
+        userland::say!("{kb}\t{path}");
     }
     kb
 }

@@ -3,6 +3,7 @@
 use std::io::Write;
 
 fn main() {
+    userland::default_sigpipe();
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     let (mut newline, mut escapes) = (true, false);
     while let Some(a) = args.first() {

@@ -3,6 +3,7 @@
 use std::os::unix::process::CommandExt;
 
 fn main() {
+    userland::default_sigpipe();
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     let mut vars: Vec<(String, String)> = std::env::vars().collect();
     while let Some(a) = args.first().cloned() {
@@ -22,7 +23,7 @@ fn main() {
     }
     if args.is_empty() {
         for (k, v) in vars {
-            println!("{k}={v}");
+            userland::say!("{k}={v}");
         }
         return;
     }

@@ -17,6 +17,7 @@ struct Opts {
 const USAGE: &str = "[-ivnclqrEF] [-e] pattern [file...]";
 
 fn main() {
+    userland::default_sigpipe();
     let o = userland::parse_or_usage("ivnclqrsEFH", "e", USAGE);
     let mut args = o.args.clone();
     let pat = match o.value('e') {

@@ -1,12 +1,15 @@
-//! head: the first lines of files (-n N, default 10; also -N).
+//! head: the first lines of files (-n N, default 10; also -N), or the
+//! first bytes with -c N.
 use std::io::{BufRead, BufReader, Write};
 
 fn main() {
+    userland::default_sigpipe();
     let args = userland::fmt::numeric_option(std::env::args().skip(1).collect());
-    let o = userland::parse(args, "", "n").unwrap_or_else(|m| {
+    let o = userland::parse(args, "", "nc").unwrap_or_else(|m| {
         userland::warn_msg(&m);
-        userland::usage("[-n lines] [file...]")
+        userland::usage("[-n lines | -c bytes] [file...]")
     });
+    let bytes: Option<u64> = o.value('c').map(|c| c.parse().unwrap_or_else(|_| userland::usage("[-n lines | -c bytes] [file...]")));
     let n: usize = match o.value('n').unwrap_or("10").parse() {
         Ok(n) => n,
         Err(_) => userland::usage("[-n lines] [file...]"),
@@ -25,6 +28,24 @@ fn main() {
         };
         if files.len() > 1 {
             let _ = writeln!(out, "{}==> {} <==", if i > 0 { "\n" } else { "" }, f);
+        }
+        if let Some(c) = bytes {
+            // A plain read loop: std::io::copy may pick splice/sendfile.
+            let mut limited = std::io::Read::take(r, c);
+            let mut buf = vec![0u8; 65536];
+            loop {
+                match std::io::Read::read(&mut limited, &mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => userland::out(&mut out, &buf[..n]),
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        userland::warn(f, &e);
+                        status = 1;
+                        break;
+                    }
+                }
+            }
+            continue;
         }
         let mut br = BufReader::new(r);
         let mut line = Vec::new();

@@ -154,6 +154,7 @@ fn spawn(args: &[String], session: bool) -> Option<i32> {
     if pid == 0 {
         // SAFETY: in the new child; all pointers stay valid until execve.
         unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
             if session {
                 libc::setsid();
                 libc::ioctl(0, libc::TIOCSCTTY, 0);

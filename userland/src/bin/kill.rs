@@ -1,6 +1,7 @@
 //! kill: send a signal to processes.
 //!   kill [-SIG | -s SIG | -n NUM] pid...     kill -l [status]
 fn main() {
+    userland::default_sigpipe();
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     let usage = "[-SIG | -s SIG] pid... | -l [status]";
     if args.first().map(|s| s.as_str()) == Some("-l") {
@@ -50,11 +51,11 @@ fn list(status: Option<&String>) {
         let n = s.parse::<i32>().unwrap_or(-1);
         let n = if n > 128 { n - 128 } else { n };
         match userland::SIGNALS.iter().find(|(k, _)| *k == n) {
-            Some((_, name)) => println!("{name}"),
+            Some((_, name)) => userland::say!("{name}"),
             None => bad_signal(s),
         }
         return;
     }
     let names: Vec<String> = userland::SIGNALS.iter().map(|(_, n)| n.to_string()).collect();
-    println!("{}", names.join(" "));
+    userland::say!("{}", names.join(" "));
 }

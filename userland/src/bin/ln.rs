@@ -4,6 +4,7 @@
 use std::path::Path;
 
 fn main() {
+    userland::default_sigpipe();
     let o = userland::parse_or_usage("sf", "", "[-sf] target [link] | target... dir");
     let a = &o.args;
     if a.is_empty() {

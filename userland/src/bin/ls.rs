@@ -14,6 +14,7 @@ struct Flags {
 }
 
 fn main() {
+    userland::default_sigpipe();
     let o = userland::parse_or_usage("la1Rd", "", "[-la1Rd] [file...]");
     let f = Flags { long: o.has('l'), all: o.has('a'), one: o.has('1') || !userland::isatty(1), recurse: o.has('R'), dir: o.has('d') };
     let mut args = if o.args.is_empty() { vec![".".to_string()] } else { o.args.clone() };
@@ -43,10 +44,16 @@ fn main() {
             status = status.max(1);
         }
     }
+    emit(&mut out);
+    std::process::exit(status);
+}
+
+/// Write and clear the text gathered so far.
+fn emit(out: &mut String) {
     let mut so = std::io::stdout().lock();
     userland::out(&mut so, out.as_bytes());
     userland::flush(&mut so);
-    std::process::exit(status);
+    out.clear();
 }
 
 /// List one directory (and, with -R, its subdirectories after it).
@@ -75,6 +82,8 @@ fn list_dir(f: &Flags, dir: &str, header: bool, out: &mut String) -> Result<(), 
         out.push_str(&format!("total {}\n", blocks / 2));
     }
     print_entries(f, &entries, out);
+    // Write each directory as it is done: ls -R / must not pile up.
+    emit(out);
     let mut ok = Ok(());
     if f.recurse {
         for (n, path, m) in &entries {

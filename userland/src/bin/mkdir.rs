@@ -2,6 +2,7 @@
 use std::fs;
 
 fn main() {
+    userland::default_sigpipe();
     let o = userland::parse_or_usage("p", "", "[-p] dir...");
     if o.args.is_empty() {
         userland::usage("[-p] dir...");

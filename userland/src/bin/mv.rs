@@ -4,6 +4,7 @@ use std::fs;
 use std::path::Path;
 
 fn main() {
+    userland::default_sigpipe();
     let o = userland::parse_or_usage("f", "", "[-f] src... dest");
     if o.args.len() < 2 {
         userland::usage("[-f] src... dest");

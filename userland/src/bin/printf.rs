@@ -3,6 +3,7 @@
 //! while arguments remain, as POSIX says.
 
 fn main() {
+    userland::default_sigpipe();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(format) = args.first() else { userland::usage("format [argument...]") };
     let mut rest = args[1..].iter();

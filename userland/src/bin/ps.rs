@@ -3,6 +3,7 @@
 //! Columns: PID PPID S TIME COMMAND. -o is not supported.
 
 fn main() {
+    userland::default_sigpipe();
     let _ = userland::parse_or_usage("aefx", "", "[-aefx]");
     let Ok(rd) = std::fs::read_dir("/proc") else {
         userland::die("/proc: cannot read process list");

@@ -4,6 +4,7 @@ use std::fs;
 use std::io;
 
 fn main() {
+    userland::default_sigpipe();
     let o = userland::parse_or_usage("rRf", "", "[-rf] file...");
     if o.args.is_empty() && !o.has('f') {
         userland::usage("[-rf] file...");

@@ -1,5 +1,6 @@
 //! rmdir: remove empty directories.
 fn main() {
+    userland::default_sigpipe();
     let o = userland::parse_or_usage("", "", "dir...");
     if o.args.is_empty() {
         userland::usage("dir...");

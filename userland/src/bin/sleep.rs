@@ -1,5 +1,6 @@
 //! sleep: pause for the given number of seconds (fractions allowed).
 fn main() {
+    userland::default_sigpipe();
     let o = userland::parse_or_usage("", "", "seconds");
     if o.args.len() != 1 {
         userland::usage("seconds");

@@ -3,6 +3,7 @@
 use std::cmp::Ordering;
 
 fn main() {
+    userland::default_sigpipe();
     let o = userland::parse_or_usage("rnuf", "kt", "[-rnuf] [-k field] [-t sep] [file...]");
     let files = if o.args.is_empty() { vec!["-".to_string()] } else { o.args.clone() };
     let mut data = Vec::new();

@@ -2,6 +2,7 @@
 //! line N; also -N).
 
 fn main() {
+    userland::default_sigpipe();
     let args = userland::fmt::numeric_option(std::env::args().skip(1).collect());
     let o = userland::parse(args, "", "n").unwrap_or_else(|m| {
         userland::warn_msg(&m);

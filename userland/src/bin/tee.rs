@@ -3,6 +3,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
 
 fn main() {
+    userland::default_sigpipe();
     let o = userland::parse_or_usage("a", "", "[-a] [file...]");
     let mut status = 0;
     let mut files: Vec<(String, File)> = Vec::new();

@@ -5,6 +5,7 @@
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 
 fn main() {
+    userland::default_sigpipe();
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     if userland::prog() == "[" {
         if args.last().map(|s| s.as_str()) != Some("]") {

@@ -2,6 +2,7 @@
 use std::ffi::CString;
 
 fn main() {
+    userland::default_sigpipe();
     let o = userland::parse_or_usage("c", "", "[-c] file...");
     if o.args.is_empty() {
         userland::usage("[-c] file...");

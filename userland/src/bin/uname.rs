@@ -2,6 +2,7 @@
 use std::ffi::CStr;
 
 fn main() {
+    userland::default_sigpipe();
     let o = userland::parse_or_usage("snrvma", "", "[-snrvma]");
     // SAFETY: uname fills the utsname struct we own.
     let u = unsafe {
@@ -24,5 +25,5 @@ fn main() {
     if parts.is_empty() {
         parts.push(field(&u.sysname));
     }
-    println!("{}", parts.join(" "));
+    userland::say!("{}", parts.join(" "));
 }

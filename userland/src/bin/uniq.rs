@@ -3,6 +3,7 @@
 use std::io::Write;
 
 fn main() {
+    userland::default_sigpipe();
     let o = userland::parse_or_usage("cdu", "", "[-cdu] [input [output]]");
     let input = o.args.first().map(|s| s.as_str()).unwrap_or("-");
     let data = userland::read_all(input).unwrap_or_else(|e| {

@@ -1,6 +1,7 @@
 //! wc: count lines, words and bytes (-l -w -c; all three by default).
 
 fn main() {
+    userland::default_sigpipe();
     let o = userland::parse_or_usage("lwc", "", "[-lwc] [file...]");
     let (mut l, mut w, mut c) = (o.has('l'), o.has('w'), o.has('c'));
     if !l && !w && !c {
@@ -40,5 +41,5 @@ fn print_counts(n: [usize; 3], show: [bool; 3], name: &str) {
     if !name.is_empty() {
         parts.push(name.to_string());
     }
-    println!("{}", parts.join(" "));
+    userland::say!("{}", parts.join(" "));
 }

@@ -65,7 +65,7 @@ fn cd(sh: &mut Shell, args: &[String]) -> i32 {
     let new = std::env::current_dir().map(|p| p.to_string_lossy().into_owned()).unwrap_or(dir);
     sh.set_var("PWD", &new);
     if args.first().map(|s| s.as_str()) == Some("-") {
-        println!("{new}");
+        out!("{new}");
     }
     0
 }
@@ -73,7 +73,7 @@ fn cd(sh: &mut Shell, args: &[String]) -> i32 {
 fn pwd() -> i32 {
     match std::env::current_dir() {
         Ok(p) => {
-            println!("{}", p.display());
+            out!("{}", p.display());
             0
         }
         Err(e) => {
@@ -104,7 +104,7 @@ fn export(sh: &mut Shell, args: &[String]) -> i32 {
         names.sort();
         for n in names {
             if let Some(v) = sh.vars.get(n) {
-                println!("export {}='{}'", n, v.replace('\'', "'\\''"));
+                out!("export {}='{}'", n, v.replace('\'', "'\\''"));
             }
         }
         return 0;
@@ -128,7 +128,7 @@ fn set(sh: &mut Shell, args: &[String]) -> i32 {
         let mut v: Vec<_> = sh.vars.iter().collect();
         v.sort();
         for (k, val) in v {
-            println!("{k}='{val}'");
+            out!("{k}='{val}'");
         }
         return 0;
     }
@@ -143,7 +143,7 @@ fn fg(sh: &mut Shell, args: &[String]) -> i32 {
         eprintln!("sh: fg: no such job");
         return 1;
     };
-    println!("{}", sh.jobs[i].text);
+    out!("{}", sh.jobs[i].text);
     sh.continue_job(i);
     let job = sh.jobs.remove(i);
     sh.foreground(job)
@@ -155,7 +155,7 @@ fn bg(sh: &mut Shell, args: &[String]) -> i32 {
         return 1;
     };
     sh.continue_job(i);
-    println!("[{}]+ {} &", sh.jobs[i].id, sh.jobs[i].text);
+    out!("[{}]+ {} &", sh.jobs[i].id, sh.jobs[i].text);
     0
 }
 
@@ -234,7 +234,7 @@ fn kill(sh: &mut Shell, args: &[String]) -> i32 {
     let mut args = args.to_vec();
     if args.first().map(|s| s.as_str()) == Some("-l") {
         let names: Vec<&str> = userland::SIGNALS.iter().map(|(_, n)| *n).collect();
-        println!("{}", names.join(" "));
+        out!("{}", names.join(" "));
         return 0;
     }
     let mut sig = libc::SIGTERM;
@@ -285,6 +285,7 @@ fn exec(sh: &mut Shell, args: &[String]) -> i32 {
         return 0;
     }
     let _ = std::io::Write::flush(&mut std::io::stdout());
+    userland::default_sigpipe();
     if sh.interactive {
         for s in crate::exec::JOB_SIGNALS {
             crate::exec::set_signal(s, libc::SIG_DFL);

@@ -175,6 +175,7 @@ impl Shell {
             libc::fork()
         };
         if pid == 0 {
+            userland::default_sigpipe();
             // SAFETY: in the child: stdout becomes the pipe.
             unsafe {
                 libc::dup2(fds[1], 1);
@@ -520,6 +521,7 @@ impl Shell {
 
     /// Child side of a fork: wire up, then run the command; never returns.
     fn child(&mut self, cmd: &Cmd, pgid: i32, bg: bool, io: [i32; 2], unused: i32) -> ! {
+        userland::default_sigpipe();
         // SAFETY: all calls below act on this new process only.
         unsafe {
             if self.interactive {
@@ -709,7 +711,7 @@ impl Shell {
     pub fn list_jobs(&mut self) {
         self.reap();
         for j in &self.jobs {
-            println!("[{}]  {}  {}", j.id, j.state(), j.text);
+            out!("[{}]  {}  {}", j.id, j.state(), j.text);
         }
         self.jobs.retain(|j| !j.done());
     }

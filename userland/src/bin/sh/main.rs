@@ -12,6 +12,12 @@
 //! cd pwd exit export unset set read exec kill jobs fg bg wait break
 //! continue : . source.
 
+/// println! for builtin output: a failed write (closed pipe, full disk)
+/// is reported instead of panicking, and the shell goes on.
+macro_rules! out {
+    ($($t:tt)*) => { $crate::put(&format!($($t)*)) };
+}
+
 mod arith;
 mod builtins;
 mod edit;
@@ -20,6 +26,26 @@ mod expand;
 mod parse;
 
 use exec::Shell;
+
+/// Write one line of builtin output straight to fd 1: no buffer that
+/// could keep failed output and send it later to a restored stdout.
+pub fn put(s: &str) {
+    let line = format!("{s}\n");
+    let mut b = line.as_bytes();
+    while !b.is_empty() {
+        // SAFETY: writes from a live buffer.
+        let n = unsafe { libc::write(1, b.as_ptr().cast(), b.len()) };
+        if n < 0 {
+            let e = userland::last_err();
+            if e.kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            eprintln!("sh: write error: {}", userland::strerror(&e));
+            return;
+        }
+        b = &b[n as usize..];
+    }
+}
 
 /// Where command lines come from.
 trait Lines {
