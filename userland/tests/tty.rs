@@ -68,6 +68,25 @@ fn line_editing_history_and_ctrl_c() {
     p.send("\x03");
     p.send("echo st=$?\r");
     p.expect("st=130", 1);
+    // ^Z stops the job; jobs shows it; fg resumes it in the foreground.
+    p.send("sleep 30\r");
+    std::thread::sleep(Duration::from_millis(500));
+    p.send("\x1a");
+    p.expect("Stopped  sleep 30", 1);
+    p.send("jobs\r");
+    p.expect("[1]  Stopped  sleep 30", 1);
+    p.send("fg\r");
+    p.expect("\r\nsleep 30\r\n", 1);
+    std::thread::sleep(Duration::from_millis(300));
+    p.send("\x03");
+    p.send("echo fg=$?\r");
+    p.expect("fg=130", 1);
+    // ls lays names out in columns on a terminal.
+    for f in ["aa", "bb", "cc"] {
+        t.write(f, "");
+    }
+    p.send("ls\r");
+    p.expect("aa  bb  cc\r\n", 1);
     p.send("exit 7\r");
     let st = child.wait().unwrap();
     assert_eq!(st.code(), Some(7));
