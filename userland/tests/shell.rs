@@ -302,3 +302,13 @@ fn closed_pipes_and_full_disks() {
     let r = tool(&t.0, "sh", &["-c", "echo hi > /dev/full; echo $?"], "");
     assert_eq!(r.out, "1\n");
 }
+
+#[test]
+fn parameter_operators() {
+    let t = Tmp::new();
+    let r = sh_c(&t.0, "E=; S=set; echo ${U:-def} ${E:-empty} ${E-kept} ${S:-no} ${U:+alt} ${S:+alt} ${#S} ${U:-$S.x} ${U:-${S}y}");
+    assert_eq!(r.out, "def empty set alt 3 set.x sety\n");
+    let r = sh_c(&t.0, "echo ${N:=assigned}; echo $N; echo ${M:?is required}; echo after");
+    assert_eq!(r.out, "assigned\nassigned\n\nafter\n");
+    assert!(r.err.contains("M: is required"));
+}

@@ -462,6 +462,12 @@ impl Shell {
 
     /// Fork one process per command, connected by pipes.
     fn fork_pipeline(&mut self, p: &Pipeline, bg: bool, text: &str) -> i32 {
+        // A lone simple command's words are expanded here, in the shell,
+        // so that ${X:=v} and $(...) side effects stay (as in other shells).
+        let mut pre = match p.cmds.as_slice() {
+            [Cmd::Simple(s)] => Some(s.words.iter().flat_map(|w| expand(w, self)).collect::<Vec<String>>()),
+            _ => None,
+        };
         flush_stdio();
         let mut pgid = 0;
         let mut procs = Vec::new();
@@ -481,7 +487,7 @@ impl Shell {
                 break;
             }
             if pid == 0 {
-                self.child(cmd, pgid, bg, [prev_read, fds[1]], fds[0]);
+                self.child(cmd, pre.take(), pgid, bg, [prev_read, fds[1]], fds[0]);
             }
             if pgid == 0 {
                 pgid = pid;
@@ -520,7 +526,7 @@ impl Shell {
     }
 
     /// Child side of a fork: wire up, then run the command; never returns.
-    fn child(&mut self, cmd: &Cmd, pgid: i32, bg: bool, io: [i32; 2], unused: i32) -> ! {
+    fn child(&mut self, cmd: &Cmd, words: Option<Vec<String>>, pgid: i32, bg: bool, io: [i32; 2], unused: i32) -> ! {
         userland::default_sigpipe();
         // SAFETY: all calls below act on this new process only.
         unsafe {
@@ -558,7 +564,7 @@ impl Shell {
         self.interactive = false;
         self.jobs.clear();
         let st = match cmd {
-            Cmd::Simple(s) => self.exec_simple(s),
+            Cmd::Simple(s) => self.exec_simple(s, words),
             Cmd::Sub(list, redirs) => {
                 if self.redirect_saving(redirs).is_ok() {
                     self.run_list(list);
@@ -578,8 +584,11 @@ impl Shell {
     }
 
     /// In a child: expand, redirect, then run a builtin or execve.
-    fn exec_simple(&mut self, s: &Simple) -> i32 {
-        let words: Vec<String> = s.words.iter().flat_map(|w| expand(w, self)).collect();
+    fn exec_simple(&mut self, s: &Simple, words: Option<Vec<String>>) -> i32 {
+        let words = match words {
+            Some(w) => w,
+            None => s.words.iter().flat_map(|w| expand(w, self)).collect(),
+        };
         for (k, w) in &s.assigns {
             let v = expand_one(w, self);
             self.set_var(k, &v);
@@ -825,6 +834,9 @@ impl Env for Shell {
     }
     fn subst(&mut self, src: &str) -> String {
         self.command_output(src)
+    }
+    fn assign(&mut self, name: &str, value: &str) {
+        self.set_var(name, value);
     }
     fn positional(&self) -> Vec<String> {
         self.args.iter().skip(1).cloned().collect()

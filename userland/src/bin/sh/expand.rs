@@ -12,12 +12,50 @@ pub trait Env {
     fn arith(&mut self, src: &str) -> String;
     /// $1, $2, ... for "$@".
     fn positional(&self) -> Vec<String>;
+    /// `${NAME:=word}` assigns.
+    fn assign(&mut self, name: &str, value: &str);
+}
+
+/// `${NAME}`, `${#NAME}`, and `${NAME[:]-word}`, `=`, `+`, `?` forms
+/// (with `:`, an empty value counts as unset).
+fn param_value(name: &str, env: &mut dyn Env) -> String {
+    if let Some(n) = name.strip_prefix('#').filter(|n| !n.is_empty()) {
+        return env.var(n).unwrap_or_default().chars().count().to_string();
+    }
+    let i = match name.find([':', '-', '=', '+', '?']) {
+        Some(i) if i > 0 => i,
+        _ => return env.var(name).unwrap_or_default(),
+    };
+    let (n, rest) = name.split_at(i);
+    let colon = rest.starts_with(':');
+    let rest = if colon { &rest[1..] } else { rest };
+    let Some(op) = rest.chars().next() else { return env.var(name).unwrap_or_default() };
+    let word = &rest[op.len_utf8()..];
+    let cur = env.var(n);
+    let unset = cur.as_ref().is_none_or(|v| colon && v.is_empty());
+    let word_value = |env: &mut dyn Env| expand_one(&crate::parse::here_word(word), env);
+    match (op, unset) {
+        ('-', true) => word_value(env),
+        ('=', true) => {
+            let v = word_value(env);
+            env.assign(n, &v);
+            v
+        }
+        ('+', true) => String::new(),
+        ('+', false) => word_value(env),
+        ('?', true) => {
+            let msg = if word.is_empty() { "parameter not set".to_string() } else { word_value(env) };
+            eprintln!("sh: {n}: {msg}");
+            String::new()
+        }
+        _ => cur.unwrap_or_default(),
+    }
 }
 
 /// The value of a part that expands to text (not literals).
 fn value(p: &Part, env: &mut dyn Env) -> String {
     match p {
-        Part::Param(name, _) => env.var(name).unwrap_or_default(),
+        Part::Param(name, _) => param_value(name, env),
         Part::Cmd(src, _) => env.subst(src),
         Part::Arith(src, _) => env.arith(src),
         Part::Tilde => env.var("HOME").unwrap_or_else(|| "~".into()),
@@ -254,6 +292,7 @@ mod tests {
         fn positional(&self) -> Vec<String> {
             vec!["p 1".into(), "p2".into()]
         }
+        fn assign(&mut self, _: &str, _: &str) {}
     }
 
     #[test]

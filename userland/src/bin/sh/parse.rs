@@ -312,12 +312,20 @@ impl Lexer<'_> {
         }
         if c == '{' {
             self.i += 1;
+            // ${NAME}, ${NAME:-word} ...: keep the text, expansion parses
+            // the operator; nested ${...} in the word are balanced here.
             let mut name = String::new();
+            let mut depth = 1;
             loop {
                 let n = self.peek().ok_or(Error::Incomplete)?;
                 self.i += 1;
-                if n == '}' {
-                    break;
+                if n == '{' {
+                    depth += 1;
+                } else if n == '}' {
+                    depth -= 1;
+                    if depth == 0 {
+                        break;
+                    }
                 }
                 name.push(n);
             }
@@ -439,7 +447,8 @@ impl Lexer<'_> {
 }
 
 /// An expanding here-document body: like "..." but `"` is ordinary.
-fn here_word(body: &str) -> Word {
+/// Also used for the word in `${NAME:-word}`.
+pub fn here_word(body: &str) -> Word {
     let chars: Vec<char> = body.chars().collect();
     let mut lx = Lexer { s: &chars, i: 0, queued: None, pending: Vec::new(), bodies: Vec::new() };
     let mut w = Vec::new();
