@@ -312,3 +312,17 @@ fn parameter_operators() {
     assert_eq!(r.out, "assigned\nassigned\n\nafter\n");
     assert!(r.err.contains("M: is required"));
 }
+
+#[test]
+fn case_groups_and_functions() {
+    let t = Tmp::new();
+    let r = sh_c(&t.0, "for x in apple b.rs zz '*'; do case $x in a*|b) echo A $x;; *.rs) echo RS $x ;; '*') echo star;; *) echo other $x;; esac; done");
+    assert_eq!(r.out, "A apple\nRS b.rs\nother zz\nstar\n");
+    let r = sh_c(&t.0, "{ echo one; echo two; } > g; cat g; { cd /; }; pwd");
+    assert_eq!(r.out, "one\ntwo\n/\n");
+    let script = "greet() {\n  echo \"hello $1 ($#)\"\n  return 4\n  echo unreachable\n}\ngreet world x; echo st=$? args=$#\nfirst() { for a; do if test $a = stop; then return; fi; echo $a; done; }\nfirst p q stop r\ngreet | wc -l\n";
+    let r = tool(&t.0, "sh", &["-c", script, "sh", "outer"], "");
+    assert_eq!(r.out, "hello world (2)\nst=4 args=1\np\nq\n      1\n");
+    let r = sh_c(&t.0, "set -- a b c; shift; echo $@; shift 2; echo $#; shift; echo $?");
+    assert_eq!(r.out, "b c\n0\n1\n");
+}

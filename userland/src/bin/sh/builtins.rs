@@ -2,9 +2,9 @@
 
 use crate::exec::{LoopCtl, Shell};
 
-const BUILTINS: [&str; 18] = [
+const BUILTINS: [&str; 22] = [
     "cd", "pwd", "exit", "export", "unset", "jobs", "fg", "bg", "wait", ":", ".", "source", "set", "break", "continue", "read",
-    "kill", "exec",
+    "kill", "exec", "return", "shift", "true", "false",
 ];
 
 pub fn is_builtin(name: &str) -> bool {
@@ -46,6 +46,15 @@ pub fn run(sh: &mut Shell, w: &[String]) -> i32 {
         "read" => read(sh, args),
         "kill" => kill(sh, args),
         "exec" => exec(sh, args),
+        "return" => {
+            let st = args.first().and_then(|a| a.parse::<i32>().ok()).unwrap_or(sh.status);
+            sh.status = st & 0xff;
+            sh.returning = true;
+            sh.status
+        }
+        "shift" => shift(sh, args),
+        "true" => 0,
+        "false" => 1,
         _ => 0, // ":"
     }
 }
@@ -297,4 +306,15 @@ fn exec(sh: &mut Shell, args: &[String]) -> i32 {
         sh.exit_req = Some(st);
     }
     st
+}
+
+/// `shift [n]`: drop the first n positional parameters.
+fn shift(sh: &mut Shell, args: &[String]) -> i32 {
+    let n = args.first().map(|a| a.parse::<usize>().unwrap_or(usize::MAX)).unwrap_or(1);
+    if n >= sh.args.len() && n != 0 {
+        eprintln!("sh: shift: can't shift that many");
+        return 1;
+    }
+    sh.args.drain(1..1 + n);
+    0
 }

@@ -70,6 +70,10 @@ pub struct Shell {
     pub subst_status: Option<i32>,
     /// Set by `exec` without a command: keep its redirections.
     pub keep_redirs: bool,
+    /// Shell functions by name.
+    pub funcs: HashMap<String, Cmd>,
+    /// Set by `return`: unwind to the function call.
+    pub returning: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -131,6 +135,8 @@ impl Shell {
             loop_depth: 0,
             subst_status: None,
             keep_redirs: false,
+            funcs: HashMap::new(),
+            returning: false,
         };
         for (k, v) in std::env::vars_os() {
             let (k, v) = (k.to_string_lossy().into_owned(), v.to_string_lossy().into_owned());
@@ -217,7 +223,7 @@ impl Shell {
 
     pub fn run_list(&mut self, list: &List) {
         for (ao, bg) in list {
-            if self.exit_req.is_some() || self.loop_ctl.is_some() {
+            if self.exit_req.is_some() || self.loop_ctl.is_some() || self.returning {
                 return;
             }
             self.reap();
@@ -232,7 +238,7 @@ impl Shell {
     fn run_and_or(&mut self, ao: &AndOr) -> i32 {
         let mut st = self.run_pipeline(&ao.first, false, &ao.text);
         for (op, p) in &ao.rest {
-            if self.exit_req.is_some() || self.loop_ctl.is_some() {
+            if self.exit_req.is_some() || self.loop_ctl.is_some() || self.returning {
                 break;
             }
             let run = match op {
@@ -283,7 +289,10 @@ impl Shell {
                 // A name made by $(...) is never a builtin: expanding it
                 // here would run the substitution twice.
                 Some(w) if w.iter().any(|p| matches!(p, Part::Cmd(..))) => false,
-                Some(w) => crate::builtins::is_builtin(&expand_one(w, self)),
+                Some(w) => {
+                    let name = expand_one(w, self);
+                    crate::builtins::is_builtin(&name) || self.funcs.contains_key(&name)
+                }
             },
             Cmd::Sub(..) => false,
             _ => true,
@@ -310,6 +319,15 @@ impl Shell {
                 }
             }
             Cmd::While(cond, body, until) => self.run_while(cond, body, *until),
+            Cmd::Group(list) => {
+                self.run_list(list);
+                self.status
+            }
+            Cmd::Case(word, arms) => self.run_case(word, arms),
+            Cmd::Func(name, body) => {
+                self.funcs.insert(name.clone(), (**body).clone());
+                0
+            }
             Cmd::Redirected(inner, redirs) => {
                 let Ok(saved) = self.redirect_saving(redirs) else { return 1 };
                 let st = self.run_compound(inner);
@@ -339,6 +357,38 @@ impl Shell {
         }
     }
 
+    /// Run the first arm whose pattern matches the word.
+    fn run_case(&mut self, word: &crate::parse::Word, arms: &[(Vec<crate::parse::Word>, List)]) -> i32 {
+        let value: Vec<char> = expand_one(word, self).chars().collect();
+        for (pats, body) in arms {
+            for p in pats {
+                let pat = crate::expand::pattern(p, self);
+                if crate::expand::fnmatch(&pat, &value) {
+                    self.run_list(body);
+                    return if body.is_empty() { 0 } else { self.status };
+                }
+            }
+        }
+        0
+    }
+
+    /// Call a shell function: its arguments become $1..., `return`
+    /// unwinds to here.
+    pub fn call_function(&mut self, words: &[String]) -> i32 {
+        let Some(body) = self.funcs.get(&words[0]).cloned() else { return 127 };
+        let zero = self.args.first().cloned().unwrap_or_default();
+        let saved = std::mem::replace(&mut self.args, std::iter::once(zero).chain(words[1..].iter().cloned()).collect());
+        let depth = std::mem::replace(&mut self.loop_depth, 0);
+        let p = Pipeline { bang: false, cmds: vec![body] };
+        let mut st = self.run_pipeline(&p, false, &words[0]);
+        if std::mem::take(&mut self.returning) {
+            st = self.status;
+        }
+        self.loop_depth = depth;
+        self.args = saved;
+        st
+    }
+
     fn run_while(&mut self, cond: &List, body: &List, until: bool) -> i32 {
         let mut st = 0;
         self.loop_depth += 1;
@@ -360,7 +410,7 @@ impl Shell {
     /// After a loop body: true if the loop must stop (exit, break);
     /// consumes one level of break/continue.
     fn end_of_iteration(&mut self) -> bool {
-        if self.exit_req.is_some() {
+        if self.exit_req.is_some() || self.returning {
             return true;
         }
         match self.loop_ctl.take() {
@@ -386,7 +436,13 @@ impl Shell {
             Ok(saved) => saved,
             Err(()) => return 1,
         };
-        let st = if words.is_empty() { self.subst_status.unwrap_or(0) } else { crate::builtins::run(self, &words) };
+        let st = if words.is_empty() {
+            self.subst_status.unwrap_or(0)
+        } else if self.funcs.contains_key(&words[0]) {
+            self.call_function(&words)
+        } else {
+            crate::builtins::run(self, &words)
+        };
         flush_stdio();
         if std::mem::take(&mut self.keep_redirs) {
             for (_, copy) in saved {
@@ -600,6 +656,10 @@ impl Shell {
             }
         }
         let Some(name) = words.first() else { return 0 };
+        if self.funcs.contains_key(name) {
+            let st = self.call_function(&words);
+            return self.exit_req.unwrap_or(st);
+        }
         if crate::builtins::is_builtin(name) {
             let st = crate::builtins::run(self, &words);
             return self.exit_req.unwrap_or(st);

@@ -152,6 +152,20 @@ pub fn expand_one(w: &Word, env: &mut dyn Env) -> String {
     w.iter().map(|p| value(p, env)).collect()
 }
 
+/// A word as a pattern (case): characters with their quoted marks.
+pub fn pattern(w: &Word, env: &mut dyn Env) -> Vec<(char, bool)> {
+    let mut v = Vec::new();
+    for p in w {
+        let (text, quoted) = match p {
+            Part::Lit(s, q) => (s.clone(), *q),
+            Part::Tilde => (value(p, env), true),
+            Part::Param(_, q) | Part::Cmd(_, q) | Part::Arith(_, q) => (value(p, env), *q),
+        };
+        v.extend(text.chars().map(|c| (c, quoted)));
+    }
+    v
+}
+
 fn glob_field(f: Field) -> Vec<String> {
     if !f.has_glob() {
         return vec![f.text()];

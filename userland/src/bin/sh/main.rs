@@ -8,9 +8,10 @@
 //!
 //! Supports pipelines, redirections (< > >> N> N>> N>&M), ; && || &,
 //! ( subshells ), quoting, $VAR ${VAR} $? $$ $! $# $0-$9 $@, ~, globbing,
-//! if/while/until/for, $(...), $((...)), here-documents, and the builtins
-//! cd pwd exit export unset set read exec kill jobs fg bg wait break
-//! continue : . source.
+//! if/while/until/for/case, { groups }, functions, $(...), $((...)),
+//! ${V:-w}-style parameters, here-documents, and the builtins cd pwd exit
+//! export unset set shift read exec kill jobs fg bg wait break continue
+//! return true false : . source.
 
 /// println! for builtin output: a failed write (closed pipe, full disk)
 /// is reported instead of panicking, and the shell goes on.

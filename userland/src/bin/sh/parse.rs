@@ -64,10 +64,17 @@ pub enum Cmd {
     For(String, Option<Vec<Word>>, List),
     /// A compound command with redirections (`while ...; done < file`).
     Redirected(Box<Cmd>, Vec<Redir>),
+    /// `{ list; }`: a group run in the current shell.
+    Group(List),
+    /// `case word in pattern|pattern) list ;; ... esac`
+    Case(Word, Vec<(Vec<Word>, List)>),
+    /// `name() compound-command`: defines a function.
+    Func(String, Box<Cmd>),
 }
 
 /// Words that open or close compound commands where a command starts.
-const RESERVED: [&str; 12] = ["if", "then", "elif", "else", "fi", "while", "until", "do", "done", "for", "in", "!"];
+const RESERVED: [&str; 16] =
+    ["if", "then", "elif", "else", "fi", "while", "until", "do", "done", "for", "in", "!", "{", "}", "case", "esac"];
 
 #[derive(Debug, Clone)]
 pub struct Pipeline {
@@ -110,7 +117,7 @@ enum Tok {
     Here(usize),
 }
 
-const OPS: [&str; 7] = ["&&", "||", "|", "&", ";", "(", ")"];
+const OPS: [&str; 8] = ["&&", "||", ";;", "|", "&", ";", "(", ")"];
 
 struct Lexer<'a> {
     s: &'a [char],
@@ -559,7 +566,7 @@ impl Parser {
             match self.peek() {
                 None if !stop.is_empty() => return Err(Error::Incomplete),
                 None => return Ok(list),
-                Some(Tok::Op(")")) if stop.contains(&")") => return Ok(list),
+                Some(Tok::Op(o)) if stop.contains(o) => return Ok(list),
                 _ if self.reserved().is_some_and(|r| stop.contains(&r)) => return Ok(list),
                 _ => {}
             }
@@ -568,7 +575,7 @@ impl Parser {
             match self.peek() {
                 Some(Tok::Op(";")) | Some(Tok::Op("&")) | Some(Tok::Newline) => self.pos += 1,
                 None => {}
-                Some(Tok::Op(")")) if stop.contains(&")") => {}
+                Some(Tok::Op(o)) if stop.contains(o) => {}
                 Some(t) => return Err(Error::Syntax(format!("unexpected {}", show(t)))),
             }
             list.push((ao, bg));
@@ -624,6 +631,77 @@ impl Parser {
         let body = self.body(&["done"])?;
         self.expect("done")?;
         Ok(Cmd::While(cond, body, until))
+    }
+
+    fn group(&mut self) -> Result<Cmd, Error> {
+        let l = self.body(&["}"])?;
+        self.expect("}")?;
+        Ok(Cmd::Group(l))
+    }
+
+    /// `name ( ) body` at a command start: a function definition.
+    fn function(&mut self) -> Result<Option<Cmd>, Error> {
+        let Some(Tok::Word(w)) = self.peek() else { return Ok(None) };
+        let name = match w.as_slice() {
+            [Part::Lit(n, false)] if n.chars().enumerate().all(|(i, c)| is_name_char(c, i == 0)) => n.clone(),
+            _ => return Ok(None),
+        };
+        let paren = |p: &Self, k: usize, op: &str| matches!(p.toks.get(p.pos + k), Some((Tok::Op(o), _)) if *o == op);
+        if !paren(self, 1, "(") || !paren(self, 2, ")") {
+            return Ok(None);
+        }
+        self.pos += 3;
+        self.skip_newlines();
+        if self.peek().is_none() {
+            return Err(Error::Incomplete);
+        }
+        let body = self.command()?;
+        Ok(Some(Cmd::Func(name, Box::new(body))))
+    }
+
+    fn case_cmd(&mut self) -> Result<Cmd, Error> {
+        let word = match self.peek() {
+            Some(Tok::Word(w)) => w.clone(),
+            None => return Err(Error::Incomplete),
+            Some(t) => return Err(Error::Syntax(format!("unexpected {}", show(t)))),
+        };
+        self.pos += 1;
+        self.expect("in")?;
+        let mut arms = Vec::new();
+        loop {
+            self.skip_newlines();
+            if self.reserved() == Some("esac") {
+                self.pos += 1;
+                return Ok(Cmd::Case(word, arms));
+            }
+            if self.is_op("(") {
+                self.pos += 1;
+            }
+            let mut pats = Vec::new();
+            loop {
+                match self.peek() {
+                    Some(Tok::Word(w)) => pats.push(w.clone()),
+                    None => return Err(Error::Incomplete),
+                    Some(t) => return Err(Error::Syntax(format!("unexpected {} in case pattern", show(t)))),
+                }
+                self.pos += 1;
+                if self.is_op("|") {
+                    self.pos += 1;
+                } else if self.is_op(")") {
+                    self.pos += 1;
+                    break;
+                } else if self.peek().is_none() {
+                    return Err(Error::Incomplete);
+                } else {
+                    return Err(Error::Syntax("expecting ')' after case pattern".into()));
+                }
+            }
+            let body = self.list(&[";;", "esac"])?;
+            if self.is_op(";;") {
+                self.pos += 1;
+            }
+            arms.push((pats, body));
+        }
     }
 
     fn for_cmd(&mut self) -> Result<Cmd, Error> {
@@ -700,6 +778,8 @@ impl Parser {
             Some("while") => Some(Self::while_loop as fn(&mut Self) -> Result<Cmd, Error>),
             Some("until") => Some(Self::until_loop as fn(&mut Self) -> Result<Cmd, Error>),
             Some("for") => Some(Self::for_cmd as fn(&mut Self) -> Result<Cmd, Error>),
+            Some("{") => Some(Self::group as fn(&mut Self) -> Result<Cmd, Error>),
+            Some("case") => Some(Self::case_cmd as fn(&mut Self) -> Result<Cmd, Error>),
             Some(w) if w != "!" => return Err(Error::Syntax(format!("unexpected '{w}'"))),
             _ => None,
         };
@@ -711,6 +791,9 @@ impl Parser {
                 redirs.push(self.redir()?);
             }
             return Ok(if redirs.is_empty() { c } else { Cmd::Redirected(Box::new(c), redirs) });
+        }
+        if let Some(f) = self.function()? {
+            return Ok(f);
         }
         if self.is_op("(") {
             self.pos += 1;
@@ -861,6 +944,18 @@ mod tests {
         let Cmd::Simple(s) = &l[1].0.first.cmds[0] else { panic!() };
         assert_eq!(s.redirs[0].target, vec![Part::Lit("lit $y\n".into(), true)]);
         assert_eq!(parse("cat <<EOF\nno end").unwrap_err(), Error::Incomplete);
+    }
+
+    #[test]
+    fn groups_cases_functions() {
+        let l = parse("{ a; b; } > f; case $x in a|b) one;; (c) two ;; *) ;; esac; f() { echo hi; }").unwrap();
+        assert_eq!(l.len(), 3);
+        assert!(matches!(&l[0].0.first.cmds[0], Cmd::Redirected(g, _) if matches!(**g, Cmd::Group(_))));
+        assert!(matches!(&l[1].0.first.cmds[0], Cmd::Case(_, arms) if arms.len() == 3 && arms[0].0.len() == 2));
+        assert!(matches!(&l[2].0.first.cmds[0], Cmd::Func(n, _) if n == "f"));
+        assert_eq!(parse("case x in").unwrap_err(), Error::Incomplete);
+        assert_eq!(parse("f() {").unwrap_err(), Error::Incomplete);
+        assert!(parse("echo { }").is_ok());
     }
 
     #[test]
