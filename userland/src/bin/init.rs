@@ -56,6 +56,14 @@ fn main() {
         boot();
     }
     let status = run_command(&args);
+    if poweroff && std::process::id() == 1 {
+        // Orphans must not print after the status line: stop them all.
+        // Only as the real init: kill(-1) anywhere else would hit
+        // every process of the user.
+        // SAFETY: kill with pid -1 signals every process but init.
+        unsafe { libc::kill(-1, libc::SIGKILL) };
+        while unsafe { libc::waitpid(-1, std::ptr::null_mut(), 0) } > 0 {}
+    }
     println!("init exited with status {status}");
     if poweroff {
         userland::power(libc::LINUX_REBOOT_CMD_POWER_OFF);
