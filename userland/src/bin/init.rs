@@ -10,7 +10,9 @@
 //!   init [-n] -- CMD ARGS  run CMD ARGS (CMD searched in /bin:/sbin:/usr/bin
 //!                          if it has no '/') instead of the console shell,
 //!                          wait for it, print `init exited with status N`
-//!                          as the last line, sync and power off.
+//!                          as the last line, sync and power off. (As pid 1
+//!                          it first SIGKILLs what is left, so no orphan
+//!                          prints after that line.)
 //!   init [-n] /PATH ARGS   the same without `--` when CMD is absolute.
 //!
 //! `-n` or the environment variable INIT_NO_POWEROFF=1 skip the power-off
@@ -20,7 +22,7 @@
 //! N is the exit status, or 128 + the signal number if it was killed.
 //!
 //! Syscalls: fcntl, open, fork, execve, setsid, ioctl(TIOCSCTTY), wait4,
-//! sync, reboot, nanosleep.
+//! kill(-1), sync, reboot, nanosleep.
 
 use std::ffi::CString;
 use std::time::{Duration, Instant};
