@@ -18,8 +18,9 @@
 //! `-n` or the environment variable INIT_NO_POWEROFF=1 skip the power-off
 //! and make init exit with N instead (host tests: reboot(2) needs
 //! privilege). INIT_SHELL and INIT_RC replace /bin/sh and /etc/rc (so
-//! the respawn loop can be tested on a host). In both modes init reaps every orphan (wait in a loop).
-//! N is the exit status, or 128 + the signal number if it was killed.
+//! the respawn loop can be tested on a host). In both modes init reaps
+//! every orphan (wait in a loop). N is the exit status, or 128 + the
+//! signal number if it was killed.
 //!
 //! Syscalls: fcntl, open, fork, execve, setsid, ioctl(TIOCSCTTY), wait4,
 //! kill(-1), sync, reboot, nanosleep.
