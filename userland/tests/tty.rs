@@ -68,6 +68,13 @@ fn line_editing_history_and_ctrl_c() {
     p.send("\x03");
     p.send("echo st=$?\r");
     p.expect("st=130", 1);
+    // ^C in a loop ends the whole loop, not just the current command.
+    p.send("while true; do sleep 30; done; echo loop-end\r");
+    std::thread::sleep(Duration::from_millis(500));
+    p.send("\x03");
+    p.send("echo after-loop\r");
+    p.expect("\r\nafter-loop\r\n", 1);
+    assert!(!p.seen.contains("\r\nloop-end"), "{:?}", p.seen);
     // ^Z stops the job; jobs shows it; fg resumes it in the foreground.
     p.send("sleep 30\r");
     std::thread::sleep(Duration::from_millis(500));

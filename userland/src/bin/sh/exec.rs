@@ -74,6 +74,9 @@ pub struct Shell {
     pub funcs: HashMap<String, Cmd>,
     /// Set by `return`: unwind to the function call.
     pub returning: bool,
+    /// A foreground job died of ^C: abandon the rest of the command line
+    /// (loops included), as if the shell had been interrupted itself.
+    pub interrupted: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -137,6 +140,7 @@ impl Shell {
             keep_redirs: false,
             funcs: HashMap::new(),
             returning: false,
+            interrupted: false,
         };
         for (k, v) in std::env::vars_os() {
             let (k, v) = (k.to_string_lossy().into_owned(), v.to_string_lossy().into_owned());
@@ -223,7 +227,7 @@ impl Shell {
 
     pub fn run_list(&mut self, list: &List) {
         for (ao, bg) in list {
-            if self.exit_req.is_some() || self.loop_ctl.is_some() || self.returning {
+            if self.exit_req.is_some() || self.loop_ctl.is_some() || self.returning || self.interrupted {
                 return;
             }
             self.reap();
@@ -238,7 +242,7 @@ impl Shell {
     fn run_and_or(&mut self, ao: &AndOr) -> i32 {
         let mut st = self.run_pipeline(&ao.first, false, &ao.text);
         for (op, p) in &ao.rest {
-            if self.exit_req.is_some() || self.loop_ctl.is_some() || self.returning {
+            if self.exit_req.is_some() || self.loop_ctl.is_some() || self.returning || self.interrupted {
                 break;
             }
             let run = match op {
@@ -410,7 +414,7 @@ impl Shell {
     /// After a loop body: true if the loop must stop (exit, break);
     /// consumes one level of break/continue.
     fn end_of_iteration(&mut self) -> bool {
-        if self.exit_req.is_some() || self.returning {
+        if self.exit_req.is_some() || self.returning || self.interrupted {
             return true;
         }
         match self.loop_ctl.take() {
@@ -739,6 +743,7 @@ impl Shell {
         let st = job.status();
         if self.interactive && st == 128 + libc::SIGINT {
             eprintln!();
+            self.interrupted = true;
         }
         self.jobs.retain(|j| j.id != job.id);
         st

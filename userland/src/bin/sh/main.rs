@@ -81,6 +81,7 @@ fn run_lines(sh: &mut Shell, src: &mut dyn Lines) {
         }
         let p = if sh.interactive { prompt(sh) } else { String::new() };
         let Some(mut text) = src.next_line(&p) else { return };
+        sh.interrupted = false;
         loop {
             match parse::parse(&text) {
                 Ok(list) => {
