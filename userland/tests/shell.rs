@@ -326,3 +326,17 @@ fn case_groups_and_functions() {
     let r = sh_c(&t.0, "set -- a b c; shift; echo $@; shift 2; echo $#; shift; echo $?");
     assert_eq!(r.out, "b c\n0\n1\n");
 }
+
+#[test]
+fn set_e_and_set_x() {
+    let t = Tmp::new();
+    let r = sh_c(&t.0, "set -e; echo a; if false; then :; fi; false || true; ! true; false && true; echo b; false; echo not reached");
+    assert_eq!(r.out, "a\nb\n");
+    assert_eq!(r.code, 1);
+    let r = tool(&t.0, "sh", &["-e", "-c", "while false; do :; done; echo $-; (exit 3); echo no"], "");
+    assert_eq!((r.out.as_str(), r.code), ("e\n", 3));
+    let r = sh_c(&t.0, "set -x; X=v; echo $X done; set +x; echo quiet");
+    assert_eq!(r.out, "v done\nquiet\n");
+    assert_eq!(r.err, "+ echo v done\n+ set +x\n");
+    assert_eq!(sh_c(&t.0, "set -q").code, 2);
+}

@@ -141,6 +141,28 @@ fn set(sh: &mut Shell, args: &[String]) -> i32 {
         }
         return 0;
     }
+    let mut i = 0;
+    while let Some(a) = args.get(i) {
+        let (on, letters) = match a.strip_prefix('-').map(|l| (true, l)).or_else(|| a.strip_prefix('+').map(|l| (false, l))) {
+            Some((on, l)) if !l.is_empty() && a != "--" => (on, l),
+            _ => break,
+        };
+        for c in letters.chars() {
+            match c {
+                'e' => sh.errexit = on,
+                'x' => sh.xtrace = on,
+                _ => {
+                    eprintln!("sh: set: -{c}: invalid option");
+                    return 2;
+                }
+            }
+        }
+        i += 1;
+    }
+    let args = &args[i..];
+    if args.is_empty() {
+        return 0;
+    }
     let rest = if args[0] == "--" { &args[1..] } else { args };
     let zero = sh.args.first().cloned().unwrap_or_default();
     sh.args = std::iter::once(zero).chain(rest.iter().cloned()).collect();

@@ -77,6 +77,12 @@ pub struct Shell {
     /// A foreground job died of ^C: abandon the rest of the command line
     /// (loops included), as if the shell had been interrupted itself.
     pub interrupted: bool,
+    /// `set -e`: exit when a command fails outside a condition.
+    pub errexit: bool,
+    /// `set -x`: print each command before running it.
+    pub xtrace: bool,
+    /// Inside an if/while condition or a `!`: -e does not apply.
+    pub cond_depth: usize,
 }
 
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -141,6 +147,9 @@ impl Shell {
             funcs: HashMap::new(),
             returning: false,
             interrupted: false,
+            errexit: false,
+            xtrace: false,
+            cond_depth: 0,
         };
         for (k, v) in std::env::vars_os() {
             let (k, v) = (k.to_string_lossy().into_owned(), v.to_string_lossy().into_owned());
@@ -158,9 +167,21 @@ impl Shell {
             "!" => self.last_bg.map(|p| p.to_string()),
             "#" => Some(self.args.len().saturating_sub(1).to_string()),
             "@" | "*" => Some(self.args.iter().skip(1).cloned().collect::<Vec<_>>().join(" ")),
-            "-" => Some(if self.interactive { "i".into() } else { String::new() }),
+            "-" => Some(self.flags()),
             _ if name.chars().all(|c| c.is_ascii_digit()) => name.parse::<usize>().ok().and_then(|i| self.args.get(i).cloned()),
             _ => self.vars.get(name).cloned(),
+        }
+    }
+
+    /// `$-`: the option letters in force.
+    fn flags(&self) -> String {
+        [(self.errexit, 'e'), (self.interactive, 'i'), (self.xtrace, 'x')].iter().filter(|f| f.0).map(|f| f.1).collect()
+    }
+
+    /// `set -x` output: the expanded command on stderr.
+    fn trace(&self, words: &[String]) {
+        if self.xtrace && !words.is_empty() {
+            eprintln!("+ {}", words.join(" "));
         }
     }
 
@@ -234,14 +255,28 @@ impl Shell {
             if *bg {
                 self.run_background(ao);
             } else {
-                self.status = self.run_and_or(ao);
+                let (st, failed_last) = self.run_and_or(ao);
+                self.status = st;
+                if self.errexit && failed_last && self.cond_depth == 0 && st != 0 {
+                    self.exit_req = Some(st);
+                }
             }
         }
     }
 
-    fn run_and_or(&mut self, ao: &AndOr) -> i32 {
+    /// Run a condition list: `set -e` ignores failures in it.
+    fn run_condition(&mut self, list: &List) {
+        self.cond_depth += 1;
+        self.run_list(list);
+        self.cond_depth -= 1;
+    }
+
+    /// Returns the status and whether it came from the last pipeline
+    /// (only such a failure triggers `set -e`).
+    fn run_and_or(&mut self, ao: &AndOr) -> (i32, bool) {
         let mut st = self.run_pipeline(&ao.first, false, &ao.text);
-        for (op, p) in &ao.rest {
+        let mut last = ao.rest.is_empty() && !ao.first.bang;
+        for (n, (op, p)) in ao.rest.iter().enumerate() {
             if self.exit_req.is_some() || self.loop_ctl.is_some() || self.returning || self.interrupted {
                 break;
             }
@@ -252,9 +287,10 @@ impl Shell {
             if run {
                 self.status = st;
                 st = self.run_pipeline(p, false, &ao.text);
+                last = n + 1 == ao.rest.len() && !p.bang;
             }
         }
-        st
+        (st, last)
     }
 
     /// `cmd &`: a single pipeline becomes the job itself; a longer
@@ -308,7 +344,7 @@ impl Shell {
         match c {
             Cmd::If(arms, otherwise) => {
                 for (cond, body) in arms {
-                    self.run_list(cond);
+                    self.run_condition(cond);
                     if self.status == 0 {
                         self.run_list(body);
                         return self.status;
@@ -397,7 +433,7 @@ impl Shell {
         let mut st = 0;
         self.loop_depth += 1;
         loop {
-            self.run_list(cond);
+            self.run_condition(cond);
             if self.exit_req.is_some() || (self.status == 0) == until || self.end_of_iteration() {
                 break;
             }
@@ -440,6 +476,7 @@ impl Shell {
             Ok(saved) => saved,
             Err(()) => return 1,
         };
+        self.trace(&words);
         let st = if words.is_empty() {
             self.subst_status.unwrap_or(0)
         } else if self.funcs.contains_key(&words[0]) {
@@ -659,6 +696,7 @@ impl Shell {
                 return 1;
             }
         }
+        self.trace(&words);
         let Some(name) = words.first() else { return 0 };
         if self.funcs.contains_key(name) {
             let st = self.call_function(&words);

@@ -5,6 +5,7 @@
 //!   sh -c 'cmds' [name [args...]]
 //!   sh file [args...]   run a script
 //!   sh -i               force interactive (prompt, job control)
+//!   sh -e / -x          exit on error / trace commands (also `set -e -x`)
 //!
 //! Supports pipelines, redirections (< > >> N> N>> N>&M), ; && || &,
 //! ( subshells ), quoting, $VAR ${VAR} $? $$ $! $# $0-$9 $@, ~, globbing,
@@ -159,13 +160,16 @@ fn setup_job_control(sh: &mut Shell) {
 
 fn main() {
     let argv: Vec<String> = std::env::args().collect();
+    let mut sh = Shell::new(vec![argv[0].clone()]);
     let mut force_interactive = false;
     let mut i = 1;
-    while i < argv.len() && argv[i] == "-i" {
-        force_interactive = true;
+    // Leading option words: -i, -e, -x (combinable, e.g. -ex).
+    while let Some(a) = argv.get(i).filter(|a| a.len() > 1 && a.starts_with('-') && a[1..].chars().all(|c| "iex".contains(c))) {
+        force_interactive |= a.contains('i');
+        sh.errexit |= a.contains('e');
+        sh.xtrace |= a.contains('x');
         i += 1;
     }
-    let mut sh = Shell::new(vec![argv[0].clone()]);
     if sh.lookup("PATH").is_none() {
         sh.set_var("PATH", "/bin:/usr/bin");
         sh.exported.insert("PATH".into());
