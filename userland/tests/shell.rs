@@ -311,6 +311,9 @@ fn parameter_operators() {
     let r = sh_c(&t.0, "echo ${N:=assigned}; echo $N; echo ${M:?is required}; echo after");
     assert_eq!(r.out, "assigned\nassigned\n\nafter\n");
     assert!(r.err.contains("M: is required"));
+    let r = sh_c(&t.0, "f=dir/sub/file.tar.gz; echo ${f#*/} ${f##*/} ${f%.*} ${f%%.*} ${f#zz}");
+    assert_eq!(r.out, "sub/file.tar.gz file.tar.gz dir/sub/file.tar dir/sub/file dir/sub/file.tar.gz\n");
+    assert_eq!(sh_c(&t.0, "echo 'a\\b c' | while read -r x y; do echo $x $y; done").out, "a\\b c\n");
 }
 
 #[test]

@@ -245,6 +245,8 @@ fn read(sh: &mut Shell, args: &[String]) -> i32 {
         line.push(b[0]);
     }
     let text = String::from_utf8_lossy(&line).into_owned();
+    // -r (raw) is what this read always does: backslashes are kept.
+    let args: Vec<&String> = args.iter().filter(|a| a.as_str() != "-r").collect();
     let names: Vec<&str> = if args.is_empty() { vec!["REPLY"] } else { args.iter().map(|s| s.as_str()).collect() };
     let mut rest = text.trim_start_matches([' ', '\t']);
     for (i, name) in names.iter().enumerate() {

@@ -16,17 +16,23 @@ pub trait Env {
     fn assign(&mut self, name: &str, value: &str);
 }
 
-/// `${NAME}`, `${#NAME}`, and `${NAME[:]-word}`, `=`, `+`, `?` forms
-/// (with `:`, an empty value counts as unset).
+/// `${NAME}`, `${#NAME}`, `${NAME[:]-word}` and the `=`, `+`, `?` forms
+/// (with `:`, an empty value counts as unset), and the pattern trims
+/// `${NAME#pat}` `${NAME##pat}` `${NAME%pat}` `${NAME%%pat}`.
 fn param_value(name: &str, env: &mut dyn Env) -> String {
     if let Some(n) = name.strip_prefix('#').filter(|n| !n.is_empty()) {
         return env.var(n).unwrap_or_default().chars().count().to_string();
     }
-    let i = match name.find([':', '-', '=', '+', '?']) {
-        Some(i) if i > 0 => i,
-        _ => return env.var(name).unwrap_or_default(),
+    // The name: a run of name characters, or one special character.
+    let end = match name.find(|c: char| !(c == '_' || c.is_ascii_alphanumeric())) {
+        Some(0) => name.chars().next().map(|c| c.len_utf8()).unwrap_or(0),
+        Some(i) => i,
+        None => name.len(),
     };
-    let (n, rest) = name.split_at(i);
+    let (n, rest) = name.split_at(end);
+    if rest.is_empty() {
+        return env.var(n).unwrap_or_default();
+    }
     let colon = rest.starts_with(':');
     let rest = if colon { &rest[1..] } else { rest };
     let Some(op) = rest.chars().next() else { return env.var(name).unwrap_or_default() };
@@ -48,8 +54,31 @@ fn param_value(name: &str, env: &mut dyn Env) -> String {
             eprintln!("sh: {n}: {msg}");
             String::new()
         }
+        ('#', _) | ('%', _) if !colon => trim(&cur.unwrap_or_default(), op, word, env),
         _ => cur.unwrap_or_default(),
     }
+}
+
+/// Remove the shortest (`#`, `%`) or longest (`##`, `%%`) matching
+/// prefix or suffix.
+fn trim(value: &str, op: char, word: &str, env: &mut dyn Env) -> String {
+    let longest = word.starts_with(op);
+    let pat_text = if longest { &word[1..] } else { word };
+    let pat: Vec<(char, bool)> = expand_one(&crate::parse::here_word(pat_text), env).chars().map(|c| (c, false)).collect();
+    let v: Vec<char> = value.chars().collect();
+    let mut cuts: Vec<usize> = (0..=v.len()).collect();
+    if longest == (op == '%') {
+        // shortest suffix / longest prefix: try cut points from the left
+    } else {
+        cuts.reverse();
+    }
+    for k in cuts {
+        let (matched, kept) = if op == '#' { (&v[..k], &v[k..]) } else { (&v[k..], &v[..k]) };
+        if fnmatch(&pat, matched) {
+            return kept.iter().collect();
+        }
+    }
+    value.to_string()
 }
 
 /// The value of a part that expands to text (not literals).
