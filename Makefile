@@ -67,7 +67,7 @@ debug: deps all
 
 unit-test: deps
 	$(CARGO) test -p mach -p memfns -p heap -p microkernel --lib
-	$(CARGO) test -p fat32 -p rootfs -p linux-abi -p unix-server
+	$(CARGO) test -p fat32 -p rootfs -p linux-abi -p unix-server -p userland
 	bench/test.sh
 
 integration-test: deps all
