@@ -29,10 +29,25 @@ QEMU_FLAGS := -accel tcg -cpu qemu64 -m $(MEM) -smp 1 -no-reboot \
 MODULES ?= $(TASK_BIN)/hello
 APPEND ?= log=info
 
+# The root file system image (`make image`): the static userland in /bin
+# (init also in /sbin), Debian's busybox-static as /bin/busybox, the ported
+# C programs (ports/<name>/build.sh) in /bin, rootfs's /etc defaults, then
+# the contents of the host directory EXTRA (if given) over all of it.
+# `make run` builds one only when $(IMAGE) is missing; the disk is attached
+# to QEMU with DISK= (being added to `run`).
+IMAGE := $(OUT)/root.img
+IMAGE_MIB ?= 128
+EXTRA ?=
+PORTS := lua bzip2
+PORT_BINS := $(addprefix $(OUT)/ports/,$(PORTS))
+STAGE := $(OUT)/image/root
+BUSYBOX := $(OUT)/image/busybox
+ROOTFS_ARGS = --size $(IMAGE_MIB) --dir $(STAGE):/ $(if $(EXTRA),--dir $(abspath $(EXTRA)):/)
+
 DEBIAN_PACKAGES := qemu-system-x86 musl-tools
 CARGO := cargo
 
-.PHONY: all kernel tasks run debug test unit-test integration-test deps clean
+.PHONY: all kernel tasks run debug test unit-test integration-test image-test deps clean image stage
 
 all: kernel tasks
 
@@ -55,7 +70,7 @@ tasks:
 
 # Boots with the serial console on this terminal (Ctrl-A X quits) or on a
 # pipe; exits with the status the system powered off with.
-run: deps all
+run: deps all | $(IMAGE)
 	@scripts/boot $(KERNEL) "$(APPEND)" $(MODULES) -- $(QEMU_FLAGS)
 
 # QEMU stopped at the first instruction, waiting for GDB on port 1234.
@@ -70,13 +85,42 @@ unit-test: deps
 	$(CARGO) test -p fat32 -p rootfs -p linux-abi -p unix-server -p userland
 	bench/test.sh
 
+# Builds images from the staged tree (and an EXTRA of its own) in a temp
+# directory and checks their contents, modes and reproducibility.
+image-test: stage
+	IMAGE_STAGE=$(CURDIR)/$(STAGE) IMAGE_MIB=$(IMAGE_MIB) $(CARGO) test -q -p rootfs --test image
+
 integration-test: deps all
 	KERNEL=$(CURDIR)/$(KERNEL) TASKS=$(CURDIR)/$(TASK_BIN) $(CARGO) test -p mk-tests -- --test-threads=2
 
-test: unit-test integration-test
+test: unit-test image-test integration-test
 
 clean:
 	$(CARGO) clean
+
+image: stage
+	$(CARGO) build -q --release -p rootfs
+	$(OUT)/release/rootfs --out $(IMAGE).new $(ROOTFS_ARGS) && mv -f $(IMAGE).new $(IMAGE)
+	@echo "$(IMAGE): $(IMAGE_MIB) MiB, $$(find $(STAGE) -type f | wc -l) files$(if $(EXTRA), + $(EXTRA))"
+
+# Built only when missing (what `make run` needs); `make image` rebuilds.
+$(IMAGE):
+	$(MAKE) image
+
+# The tree that goes into the image, rebuilt from scratch each time.
+stage: deps $(BUSYBOX) $(PORT_BINS)
+	rm -rf $(STAGE) && mkdir -p $(STAGE)/bin $(STAGE)/sbin
+	userland/build-static.sh $(STAGE)/bin
+	cp $(STAGE)/bin/init $(STAGE)/sbin/init
+	cp $(BUSYBOX) $(PORT_BINS) $(STAGE)/bin/
+
+$(BUSYBOX):
+	scripts/deb-fetch.sh busybox-static /bin/busybox $@
+
+# Ported C programs: static musl executables built from crate sources.
+$(OUT)/ports/%: ports/%/build.sh ports/check.sh
+	ports/$*/build.sh
+$(OUT)/ports/lua: ports/lua/main.c
 
 # System-call latency against Linux on the same QEMU (bench/README.md).
 # SYSTEM_BENCH_CMD, when set, prints this system's BENCH lines; it reaches

@@ -8,37 +8,22 @@ build_bench
 mkdir -p "$CACHE"
 cd "$CACHE"
 
-# download PKG: the .deb of PKG in the cache (apt-get download, once).
-download() {
-	local deb
-	deb=$(ls "$1"_*.deb 2>/dev/null | head -1 || true)
-	if [ -z "$deb" ]; then
-		apt-get download "$1" >&2 2>/dev/null || { apt-get update -qq >&2 && apt-get download "$1" >&2; } \
-			|| die "could not download Debian package $1"
-		deb=$(ls "$1"_*.deb | head -1)
-	fi
-	echo "$CACHE/$deb"
-}
+# Debian packages are fetched once into the cache by the shared script.
+export DEB_CACHE=$CACHE
+deb_fetch() { "$ROOT/scripts/deb-fetch.sh" "$@" || die "deb-fetch $* failed"; }
 
 # The kernel: linux-image-amd64 is a metapackage depending on the real one.
 if ! ls linux/boot/vmlinuz-* >/dev/null 2>&1; then
-	meta=$(download linux-image-amd64)
+	meta=$(deb_fetch linux-image-amd64)
 	real=$(dpkg-deb -f "$meta" Depends | tr ',' '\n' | grep -o 'linux-image-[0-9][^ ]*-amd64' | head -1)
 	[ -n "$real" ] || die "no linux-image-<version>-amd64 dependency in $meta"
-	deb=$(download "$real")
-	rm -rf linux.tmp && mkdir linux.tmp
-	dpkg-deb --fsys-tarfile "$deb" | tar -x -C linux.tmp --wildcards './boot/vmlinuz-*' \
-		|| die "no /boot/vmlinuz-* in $deb"
-	rm -rf linux && mv linux.tmp linux
+	deb=$(deb_fetch "$real")
+	deb_fetch "$real" './boot/vmlinuz-*' "linux/boot/vmlinuz-${real#linux-image-}"
 	rm -f "$deb" # 100 MB of modules the guest does not need
 fi
 kernel=$(ls "$CACHE"/linux/boot/vmlinuz-* | head -1)
 
-if [ ! -x busybox ]; then
-	deb=$(download busybox-static)
-	rm -rf bb.tmp && dpkg-deb -x "$deb" bb.tmp && cp bb.tmp/bin/busybox busybox && rm -rf bb.tmp \
-		|| die "no /bin/busybox in $deb"
-fi
+[ -x busybox ] || deb_fetch busybox-static /bin/busybox busybox
 
 # The initramfs, rebuilt every time (it is small): fixed times, sorted
 # names, no gzip timestamp, so the same inputs give the same bytes.
