@@ -4,7 +4,8 @@
 //! A port set's lock is taken before its members' port locks (receive on a
 //! set) and never while a port lock is held. Rights are values (`Right`)
 //! whose drop releases them (possibly sending a notification), so they are
-//! always dropped after the locks are released.
+//! always dropped after the locks are released. The fast path takes a
+//! receiving task's VM lock, then its space lock (nothing else nests them).
 //!
 //! Files: `port` (ports and their accounting), `right` (rights as values,
 //! copyin from a space with dispositions), `space` (name spaces, copyout),
@@ -13,6 +14,7 @@
 //! mach_msg trap), `notify` (notifications), `kobject` (kernel-served ports
 //! and the mach_port / task operations).
 
+pub mod fastpath;
 pub mod kmsg;
 pub mod kobject;
 pub mod mqueue;

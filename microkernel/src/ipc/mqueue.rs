@@ -4,6 +4,7 @@
 use super::kmsg::Kmsg;
 use super::port::Port;
 use super::pset::PortSet;
+use crate::kern::thread::THREAD_MSG_DELIVERED;
 use crate::kern::{clock, sched};
 use alloc::sync::Arc;
 use mach::kern_return::*;
@@ -93,6 +94,9 @@ pub enum Received {
     /// Too large: the size needed and, without MACH_RCV_LARGE, the message
     /// taken off the queue to be destroyed.
     TooLarge(usize, Option<Kmsg>),
+    /// A sender copied the message into the receive buffer while we were
+    /// blocked (ipc/fastpath.rs): nothing is left to do.
+    Delivered,
 }
 
 /// Takes the first message from `port` if there is one.
@@ -132,7 +136,9 @@ fn try_receive(src: &Source, max: usize, large: bool) -> Result<Option<Received>
 }
 
 /// Waits for a message on `src` (MACH_RCV_TIMED_OUT when `wait` expires).
-pub fn receive(src: &Source, max: usize, large: bool, wait: Wait) -> Result<Received, KernReturn> {
+/// While blocked, the buffer at `addr` is published for direct delivery
+/// (`Received::Delivered`).
+pub fn receive(src: &Source, addr: u64, max: usize, large: bool, wait: Wait) -> Result<Received, KernReturn> {
     let me = sched::current();
     loop {
         if let Some(r) = try_receive(src, max, large)? {
@@ -146,7 +152,12 @@ pub fn receive(src: &Source, max: usize, large: bool, wait: Wait) -> Result<Rece
             Source::Set(s) => &s.receivers,
         };
         q.add(&me);
+        me.publish_rcv_buffer(addr, max.min(u32::MAX as usize) as u32);
         sched::block_current_until(wait.deadline());
+        me.publish_rcv_buffer(0, 0);
         q.remove(&me);
+        if me.wait_result() == THREAD_MSG_DELIVERED {
+            return Ok(Received::Delivered);
+        }
     }
 }

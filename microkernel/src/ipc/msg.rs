@@ -23,10 +23,13 @@ use mach::vm::PAGE_SIZE;
 
 /// The trap, for the running thread's task.
 pub fn mach_msg_trap(addr: u64, option: u64, send_size: u64, rcv_size: u64, rcv_name: u64, timeout: u64) -> KernReturn {
-    let Some(task) = sched::current().task.clone() else {
+    let option = option as MsgOption;
+    if let Some(kr) = super::fastpath::mach_msg(addr, option, send_size, rcv_size, rcv_name as PortName) {
+        return kr;
+    }
+    let Some(task) = sched::current_ref().task.clone() else {
         return KERN_INVALID_TASK;
     };
-    let option = option as MsgOption;
     let timeout = timeout as MsgTimeout;
     if option & MACH_SEND_MSG != 0 {
         let kr = send(&task, addr, send_size, wait_of(option & MACH_SEND_TIMEOUT != 0, timeout));
@@ -225,7 +228,7 @@ fn receive_source(task: &Task, name: PortName) -> Result<Source, KernReturn> {
     }
 }
 
-fn receive(task: &Arc<Task>, addr: u64, rcv_size: u64, name: PortName, large: bool, wait: Wait) -> KernReturn {
+pub(super) fn receive(task: &Arc<Task>, addr: u64, rcv_size: u64, name: PortName, large: bool, wait: Wait) -> KernReturn {
     if !user_writable(&task.vm.lock(), addr, MSG_HEADER_SIZE as u64) {
         return MACH_RCV_INVALID_DATA;
     }
@@ -234,8 +237,9 @@ fn receive(task: &Arc<Task>, addr: u64, rcv_size: u64, name: PortName, large: bo
         Err(kr) => return kr,
     };
     let max = rcv_size.min(u32::MAX as u64) as usize;
-    match mqueue::receive(&src, max, large, wait) {
+    match mqueue::receive(&src, addr, max, large, wait) {
         Err(kr) => kr,
+        Ok(Received::Delivered) => KERN_SUCCESS,
         Ok(Received::TooLarge(size, k)) => {
             // The size the message needs goes in the buffer's header.
             let _ = copyout(&mut task.vm.lock(), &(size as u32).to_ne_bytes(), addr + 4);

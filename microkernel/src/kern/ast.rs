@@ -7,16 +7,14 @@ use super::thread::ThreadState;
 
 /// Runs on every return to user mode from a trap or interrupt.
 pub fn check() {
-    let t = sched::current();
+    let t = sched::current_ref();
     if t.task.is_none() {
         return;
     }
     if t.state() == ThreadState::Halted {
-        drop(t);
         sched::exit_current();
     }
     if t.suspend_count() > 0 {
-        drop(t);
         sched::check_suspended();
     }
 }
