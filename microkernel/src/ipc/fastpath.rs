@@ -84,7 +84,10 @@ pub fn mach_msg(addr: u64, option: MsgOption, send_size: u64, rcv_size: u64, rcv
     }
     let me = sched::current_ref();
     let task = me.task.as_ref()?;
-    let msg = read_message(&task.vm.lock().pmap, addr, size)?;
+    // Filled in place, never zeroed or moved: under -icount every byte a
+    // `rep stosb`/`rep movsb` touches counts as one instruction.
+    let mut slot = MaybeUninit::<Msg>::uninit();
+    let msg = read_message(&task.vm.lock().pmap, addr, size, &mut slot)?;
     let (rd, ld) = simple_header(&msg.header)?;
     let (sent, reply, receiver) = take_rights(&mut task.space.lock(), &msg.header, rd, ld, rcv_name)?;
     let large = option & MACH_RCV_LARGE != 0;
@@ -93,7 +96,7 @@ pub fn mach_msg(addr: u64, option: MsgOption, send_size: u64, rcv_size: u64, rcv
         Err(reply) => {
             // The receiver's buffer is not writable now: queue the message
             // as the general path would; the receiver faults it in.
-            let kr = deliver_general(msg, &sent, reply, receiver);
+            let kr = deliver_general(&msg, &sent, reply, receiver);
             if kr != KERN_SUCCESS {
                 return Some(kr);
             }
@@ -123,7 +126,7 @@ fn frame_of(pmap: &Pmap, va: u64, len: usize, write: bool) -> Option<u64> {
 
 /// Reads the message from the sender's memory, if it is present in one
 /// page (the general path faults pages in).
-fn read_message(pmap: &Pmap, addr: u64, size: usize) -> Option<Msg> {
+fn read_message<'a>(pmap: &Pmap, addr: u64, size: usize, slot: &'a mut MaybeUninit<Msg>) -> Option<&'a Msg> {
     let pa = frame_of(pmap, addr, size, false)?;
     let p = phys_to_virt(pa) as *const u8;
     let words = (size - MSG_HEADER_SIZE) / 4;
@@ -131,13 +134,16 @@ fn read_message(pmap: &Pmap, addr: u64, size: usize) -> Option<Msg> {
     // physmap (frame_of), stable while the caller holds the VM lock;
     // unaligned reads of plain integers.
     unsafe {
-        let mut m = Msg { header: core::ptr::read_unaligned(p as *const MsgHeader), body: [MaybeUninit::uninit(); BODY_WORDS], words };
+        let m = slot.as_mut_ptr();
+        let mut header = core::ptr::read_unaligned(p as *const MsgHeader);
+        header.size = size as u32;
+        core::ptr::addr_of_mut!((*m).header).write(header);
+        core::ptr::addr_of_mut!((*m).words).write(words);
         let body = p.add(MSG_HEADER_SIZE) as *const u32;
-        for (i, w) in m.body[..words].iter_mut().enumerate() {
-            w.write(core::ptr::read_unaligned(body.add(i)));
-        }
-        m.header.size = size as u32;
-        Some(m)
+        let dst = core::ptr::addr_of_mut!((*m).body) as *mut u32;
+        core::ptr::copy_nonoverlapping(body, dst, words);
+        // The header and count are written, and `body` is MaybeUninit.
+        Some(slot.assume_init_ref())
     }
 }
 
@@ -254,7 +260,7 @@ fn deliver(r: &Thread, m: &Msg, sent: &Sent, reply: Right) -> Result<Right, Righ
 
 /// The general delivery of the message, with the rights already taken
 /// from the sender (the receiver we claimed is let go to find it queued).
-fn deliver_general(m: Msg, sent: &Sent, reply: Right, r: Arc<Thread>) -> KernReturn {
+fn deliver_general(m: &Msg, sent: &Sent, reply: Right, r: Arc<Thread>) -> KernReturn {
     sched::enqueue(r);
     let size = m.header.size as usize;
     let mut data = alloc::vec![0u8; size];
