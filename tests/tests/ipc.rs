@@ -77,9 +77,15 @@ fn a_hostile_task_cannot_hurt_the_kernel_or_its_neighbour() {
 #[test]
 fn null_rpc_round_trip_in_guest_instructions() {
     let o = Boot::new(&["ipc-bench server", "ipc-bench client 2000"]).icount().timeout(120).run();
-    o.expect("null rpc: ").expect_status(0);
-    let line = o.lines_with("null rpc: ")[0];
-    println!("{}", line);
-    let n: u64 = line.split_whitespace().nth(2).and_then(|s| s.parse().ok()).unwrap();
+    o.expect("null rpc: ").expect("one-way: ").expect_status(0);
+    let figure = |prefix: &str| {
+        let line = o.lines_with(prefix)[0];
+        println!("{}", line);
+        let n: u64 = line.split_whitespace().nth(prefix.split_whitespace().count()).and_then(|s| s.parse().ok()).unwrap();
+        (n, line)
+    };
+    let (n, line) = figure("null rpc: ");
     assert!(n < 20_000, "null RPC far slower than expected: {}", line);
+    let (one_way, line) = figure("one-way: ");
+    assert!(one_way < n, "one way costs more than a round trip: {}", line);
 }
