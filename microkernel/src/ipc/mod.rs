@@ -25,6 +25,7 @@ pub mod port;
 pub mod pset;
 pub mod right;
 pub mod space;
+pub mod table;
 
 use alloc::sync::Arc;
 use port::{KObject, Port};

@@ -7,6 +7,7 @@
 use super::port::Port;
 use super::pset::PortSet;
 use super::right::{take_from_entry, Right, Taken};
+use super::table::EntryTable;
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -42,10 +43,9 @@ impl Entry {
 
 pub struct SpaceInner {
     pub active: bool,
-    entries: BTreeMap<PortName, Entry>,
+    entries: EntryTable,
     /// Port -> the name of its send/receive entry.
     reverse: BTreeMap<usize, PortName>,
-    next: PortName,
 }
 
 pub struct Space {
@@ -60,7 +60,7 @@ impl Default for Space {
 
 impl Space {
     pub fn new() -> Space {
-        Space { inner: Mutex::new(SpaceInner { active: true, entries: BTreeMap::new(), reverse: BTreeMap::new(), next: 0x103 }) }
+        Space { inner: Mutex::new(SpaceInner { active: true, entries: EntryTable::new(), reverse: BTreeMap::new() }) }
     }
 
     pub fn lock(&self) -> MutexGuard<'_, SpaceInner> {
@@ -80,10 +80,17 @@ impl Space {
             let mut s = self.lock();
             s.active = false;
             s.reverse.clear();
-            let entries = core::mem::take(&mut s.entries);
-            entries.into_values().flat_map(rights_of).collect::<Vec<_>>()
+            s.entries.take_all().into_iter().flat_map(rights_of).collect::<Vec<_>>()
         };
         drop(rights);
+    }
+}
+
+/// The reverse-map key of an entry holding a send or receive right.
+fn reverse_key(e: &Entry) -> Option<usize> {
+    match &e.object {
+        Object::Port(p) if e.bits & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_RECEIVE) != 0 => Some(p.key()),
+        _ => None,
     }
 }
 
@@ -124,20 +131,10 @@ impl Drop for Destroyed {
 }
 
 impl SpaceInner {
-    fn alloc_name(&mut self) -> PortName {
-        loop {
-            let n = self.next;
-            self.next = self.next.wrapping_add(0x100);
-            if name_valid(n) && !self.entries.contains_key(&n) {
-                return n;
-            }
-        }
-    }
-
     /// The entry for `name`. A send or send-once right to a port that has
     /// died turns into a dead name here, lazily, as in Mach.
     pub fn lookup(&mut self, name: PortName) -> Option<&mut Entry> {
-        let e = self.entries.get(&name)?;
+        let e = self.entries.get_mut(name)?;
         if let Object::Port(p) = &e.object {
             let rights = e.bits & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_SEND_ONCE);
             if e.bits & MACH_PORT_TYPE_RECEIVE == 0 && rights != 0 && !p.is_active() {
@@ -146,14 +143,13 @@ impl SpaceInner {
                 if e.bits & MACH_PORT_TYPE_SEND_ONCE != 0 {
                     urefs += 1;
                 }
-                let dead = Entry { bits: MACH_PORT_TYPE_DEAD_NAME, urefs: urefs.max(1), object: Object::None };
+                *e = Entry { bits: MACH_PORT_TYPE_DEAD_NAME, urefs: urefs.max(1), object: Object::None };
                 if self.reverse.get(&key) == Some(&name) {
                     self.reverse.remove(&key);
                 }
-                self.entries.insert(name, dead);
             }
         }
-        self.entries.get_mut(&name)
+        Some(e)
     }
 
     pub fn get(&mut self, name: PortName) -> Option<Entry> {
@@ -166,24 +162,25 @@ impl SpaceInner {
 
     /// Adds an entry under a new name.
     pub fn insert_new(&mut self, e: Entry) -> PortName {
-        let name = self.alloc_name();
-        self.insert_at(name, e);
+        let key = reverse_key(&e);
+        let name = self.entries.insert_new(e);
+        if let Some(k) = key {
+            self.reverse.insert(k, name);
+        }
         name
     }
 
     /// Adds (or replaces) the entry at `name`, keeping the reverse map.
     pub fn insert_at(&mut self, name: PortName, e: Entry) {
-        if let Object::Port(p) = &e.object {
-            if e.bits & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_RECEIVE) != 0 {
-                self.reverse.insert(p.key(), name);
-            }
+        if let Some(k) = reverse_key(&e) {
+            self.reverse.insert(k, name);
         }
         self.entries.insert(name, e);
     }
 
     /// Removes the entry (the caller releases its rights).
     pub fn remove(&mut self, name: PortName) -> Option<Entry> {
-        let e = self.entries.remove(&name)?;
+        let e = self.entries.remove(name)?;
         if let Object::Port(p) = &e.object {
             if self.reverse.get(&p.key()) == Some(&name) {
                 self.reverse.remove(&p.key());
@@ -280,7 +277,7 @@ impl SpaceInner {
                 let p = r.into_port().unwrap();
                 match self.name_of(&p) {
                     Some(n) => {
-                        let e = self.entries.get_mut(&n).unwrap();
+                        let e = self.entries.get_mut(n).unwrap();
                         e.bits |= MACH_PORT_TYPE_RECEIVE;
                         (n, Right::Null)
                     }
@@ -294,7 +291,7 @@ impl SpaceInner {
         let Some(n) = self.name_of(&p) else {
             return (self.insert_new(Entry { bits: MACH_PORT_TYPE_SEND, urefs: 1, object: Object::Port(p) }), Right::Null);
         };
-        let e = self.entries.get_mut(&n).unwrap();
+        let e = self.entries.get_mut(n).unwrap();
         if e.bits & MACH_PORT_TYPE_SEND == 0 {
             e.bits |= MACH_PORT_TYPE_SEND;
             e.urefs = 1;
