@@ -163,21 +163,23 @@ fn simple_header(h: &MsgHeader) -> Option<(MsgTypeName, MsgTypeName)> {
     }
 }
 
-/// The port `name` holds with all of `bits` (a live one: lookup turns
-/// rights to dead ports into dead names).
-fn port_with(sp: &mut SpaceInner, name: PortName, bits: PortType) -> Option<Arc<Port>> {
-    let e = sp.lookup(name)?;
+/// The port `name` holds with all of `bits`. The port may have died: the
+/// caller checks it under its lock (a dead one goes to the general path,
+/// which turns the name into a dead name).
+fn port_with(sp: &SpaceInner, name: PortName, bits: PortType) -> Option<Arc<Port>> {
+    let e = sp.peek(name)?;
     match &e.object {
         Object::Port(p) if e.bits & bits == bits => Some(p.clone()),
         _ => None,
     }
 }
 
-/// Where the sender will receive: a receive right not in a set, or a set.
-fn source(sp: &mut SpaceInner, name: PortName) -> Option<mqueue::Source> {
-    let e = sp.lookup(name)?;
+/// Where the sender will receive: a receive right or a set. (A port in a
+/// set is refused later, under its lock, by assert_wait_port.)
+fn source(sp: &SpaceInner, name: PortName) -> Option<mqueue::Source> {
+    let e = sp.peek(name)?;
     match &e.object {
-        Object::Port(p) if e.bits & MACH_PORT_TYPE_RECEIVE != 0 && p.lock().pset.is_none() => Some(mqueue::Source::Port(p.clone())),
+        Object::Port(p) if e.bits & MACH_PORT_TYPE_RECEIVE != 0 => Some(mqueue::Source::Port(p.clone())),
         Object::Set(s) => Some(mqueue::Source::Set(s.clone())),
         _ => None,
     }
@@ -291,12 +293,7 @@ fn wait_handing_off(src: &mqueue::Source, addr: u64, rcv_size: u64, r: Arc<Threa
         sched::enqueue(r);
         return false;
     };
-    if sched::may_handoff(&r) {
-        sched::handoff(r);
-    } else {
-        sched::enqueue(r);
-        sched::schedule();
-    }
+    sched::handoff_or_schedule(r);
     me.publish_rcv_buffer(0, 0);
     q.remove(&me);
     me.wait_result() == THREAD_MSG_DELIVERED

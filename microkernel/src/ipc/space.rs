@@ -152,6 +152,13 @@ impl SpaceInner {
         Some(e)
     }
 
+    /// The entry for `name` as it stands, without turning rights to dead
+    /// ports into dead names (for the fast path, which checks the port
+    /// itself and leaves dead ports to the general path).
+    pub fn peek(&self, name: PortName) -> Option<&Entry> {
+        self.entries.get(name)
+    }
+
     pub fn get(&mut self, name: PortName) -> Option<Entry> {
         self.lookup(name).cloned()
     }

@@ -243,24 +243,28 @@ pub fn claim(t: &Thread) -> bool {
     true
 }
 
-/// Whether `t` may take the CPU directly from the running thread: its
-/// priority is not worse than any thread waiting in this CPU's run queue,
-/// so a handoff never jumps a better thread (ties go to the handoff, as
-/// in Mach's handoff scheduling; the quantum is not renewed, so a pair of
-/// threads ping-ponging still yields to its level when it runs out).
-pub fn may_handoff(t: &Thread) -> bool {
-    let best = SCHED[this_cpu()].lock().runq.best_priority();
-    best.is_none_or(|b| t.priority() <= b) && t.suspend_count() == 0
-}
-
-/// Switches straight from the running thread, which the caller has marked
+/// Gives the CPU from the running thread, which the caller has marked
 /// Blocked (and queued where its wakeup will find it), to `next`, which the
-/// caller claimed: no run queue is touched (Mach's handoff, L4's direct
-/// switch).
-pub fn handoff(next: Arc<Thread>) {
+/// caller claimed (it is Runnable and on no queue).
+///
+/// Policy: `next` takes the CPU directly, touching no run queue (Mach's
+/// handoff, L4's direct switch), when its priority is not worse than any
+/// thread waiting in this CPU's run queue, so a handoff never jumps a
+/// better thread; ties go to the handoff, as in Mach. The quantum is not
+/// renewed, so two threads ping-ponging still yield to their level when it
+/// runs out. Otherwise (or if `next` was suspended meanwhile) `next` is
+/// queued and the best thread runs.
+pub fn handoff_or_schedule(next: Arc<Thread>) {
     let id = this_cpu();
     let (save, load) = {
         let mut s = SCHED[id].lock();
+        let best = s.runq.best_priority();
+        if best.is_some_and(|b| next.priority() > b) || next.suspend_count() > 0 {
+            drop(s);
+            enqueue(next);
+            schedule();
+            return;
+        }
         let cur = s.current.take().expect("scheduler initialised");
         next.set_state(ThreadState::Running);
         install_cpu_state(id, &next);
