@@ -125,9 +125,12 @@ fn frame_of(pmap: &Pmap, va: u64, len: usize, write: bool) -> Option<u64> {
 }
 
 /// Reads the message from the sender's memory, if it is present in one
-/// page (the general path faults pages in).
+/// page (the general path faults pages in). The page must be writable
+/// too: the same buffer receives the reply, and the general path refuses
+/// an unwritable receive buffer at once (MACH_RCV_INVALID_DATA) rather
+/// than after the wait.
 fn read_message<'a>(pmap: &Pmap, addr: u64, size: usize, slot: &'a mut MaybeUninit<Msg>) -> Option<&'a Msg> {
-    let pa = frame_of(pmap, addr, size, false)?;
+    let pa = frame_of(pmap, addr, size, true)?;
     let p = phys_to_virt(pa) as *const u8;
     let words = (size - MSG_HEADER_SIZE) / 4;
     // SAFETY: [p, p + size) is one present user frame seen through the

@@ -253,7 +253,14 @@ pub fn claim(t: &Thread) -> bool {
 /// better thread; ties go to the handoff, as in Mach. The quantum is not
 /// renewed, so two threads ping-ponging still yield to their level when it
 /// runs out. Otherwise (or if `next` was suspended meanwhile) `next` is
-/// queued and the best thread runs.
+/// queued and the best thread runs; if it was halted meanwhile (its task
+/// terminated), it is dropped.
+///
+/// With several CPUs, `next` may have marked itself Blocked on another CPU
+/// and still be switching out there when it is claimed: before loading its
+/// stack this must wait until that CPU has saved it (an on-CPU flag that
+/// switch_context clears, as Mach's TH_RUN and seL4's scheduler guard).
+/// One CPU runs today, so the claim is always of a thread switched out.
 pub fn handoff_or_schedule(next: Arc<Thread>) {
     let id = this_cpu();
     let (save, load) = {
@@ -265,8 +272,12 @@ pub fn handoff_or_schedule(next: Arc<Thread>) {
             schedule();
             return;
         }
+        if !next.transition(ThreadState::Runnable, ThreadState::Running) {
+            drop(s);
+            schedule();
+            return;
+        }
         let cur = s.current.take().expect("scheduler initialised");
-        next.set_state(ThreadState::Running);
         install_cpu_state(id, &next);
         next.activate_address_space(&cur);
         let save = cur.saved_rsp_slot();
@@ -420,13 +431,15 @@ static TIMERS: Mutex<alloc::vec::Vec<(u64, Arc<Thread>)>> = Mutex::new(alloc::ve
 /// be remembered in the thread (Mach's wait_result), which this lacks.
 pub fn block_current_until(deadline: Option<u64>) {
     let me = current();
+    // Reset first: a caller reads it even when the deadline has passed
+    // and nothing blocked.
+    me.set_wait_result(THREAD_AWAKENED);
     if let Some(d) = deadline {
         if super::clock::ticks() >= d {
             return;
         }
         TIMERS.lock().push((d, me.clone()));
     }
-    me.set_wait_result(THREAD_AWAKENED);
     me.set_state(ThreadState::Blocked);
     schedule();
     if deadline.is_some() {
