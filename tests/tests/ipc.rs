@@ -92,3 +92,13 @@ fn null_rpc_round_trip_in_guest_instructions() {
     let (one_way, line) = figure("one-way: ");
     assert!(one_way < 1_300, "one-way send slower than the fast path gives: {}", line);
 }
+
+#[test]
+fn the_fast_path_steps_aside_where_it_must() {
+    let o = Boot::new(&["ipc-fast server", "ipc-fast client"]).run();
+    o.expect("ipc-fast server: all passed")
+        .expect("ipc-fast client: all passed")
+        .expect_not("FAILED")
+        .expect_not("panic")
+        .expect_status(0);
+}
