@@ -11,8 +11,9 @@
 //! copyin from a space with dispositions), `space` (name spaces, copyout),
 //! `pset` (port sets), `kmsg` (the kernel copy of a message), `ool`
 //! (out-of-line memory), `mqueue` (queueing, blocking, timeouts), `msg` (the
-//! mach_msg trap), `notify` (notifications), `kobject` (kernel-served ports
-//! and the mach_port / task operations).
+//! mach_msg trap), `fastpath` (its null-RPC fast path with handoff),
+//! `table` (a space's entries indexed by name), `notify` (notifications),
+//! `kobject` (kernel-served ports and the mach_port / task operations).
 
 pub mod fastpath;
 pub mod kmsg;

@@ -427,8 +427,10 @@ static TIMERS: Mutex<alloc::vec::Vec<(u64, Arc<Thread>)>> = Mutex::new(alloc::ve
 /// wakeups may be early or spurious.
 ///
 /// One CPU and a non-preemptible kernel make "register as a waiter, drop
-/// the lock, block" race-free; with more CPUs a wakeup between the two must
-/// be remembered in the thread (Mach's wait_result), which this lacks.
+/// the lock, block" race-free. With more CPUs the thread must be marked
+/// Blocked while the lock that guards the condition is held (assert_wait,
+/// as the fast path does), so that a wakeup in between makes it Runnable
+/// instead of being lost; the wait result then says which waker won.
 pub fn block_current_until(deadline: Option<u64>) {
     let me = current();
     // Reset first: a caller reads it even when the deadline has passed
