@@ -190,6 +190,15 @@ fn port_with(sp: &SpaceInner, name: PortName, bits: PortType) -> Option<Arc<Port
     }
 }
 
+/// The port of a name holding exactly a send-once right.
+fn send_once_port(sp: &SpaceInner, name: PortName) -> Option<Arc<Port>> {
+    let e = sp.peek(name)?;
+    match &e.object {
+        Object::Port(p) if e.bits == MACH_PORT_TYPE_SEND_ONCE => Some(p.clone()),
+        _ => None,
+    }
+}
+
 /// Where the sender will receive: a receive right or a set. (A port in a
 /// set is refused later, under its lock, by assert_wait_port.)
 fn source(sp: &SpaceInner, name: PortName) -> Option<mqueue::Source> {
@@ -205,16 +214,19 @@ fn source(sp: &SpaceInner, name: PortName) -> Option<mqueue::Source> {
 /// then takes the rights. None (nothing changed) when any check fails.
 fn take_rights(sp: &mut SpaceInner, h: &MsgHeader, rd: MsgTypeName, ld: MsgTypeName, rcv_name: PortName) -> Option<(Sent, Right, Arc<Thread>)> {
     let send_once = rd == MACH_MSG_TYPE_MOVE_SEND_ONCE;
-    // A send-once right is its entry's only right (it has a name of its own).
-    let bits = if send_once { MACH_PORT_TYPE_SEND_ONCE } else { MACH_PORT_TYPE_SEND };
-    let dest = port_with(sp, h.remote_port, bits)?;
+    let dest = if send_once {
+        // A send-once right is its entry's only right (a name of its own).
+        send_once_port(sp, h.remote_port)?
+    } else {
+        port_with(sp, h.remote_port, MACH_PORT_TYPE_SEND)?
+    };
     let reply = if ld != 0 { Some(port_with(sp, h.local_port, MACH_PORT_TYPE_RECEIVE)?) } else { None };
     let src = source(sp, rcv_name)?;
     let receiver = claim_receiver(&dest, send_once, h.size)?;
     // Committed: take the rights. COPY_SEND leaves the entry as it is.
     if send_once {
-        let e = sp.remove(h.remote_port);
-        drop(e); // its Arc only: the send-once count moves with the message
+        // Only the entry's Arc is dropped: the count moves with the message.
+        drop(sp.remove_send_once(h.remote_port));
     }
     let reply = reply.map_or(Right::Null, |p| Right::make_send_once(&p));
     Some((Sent { dest, send_once, src }, reply, receiver))

@@ -196,6 +196,16 @@ impl SpaceInner {
         Some(e)
     }
 
+    /// Removes a name that holds a send-once right and nothing else. Such a
+    /// name was made for that right alone and never entered the reverse
+    /// map, so there is nothing else to update (the fast path's MOVE_SEND_ONCE).
+    pub fn remove_send_once(&mut self, name: PortName) -> Option<Entry> {
+        if self.entries.get(name)?.bits != MACH_PORT_TYPE_SEND_ONCE {
+            return None;
+        }
+        self.entries.remove(name)
+    }
+
     /// Writes back an entry a right was taken from: gone if it holds
     /// nothing, out of the reverse map if it holds no send/receive right.
     pub fn store(&mut self, name: PortName, e: Entry) {
