@@ -14,7 +14,9 @@
 //!   a small stack buffer (no heap, no Kmsg) and written into the
 //!   receiver's buffer (two copies of at most FAST_MAX bytes, instead of a
 //!   direct page-to-page copy, so that two tasks' VM locks are never held
-//!   together);
+//!   together: two RPCs crossing in opposite directions on two CPUs would
+//!   deadlock, and no lock order can be fixed before the receiver is
+//!   known; at 24 bytes the second copy is 3 words);
 //! - the rights move with the least name-table work: a COPY_SEND
 //!   destination makes no right at all (the count it would add is taken
 //!   off again on receipt), a MOVE_SEND_ONCE removes one entry, the reply
@@ -339,7 +341,11 @@ fn assert_wait_port<'a>(p: &'a Arc<Port>, me: &Arc<Thread>, addr: u64, max: u32)
     Some(&p.receivers)
 }
 
-/// As assert_wait_port for a set: every member must be empty.
+/// As assert_wait_port for a set: every member must be empty. (Delivery
+/// to a member takes the member's lock, not the set's, so with several
+/// CPUs this check has the same window as the general path's set
+/// receive; closing it needs delivery to take the set lock or the
+/// receiver to re-check after queueing itself.)
 fn assert_wait_set<'a>(set: &'a Arc<PortSet>, me: &Arc<Thread>, addr: u64, max: u32) -> Option<&'a sched::WaitQueue> {
     let st = set.state.lock();
     if !st.active {
