@@ -40,10 +40,10 @@
 //! requeue and wake-up checks ~340, copyout of rights ~420 and bytes ~230,
 //! AST check ~45 (sched::current's lock and Arc clone in most of these).
 //!
-//! Where it goes now (~1,180 per mach_msg, 2,366 per round trip): trap
-//! entry, dispatch and exit ~175; reading the message (VM lock, page walk)
+//! Where it goes now (~1,150 per mach_msg, 2,302 per round trip): trap
+//! entry, dispatch and exit ~165; reading the message (VM lock, page walk)
 //! ~90; name lookups ~60; claiming the receiver ~100; taking the rights
-//! ~100 (removing the used send-once name on the server's side); the
+//! ~75 (removing the used send-once name on the server's side); the
 //! receiver's side (VM lock, page walk, space lock, reverse lookup of the
 //! destination's name, the reply's new name, the header) ~250; the
 //! sender's wait ~60; the handoff (scheduler lock, TSS and per-CPU state,
