@@ -64,7 +64,7 @@ impl Wait {
 /// never wait, as in Mach). Nothing has been taken from the sender yet, so
 /// giving up changes nothing.
 pub fn wait_for_room(port: &Arc<Port>, send_once: bool, wait: Wait) -> KernReturn {
-    let me = sched::current();
+    let me = sched::current_arc();
     loop {
         let s = port.lock();
         if !s.active {
@@ -122,10 +122,13 @@ fn try_receive(src: &Source, max: usize, large: bool) -> Result<Option<Received>
     match src {
         Source::Port(p) => take_from(p, max, large),
         Source::Set(set) => {
-            if !set.state.lock().active {
+            // Under the set's lock (before its members' locks), without
+            // collecting the members into a Vec first.
+            let st = set.state.lock();
+            if !st.active {
                 return Err(MACH_RCV_PORT_DIED);
             }
-            for m in set.members() {
+            for m in st.members.iter().filter_map(alloc::sync::Weak::upgrade) {
                 if let Ok(Some(r)) = take_from(&m, max, large) {
                     return Ok(Some(r));
                 }
@@ -139,7 +142,7 @@ fn try_receive(src: &Source, max: usize, large: bool) -> Result<Option<Received>
 /// While blocked, the buffer at `addr` is published for direct delivery
 /// (`Received::Delivered`).
 pub fn receive(src: &Source, addr: u64, max: usize, large: bool, wait: Wait) -> Result<Received, KernReturn> {
-    let me = sched::current();
+    let me = sched::current_arc();
     loop {
         if let Some(r) = try_receive(src, max, large)? {
             return Ok(r);

@@ -161,19 +161,25 @@ fn copyin_message(task: &Arc<Task>, header: MsgHeader, data: Vec<u8>, descs: &[D
     }
     let rd = msgh_bits_remote(header.bits);
     let ld = msgh_bits_local(header.bits);
-    let mut ops = vec![(header.remote_port, rd), (header.local_port, ld)];
+    let header_ops = [(header.remote_port, rd), (header.local_port, ld)];
+    // Only messages with port descriptors need a Vec of operations.
+    let mut all_ops = Vec::new();
     for d in descs {
         if let Desc::Port { name, disp, .. } = *d {
             // A receive right sent to its own port would never be received.
             if disp == MACH_MSG_TYPE_MOVE_RECEIVE && name == header.remote_port {
                 return Err(MACH_SEND_INVALID_RIGHT);
             }
-            ops.push((name, disp));
+            if all_ops.is_empty() {
+                all_ops.extend_from_slice(&header_ops);
+            }
+            all_ops.push((name, disp));
         }
     }
+    let ops: &[(PortName, MsgTypeName)] = if all_ops.is_empty() { &header_ops } else { &all_ops };
     let (dest, reply, ports) = {
         let mut sp = task.space.lock();
-        sp.check_copyin(&ops).map_err(|i| match i {
+        sp.check_copyin(ops).map_err(|i| match i {
             0 => MACH_SEND_INVALID_DEST,
             1 => MACH_SEND_INVALID_REPLY,
             _ => MACH_SEND_INVALID_RIGHT,
@@ -258,12 +264,13 @@ fn copyout_message(task: &Arc<Task>, k: Kmsg, addr: u64) -> KernReturn {
     let port = dest.port().cloned();
     dest.consume();
     let reply_type = if reply.is_null() { 0 } else { reply.msgt_name() };
+    // Rights the space could not hold, dropped once it is unlocked (a Vec
+    // only for descriptors' rights).
     let mut leftovers = Vec::new();
-    let (local, remote) = {
+    let (local, remote, reply_extra) = {
         let mut sp = task.space.lock();
         let local = port.as_ref().and_then(|p| sp.name_of(p)).unwrap_or(MACH_PORT_NULL);
-        let (remote, extra) = sp.copyout(reply);
-        leftovers.push(extra);
+        let (remote, reply_extra) = sp.copyout(reply);
         for (off, r) in ports {
             let t = r.msgt_name();
             let (name, extra) = sp.copyout(r);
@@ -271,8 +278,9 @@ fn copyout_message(task: &Arc<Task>, k: Kmsg, addr: u64) -> KernReturn {
             let d = PortDescriptor::new(name, t);
             pod::write(&mut data, off, &d);
         }
-        (local, remote)
+        (local, remote, reply_extra)
     };
+    drop(reply_extra);
     drop(leftovers);
     let mut kr = KERN_SUCCESS;
     if !regions.is_empty() {

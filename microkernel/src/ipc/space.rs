@@ -249,19 +249,24 @@ impl SpaceInner {
     /// order, without changing anything; the index of the first that could
     /// not.
     pub fn check_copyin(&mut self, ops: &[(PortName, MsgTypeName)]) -> Result<(), usize> {
-        let mut scratch: Vec<(PortName, Entry)> = Vec::new();
+        // Copies of the entries, changed as the operations would change
+        // them; the header's two fit inline, more go to a Vec.
+        let mut inline: [Option<(PortName, Entry)>; 2] = [None, None];
+        let mut spill: Vec<(PortName, Entry)> = Vec::new();
         for (i, &(name, disp)) in ops.iter().enumerate() {
             if name == MACH_PORT_NULL || name == MACH_PORT_DEAD {
                 continue;
             }
-            let e = match scratch.iter_mut().find(|(n, _)| *n == name) {
-                Some((_, e)) => e,
-                None => {
-                    let e = self.get(name).ok_or(i)?;
-                    scratch.push((name, e));
-                    &mut scratch.last_mut().unwrap().1
+            let seen = inline.iter().flatten().chain(spill.iter()).any(|(n, _)| *n == name);
+            if !seen {
+                let e = self.get(name).ok_or(i)?;
+                match inline.iter_mut().find(|s| s.is_none()) {
+                    Some(slot) => *slot = Some((name, e)),
+                    None => spill.push((name, e)),
                 }
-            };
+            }
+            let found = inline.iter_mut().flatten().chain(spill.iter_mut()).find(|(n, _)| *n == name);
+            let Some((_, e)) = found else { return Err(i) }; // just stored
             if e.bits == 0 {
                 return Err(i);
             }

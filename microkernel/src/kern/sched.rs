@@ -432,7 +432,7 @@ static TIMERS: Mutex<alloc::vec::Vec<(u64, Arc<Thread>)>> = Mutex::new(alloc::ve
 /// as the fast path does), so that a wakeup in between makes it Runnable
 /// instead of being lost; the wait result then says which waker won.
 pub fn block_current_until(deadline: Option<u64>) {
-    let me = current();
+    let me = current_arc();
     // Reset first: a caller reads it even when the deadline has passed
     // and nothing blocked.
     me.set_wait_result(THREAD_AWAKENED);
