@@ -94,7 +94,7 @@ pub fn mach_msg(addr: u64, option: MsgOption, send_size: u64, rcv_size: u64, rcv
         return None;
     }
     let size = send_size as usize;
-    if !(MSG_HEADER_SIZE..=FAST_MAX).contains(&size) || size % 4 != 0 {
+    if !(MSG_HEADER_SIZE..=FAST_MAX).contains(&size) || !size.is_multiple_of(4) {
         return None;
     }
     let me = sched::current_ref();
@@ -106,12 +106,12 @@ pub fn mach_msg(addr: u64, option: MsgOption, send_size: u64, rcv_size: u64, rcv
     let (rd, ld) = simple_header(&msg.header)?;
     let (sent, reply, receiver) = take_rights(&mut task.space.lock(), &msg.header, rd, ld, rcv_name)?;
     let large = option & MACH_RCV_LARGE != 0;
-    match deliver(&receiver, &msg, &sent, reply) {
+    match deliver(&receiver, msg, &sent, reply) {
         Ok(leftover) => drop(leftover),
         Err(reply) => {
             // The receiver's buffer is not writable now: queue the message
             // as the general path would; the receiver faults it in.
-            let kr = deliver_general(&msg, &sent, reply, receiver);
+            let kr = deliver_general(msg, &sent, reply, receiver);
             if kr != KERN_SUCCESS {
                 return Some(kr);
             }
