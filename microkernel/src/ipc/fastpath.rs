@@ -258,8 +258,9 @@ fn claim_receiver(dest: &Arc<Port>, send_once: bool, size: u32) -> Option<Arc<Th
 }
 
 /// Copies the message into the receiver's buffer and the reply right into
-/// its space; None (nothing done) if the buffer is not mapped writable.
-/// Returns a right the receiver's space could not hold, to drop unlocked.
+/// its space. Ok: a right the receiver's space could not hold (a dying
+/// space), to drop unlocked. Err: the reply right back, nothing done,
+/// because the buffer is not in the page tables writable.
 fn deliver(r: &Thread, m: &Msg, sent: &Sent, reply: Right) -> Result<Right, Right> {
     let (Some(task), Some((addr, _))) = (r.task.as_ref(), r.rcv_buffer()) else { return Err(reply) };
     let size = m.header.size as usize;
