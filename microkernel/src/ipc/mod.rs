@@ -4,15 +4,18 @@
 //! A port set's lock is taken before its members' port locks (receive on a
 //! set) and never while a port lock is held. Rights are values (`Right`)
 //! whose drop releases them (possibly sending a notification), so they are
-//! always dropped after the locks are released.
+//! always dropped after the locks are released. The fast path takes a
+//! receiving task's VM lock, then its space lock (nothing else nests them).
 //!
 //! Files: `port` (ports and their accounting), `right` (rights as values,
 //! copyin from a space with dispositions), `space` (name spaces, copyout),
 //! `pset` (port sets), `kmsg` (the kernel copy of a message), `ool`
 //! (out-of-line memory), `mqueue` (queueing, blocking, timeouts), `msg` (the
-//! mach_msg trap), `notify` (notifications), `kobject` (kernel-served ports
-//! and the mach_port / task operations).
+//! mach_msg trap), `fastpath` (its null-RPC fast path with handoff),
+//! `table` (a space's entries indexed by name), `notify` (notifications),
+//! `kobject` (kernel-served ports and the mach_port / task operations).
 
+pub mod fastpath;
 pub mod kmsg;
 pub mod kobject;
 pub mod mach_port;
@@ -24,6 +27,7 @@ pub mod port;
 pub mod pset;
 pub mod right;
 pub mod space;
+pub mod table;
 
 use alloc::sync::Arc;
 use port::{KObject, Port};

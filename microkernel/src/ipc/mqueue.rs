@@ -4,6 +4,7 @@
 use super::kmsg::Kmsg;
 use super::port::Port;
 use super::pset::PortSet;
+use crate::kern::thread::THREAD_MSG_DELIVERED;
 use crate::kern::{clock, sched};
 use alloc::sync::Arc;
 use mach::kern_return::*;
@@ -63,7 +64,7 @@ impl Wait {
 /// never wait, as in Mach). Nothing has been taken from the sender yet, so
 /// giving up changes nothing.
 pub fn wait_for_room(port: &Arc<Port>, send_once: bool, wait: Wait) -> KernReturn {
-    let me = sched::current();
+    let me = sched::current_arc();
     loop {
         let s = port.lock();
         if !s.active {
@@ -96,6 +97,9 @@ pub enum Received {
     /// Too large: the size needed and, without MACH_RCV_LARGE, the message
     /// taken off the queue to be destroyed.
     TooLarge(usize, Option<Kmsg>),
+    /// A sender copied the message into the receive buffer while we were
+    /// blocked (ipc/fastpath.rs): nothing is left to do.
+    Delivered,
 }
 
 /// Takes the first message from `port` if there is one.
@@ -121,10 +125,13 @@ fn try_receive(src: &Source, max: usize, large: bool) -> Result<Option<Received>
     match src {
         Source::Port(p) => take_from(p, max, large),
         Source::Set(set) => {
-            if !set.state.lock().active {
+            // Under the set's lock (before its members' locks), without
+            // collecting the members into a Vec first.
+            let st = set.state.lock();
+            if !st.active {
                 return Err(MACH_RCV_PORT_DIED);
             }
-            for m in set.members() {
+            for m in st.members.iter().filter_map(alloc::sync::Weak::upgrade) {
                 if let Ok(Some(r)) = take_from(&m, max, large) {
                     return Ok(Some(r));
                 }
@@ -135,8 +142,10 @@ fn try_receive(src: &Source, max: usize, large: bool) -> Result<Option<Received>
 }
 
 /// Waits for a message on `src` (MACH_RCV_TIMED_OUT when `wait` expires).
-pub fn receive(src: &Source, max: usize, large: bool, wait: Wait) -> Result<Received, KernReturn> {
-    let me = sched::current();
+/// While blocked, the buffer at `addr` is published for direct delivery
+/// (`Received::Delivered`).
+pub fn receive(src: &Source, addr: u64, max: usize, large: bool, wait: Wait) -> Result<Received, KernReturn> {
+    let me = sched::current_arc();
     loop {
         if let Some(r) = try_receive(src, max, large)? {
             return Ok(r);
@@ -149,8 +158,17 @@ pub fn receive(src: &Source, max: usize, large: bool, wait: Wait) -> Result<Rece
             Source::Set(s) => &s.receivers,
         };
         q.add(&me);
+        // A kernel receive (addr 0, e.g. an exception reply) publishes no
+        // buffer, so the fast path leaves its message to the queue.
+        if addr != 0 {
+            me.publish_rcv_buffer(addr, max.min(u32::MAX as usize) as u32);
+        }
         sched::block_current_until(wait.deadline());
+        me.publish_rcv_buffer(0, 0);
         q.remove(&me);
+        if me.wait_result() == THREAD_MSG_DELIVERED {
+            return Ok(Received::Delivered);
+        }
         // thread_abort (or thread_terminate) interrupts the wait.
         if me.take_aborted() {
             return Err(MACH_RCV_INTERRUPTED);

@@ -23,10 +23,13 @@ use mach::vm::PAGE_SIZE;
 
 /// The trap, for the running thread's task.
 pub fn mach_msg_trap(addr: u64, option: u64, send_size: u64, rcv_size: u64, rcv_name: u64, timeout: u64) -> KernReturn {
-    let Some(task) = sched::current().task.clone() else {
+    let option = option as MsgOption;
+    if let Some(kr) = super::fastpath::mach_msg(addr, option, send_size, rcv_size, rcv_name as PortName) {
+        return kr;
+    }
+    let Some(task) = sched::current_ref().task.clone() else {
         return KERN_INVALID_TASK;
     };
-    let option = option as MsgOption;
     let timeout = timeout as MsgTimeout;
     if option & MACH_SEND_MSG != 0 {
         let kr = send(&task, addr, send_size, wait_of(option & MACH_SEND_TIMEOUT != 0, timeout));
@@ -158,19 +161,25 @@ fn copyin_message(task: &Arc<Task>, header: MsgHeader, data: Vec<u8>, descs: &[D
     }
     let rd = msgh_bits_remote(header.bits);
     let ld = msgh_bits_local(header.bits);
-    let mut ops = vec![(header.remote_port, rd), (header.local_port, ld)];
+    let header_ops = [(header.remote_port, rd), (header.local_port, ld)];
+    // Only messages with port descriptors need a Vec of operations.
+    let mut all_ops = Vec::new();
     for d in descs {
         if let Desc::Port { name, disp, .. } = *d {
             // A receive right sent to its own port would never be received.
             if disp == MACH_MSG_TYPE_MOVE_RECEIVE && name == header.remote_port {
                 return Err(MACH_SEND_INVALID_RIGHT);
             }
-            ops.push((name, disp));
+            if all_ops.is_empty() {
+                all_ops.extend_from_slice(&header_ops);
+            }
+            all_ops.push((name, disp));
         }
     }
+    let ops: &[(PortName, MsgTypeName)] = if all_ops.is_empty() { &header_ops } else { &all_ops };
     let (dest, reply, ports) = {
         let mut sp = task.space.lock();
-        sp.check_copyin(&ops).map_err(|i| match i {
+        sp.check_copyin(ops).map_err(|i| match i {
             0 => MACH_SEND_INVALID_DEST,
             1 => MACH_SEND_INVALID_REPLY,
             _ => MACH_SEND_INVALID_RIGHT,
@@ -225,7 +234,7 @@ fn receive_source(task: &Task, name: PortName) -> Result<Source, KernReturn> {
     }
 }
 
-fn receive(task: &Arc<Task>, addr: u64, rcv_size: u64, name: PortName, large: bool, wait: Wait) -> KernReturn {
+pub(super) fn receive(task: &Arc<Task>, addr: u64, rcv_size: u64, name: PortName, large: bool, wait: Wait) -> KernReturn {
     if !user_writable(&task.vm.lock(), addr, MSG_HEADER_SIZE as u64) {
         return MACH_RCV_INVALID_DATA;
     }
@@ -234,8 +243,9 @@ fn receive(task: &Arc<Task>, addr: u64, rcv_size: u64, name: PortName, large: bo
         Err(kr) => return kr,
     };
     let max = rcv_size.min(u32::MAX as u64) as usize;
-    match mqueue::receive(&src, max, large, wait) {
+    match mqueue::receive(&src, addr, max, large, wait) {
         Err(kr) => kr,
+        Ok(Received::Delivered) => KERN_SUCCESS,
         Ok(Received::TooLarge(size, k)) => {
             // The size the message needs goes in the buffer's header.
             let _ = copyout(&mut task.vm.lock(), &(size as u32).to_ne_bytes(), addr + 4);
@@ -254,12 +264,13 @@ fn copyout_message(task: &Arc<Task>, k: Kmsg, addr: u64) -> KernReturn {
     let port = dest.port().cloned();
     dest.consume();
     let reply_type = if reply.is_null() { 0 } else { reply.msgt_name() };
+    // Rights the space could not hold, dropped once it is unlocked (a Vec
+    // only for descriptors' rights).
     let mut leftovers = Vec::new();
-    let (local, remote) = {
+    let (local, remote, reply_extra) = {
         let mut sp = task.space.lock();
         let local = port.as_ref().and_then(|p| sp.name_of(p)).unwrap_or(MACH_PORT_NULL);
-        let (remote, extra) = sp.copyout(reply);
-        leftovers.push(extra);
+        let (remote, reply_extra) = sp.copyout(reply);
         for (off, r) in ports {
             let t = r.msgt_name();
             let (name, extra) = sp.copyout(r);
@@ -267,8 +278,9 @@ fn copyout_message(task: &Arc<Task>, k: Kmsg, addr: u64) -> KernReturn {
             let d = PortDescriptor::new(name, t);
             pod::write(&mut data, off, &d);
         }
-        (local, remote)
+        (local, remote, reply_extra)
     };
+    drop(reply_extra);
     drop(leftovers);
     let mut kr = KERN_SUCCESS;
     if !regions.is_empty() {

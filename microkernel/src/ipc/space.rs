@@ -7,6 +7,7 @@
 use super::port::Port;
 use super::pset::PortSet;
 use super::right::{take_from_entry, Right, Taken};
+use super::table::EntryTable;
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -42,10 +43,9 @@ impl Entry {
 
 pub struct SpaceInner {
     pub active: bool,
-    entries: BTreeMap<PortName, Entry>,
+    entries: EntryTable,
     /// Port -> the name of its send/receive entry.
     reverse: BTreeMap<usize, PortName>,
-    next: PortName,
 }
 
 pub struct Space {
@@ -60,7 +60,7 @@ impl Default for Space {
 
 impl Space {
     pub fn new() -> Space {
-        Space { inner: Mutex::new(SpaceInner { active: true, entries: BTreeMap::new(), reverse: BTreeMap::new(), next: 0x103 }) }
+        Space { inner: Mutex::new(SpaceInner { active: true, entries: EntryTable::new(), reverse: BTreeMap::new() }) }
     }
 
     pub fn lock(&self) -> MutexGuard<'_, SpaceInner> {
@@ -80,10 +80,17 @@ impl Space {
             let mut s = self.lock();
             s.active = false;
             s.reverse.clear();
-            let entries = core::mem::take(&mut s.entries);
-            entries.into_values().flat_map(rights_of).collect::<Vec<_>>()
+            s.entries.take_all().into_iter().flat_map(rights_of).collect::<Vec<_>>()
         };
         drop(rights);
+    }
+}
+
+/// The reverse-map key of an entry holding a send or receive right.
+fn reverse_key(e: &Entry) -> Option<usize> {
+    match &e.object {
+        Object::Port(p) if e.bits & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_RECEIVE) != 0 => Some(p.key()),
+        _ => None,
     }
 }
 
@@ -124,20 +131,10 @@ impl Drop for Destroyed {
 }
 
 impl SpaceInner {
-    fn alloc_name(&mut self) -> PortName {
-        loop {
-            let n = self.next;
-            self.next = self.next.wrapping_add(0x100);
-            if name_valid(n) && !self.entries.contains_key(&n) {
-                return n;
-            }
-        }
-    }
-
     /// The entry for `name`. A send or send-once right to a port that has
     /// died turns into a dead name here, lazily, as in Mach.
     pub fn lookup(&mut self, name: PortName) -> Option<&mut Entry> {
-        let e = self.entries.get(&name)?;
+        let e = self.entries.get_mut(name)?;
         if let Object::Port(p) = &e.object {
             let rights = e.bits & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_SEND_ONCE);
             if e.bits & MACH_PORT_TYPE_RECEIVE == 0 && rights != 0 && !p.is_active() {
@@ -146,14 +143,20 @@ impl SpaceInner {
                 if e.bits & MACH_PORT_TYPE_SEND_ONCE != 0 {
                     urefs += 1;
                 }
-                let dead = Entry { bits: MACH_PORT_TYPE_DEAD_NAME, urefs: urefs.max(1), object: Object::None };
+                *e = Entry { bits: MACH_PORT_TYPE_DEAD_NAME, urefs: urefs.max(1), object: Object::None };
                 if self.reverse.get(&key) == Some(&name) {
                     self.reverse.remove(&key);
                 }
-                self.entries.insert(name, dead);
             }
         }
-        self.entries.get_mut(&name)
+        Some(e)
+    }
+
+    /// The entry for `name` as it stands, without turning rights to dead
+    /// ports into dead names (for the fast path, which checks the port
+    /// itself and leaves dead ports to the general path).
+    pub fn peek(&self, name: PortName) -> Option<&Entry> {
+        self.entries.get(name)
     }
 
     pub fn get(&mut self, name: PortName) -> Option<Entry> {
@@ -166,30 +169,41 @@ impl SpaceInner {
 
     /// Adds an entry under a new name.
     pub fn insert_new(&mut self, e: Entry) -> PortName {
-        let name = self.alloc_name();
-        self.insert_at(name, e);
+        let key = reverse_key(&e);
+        let name = self.entries.insert_new(e);
+        if let Some(k) = key {
+            self.reverse.insert(k, name);
+        }
         name
     }
 
     /// Adds (or replaces) the entry at `name`, keeping the reverse map.
     pub fn insert_at(&mut self, name: PortName, e: Entry) {
-        if let Object::Port(p) = &e.object {
-            if e.bits & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_RECEIVE) != 0 {
-                self.reverse.insert(p.key(), name);
-            }
+        if let Some(k) = reverse_key(&e) {
+            self.reverse.insert(k, name);
         }
         self.entries.insert(name, e);
     }
 
     /// Removes the entry (the caller releases its rights).
     pub fn remove(&mut self, name: PortName) -> Option<Entry> {
-        let e = self.entries.remove(&name)?;
+        let e = self.entries.remove(name)?;
         if let Object::Port(p) = &e.object {
             if self.reverse.get(&p.key()) == Some(&name) {
                 self.reverse.remove(&p.key());
             }
         }
         Some(e)
+    }
+
+    /// Removes a name that holds a send-once right and nothing else. Such a
+    /// name was made for that right alone and never entered the reverse
+    /// map, so there is nothing else to update (the fast path's MOVE_SEND_ONCE).
+    pub fn remove_send_once(&mut self, name: PortName) -> Option<Entry> {
+        if self.entries.get(name)?.bits != MACH_PORT_TYPE_SEND_ONCE {
+            return None;
+        }
+        self.entries.remove(name)
     }
 
     /// Writes back an entry a right was taken from: gone if it holds
@@ -235,19 +249,24 @@ impl SpaceInner {
     /// order, without changing anything; the index of the first that could
     /// not.
     pub fn check_copyin(&mut self, ops: &[(PortName, MsgTypeName)]) -> Result<(), usize> {
-        let mut scratch: Vec<(PortName, Entry)> = Vec::new();
+        // Copies of the entries, changed as the operations would change
+        // them; the header's two fit inline, more go to a Vec.
+        let mut inline: [Option<(PortName, Entry)>; 2] = [None, None];
+        let mut spill: Vec<(PortName, Entry)> = Vec::new();
         for (i, &(name, disp)) in ops.iter().enumerate() {
             if name == MACH_PORT_NULL || name == MACH_PORT_DEAD {
                 continue;
             }
-            let e = match scratch.iter_mut().find(|(n, _)| *n == name) {
-                Some((_, e)) => e,
-                None => {
-                    let e = self.get(name).ok_or(i)?;
-                    scratch.push((name, e));
-                    &mut scratch.last_mut().unwrap().1
+            let seen = inline.iter().flatten().chain(spill.iter()).any(|(n, _)| *n == name);
+            if !seen {
+                let e = self.get(name).ok_or(i)?;
+                match inline.iter_mut().find(|s| s.is_none()) {
+                    Some(slot) => *slot = Some((name, e)),
+                    None => spill.push((name, e)),
                 }
-            };
+            }
+            let found = inline.iter_mut().flatten().chain(spill.iter_mut()).find(|(n, _)| *n == name);
+            let Some((_, e)) = found else { return Err(i) }; // just stored
             if e.bits == 0 {
                 return Err(i);
             }
@@ -280,7 +299,7 @@ impl SpaceInner {
                 let p = r.into_port().unwrap();
                 match self.name_of(&p) {
                     Some(n) => {
-                        let e = self.entries.get_mut(&n).unwrap();
+                        let e = self.entries.get_mut(n).unwrap();
                         e.bits |= MACH_PORT_TYPE_RECEIVE;
                         (n, Right::Null)
                     }
@@ -294,7 +313,7 @@ impl SpaceInner {
         let Some(n) = self.name_of(&p) else {
             return (self.insert_new(Entry { bits: MACH_PORT_TYPE_SEND, urefs: 1, object: Object::Port(p) }), Right::Null);
         };
-        let e = self.entries.get_mut(&n).unwrap();
+        let e = self.entries.get_mut(n).unwrap();
         if e.bits & MACH_PORT_TYPE_SEND == 0 {
             e.bits |= MACH_PORT_TYPE_SEND;
             e.urefs = 1;

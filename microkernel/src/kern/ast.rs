@@ -7,19 +7,17 @@ use super::thread::ThreadState;
 
 /// Runs on every return to user mode from a trap or interrupt.
 pub fn check() {
-    let t = sched::current();
+    let t = sched::current_ref();
     if t.task.is_none() {
         return;
     }
     if t.state() == ThreadState::Halted || t.halt_requested() {
-        drop(t);
         sched::exit_current();
     }
     // An abort matters only to a call that was blocked: one that arrives
     // while the thread runs in user mode must not cut short a later call.
     t.take_aborted();
     if t.suspend_count() > 0 {
-        drop(t);
         sched::check_suspended();
     }
 }

@@ -69,7 +69,7 @@ fn raise(thread: &Arc<Thread>, task: &Arc<Task>, exc: i32, code: [u64; 2]) -> bo
         crate::ipc::port::destroy(reply_port);
         return false;
     }
-    let answer = mqueue::receive(&Source::Port(reply_port.clone()), 4096, false, Wait::Forever);
+    let answer = mqueue::receive(&Source::Port(reply_port.clone()), 0, 4096, false, Wait::Forever);
     crate::ipc::port::destroy(reply_port);
     match answer {
         Ok(Received::Message(r)) => {

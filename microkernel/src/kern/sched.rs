@@ -3,7 +3,7 @@
 //! idle thread per CPU.
 
 use super::emulation::EmulationVector;
-use super::thread::{Thread, ThreadState};
+use super::thread::{Thread, ThreadState, THREAD_AWAKENED, THREAD_TIMED_OUT};
 use crate::arch::{cpu, gdt, switch};
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
@@ -145,6 +145,31 @@ pub fn current() -> Arc<Thread> {
     SCHED[this_cpu()].lock().current.clone().expect("scheduler initialised")
 }
 
+/// The running thread, without the lock and the reference count that
+/// `current` costs: for the trap paths.
+pub fn current_ref() -> &'static Thread {
+    let p = cpu::local().current as *const Thread;
+    // SAFETY: `current` is set by install_cpu_state from the Arc the
+    // scheduler holds in `SCHED[cpu].current` for as long as the thread
+    // runs, and the kernel is not preemptible: the code asking is the
+    // running thread itself, and a thread is only freed (reaped) after it
+    // halted and the CPU switched away from it for good, so the reference
+    // never outlives the thread's last use of it. Set at init_cpu, before
+    // any trap.
+    unsafe { &*p }
+}
+
+/// The running thread as an Arc (one reference count, no lock).
+pub fn current_arc() -> Arc<Thread> {
+    let p = cpu::local().current as *const Thread;
+    // SAFETY: as in current_ref, p comes from Arc::as_ptr of an Arc kept
+    // alive by SCHED while the thread runs; taking one more count on it
+    // and building an Arc owning that count is what Arc::clone would do.
+    unsafe {
+        Arc::increment_strong_count(p);
+        Arc::from_raw(p)
+    }
+}
 /// Makes `t` runnable (on this CPU: one CPU runs for now). A suspended
 /// thread is parked instead, until thread_resume.
 pub fn enqueue(t: Arc<Thread>) {
@@ -190,10 +215,82 @@ pub fn check_suspended() {
 
 /// Wakes a blocked thread. Waking one that is not blocked does nothing.
 pub fn wakeup(t: &Arc<Thread>) {
-    if t.transition(ThreadState::Blocked, ThreadState::Runnable) {
-        t.decay_usage(super::clock::ticks());
-        enqueue(t.clone());
+    wakeup_with(t, THREAD_AWAKENED);
+}
+
+/// Wakes a blocked thread with a wait result (Mach's thread_wakeup with a
+/// result). Exactly one waker wins a wait: the Blocked -> Runnable
+/// compare-and-swap decides, so a message delivery racing a timeout (or
+/// two wakeups on two CPUs) can neither lose the wakeup nor deliver it
+/// twice. Only the winner writes the result, before the thread can run.
+pub fn wakeup_with(t: &Arc<Thread>, result: u8) -> bool {
+    if !claim(t) {
+        return false;
     }
+    t.set_wait_result(result);
+    enqueue(t.clone());
+    true
+}
+
+/// Wins the wakeup of a blocked thread without queueing it: the caller
+/// then owns it and must set its wait result and either hand off to it or
+/// enqueue it.
+pub fn claim(t: &Thread) -> bool {
+    if !t.transition(ThreadState::Blocked, ThreadState::Runnable) {
+        return false;
+    }
+    t.decay_usage(super::clock::ticks());
+    true
+}
+
+/// Gives the CPU from the running thread, which the caller has marked
+/// Blocked (and queued where its wakeup will find it), to `next`, which the
+/// caller claimed (it is Runnable and on no queue).
+///
+/// Policy: `next` takes the CPU directly, touching no run queue (Mach's
+/// handoff, L4's direct switch), when its priority is not worse than any
+/// thread waiting in this CPU's run queue, so a handoff never jumps a
+/// better thread; ties go to the handoff, as in Mach. The quantum is not
+/// renewed, so two threads ping-ponging still yield to their level when it
+/// runs out. Otherwise (or if `next` was suspended meanwhile) `next` is
+/// queued and the best thread runs; if it was halted meanwhile (its task
+/// terminated), it is dropped.
+///
+/// With several CPUs, `next` may have marked itself Blocked on another CPU
+/// and still be switching out there when it is claimed: before loading its
+/// stack this must wait until that CPU has saved it (an on-CPU flag that
+/// switch_context clears, as Mach's TH_RUN and seL4's scheduler guard).
+/// One CPU runs today, so the claim is always of a thread switched out.
+pub fn handoff_or_schedule(next: Arc<Thread>) {
+    let id = this_cpu();
+    let (save, load) = {
+        let mut s = SCHED[id].lock();
+        let best = s.runq.best_priority();
+        if best.is_some_and(|b| next.priority() > b) || next.suspend_count() > 0 {
+            drop(s);
+            enqueue(next);
+            schedule();
+            return;
+        }
+        if !next.transition(ThreadState::Runnable, ThreadState::Running) {
+            drop(s);
+            schedule();
+            return;
+        }
+        let cur = s.current.take().expect("scheduler initialised");
+        install_cpu_state(id, &next);
+        next.activate_address_space(&cur);
+        let save = cur.saved_rsp_slot();
+        let load = next.saved_rsp();
+        s.current = Some(next);
+        // `cur` is blocked: its wait queue holds it.
+        (save, load)
+    };
+    // SAFETY: as in schedule: `save` belongs to a thread its wait queue
+    // keeps alive, and `load` was saved by a switch or prepared at creation.
+    unsafe { switch::switch(save, load) };
+    let reaped = SCHED[this_cpu()].lock().reap.take();
+    drop(reaped);
 }
 
 /// Takes a thread off the run queues (it is being halted).
@@ -259,6 +356,14 @@ pub fn exit_current() -> ! {
     unreachable!("a halted thread was scheduled");
 }
 
+/// Marks the running thread as waiting (Mach's assert_wait): from here a
+/// wakeup makes it runnable again, even before it has given up the CPU.
+/// The caller then switches away (schedule or handoff).
+pub fn assert_wait(me: &Thread) {
+    me.set_wait_result(THREAD_AWAKENED);
+    me.set_state(ThreadState::Blocked);
+}
+
 /// Blocks the running thread until someone calls `wakeup` on it.
 pub fn block_current() {
     current().set_state(ThreadState::Blocked);
@@ -278,6 +383,17 @@ impl WaitQueue {
     }
     pub fn remove(&self, t: &Arc<Thread>) {
         self.0.lock().retain(|x| !Arc::ptr_eq(x, t));
+    }
+    /// The longest waiter, won (claimed) for the caller, if it is blocked
+    /// with a receive buffer published; None otherwise (then the caller
+    /// takes the general path, which keeps the queue's order).
+    pub fn claim_first(&self) -> Option<Arc<Thread>> {
+        let q = self.0.lock();
+        let t = q.iter().find(|t| t.state() == ThreadState::Blocked)?;
+        if t.rcv_buffer().is_none() || !claim(t) {
+            return None;
+        }
+        Some(t.clone())
     }
     /// Wakes the longest waiter; it removes itself once it runs.
     pub fn wake_one(&self) {
@@ -311,10 +427,15 @@ static TIMERS: Mutex<alloc::vec::Vec<(u64, Arc<Thread>)>> = Mutex::new(alloc::ve
 /// wakeups may be early or spurious.
 ///
 /// One CPU and a non-preemptible kernel make "register as a waiter, drop
-/// the lock, block" race-free; with more CPUs a wakeup between the two must
-/// be remembered in the thread (Mach's wait_result), which this lacks.
+/// the lock, block" race-free. With more CPUs the thread must be marked
+/// Blocked while the lock that guards the condition is held (assert_wait,
+/// as the fast path does), so that a wakeup in between makes it Runnable
+/// instead of being lost; the wait result then says which waker won.
 pub fn block_current_until(deadline: Option<u64>) {
-    let me = current();
+    let me = current_arc();
+    // Reset first: a caller reads it even when the deadline has passed
+    // and nothing blocked.
+    me.set_wait_result(THREAD_AWAKENED);
     if let Some(d) = deadline {
         if super::clock::ticks() >= d {
             return;
@@ -347,7 +468,7 @@ pub fn expire_timers(now: u64) {
         due
     };
     for t in &due {
-        wakeup(t);
+        wakeup_with(t, THREAD_TIMED_OUT);
     }
 }
 

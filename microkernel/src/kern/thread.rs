@@ -64,7 +64,25 @@ pub struct Thread {
     aborted: AtomicBool,
     /// thread_terminate: end before returning to user mode.
     halt_requested: AtomicBool,
+    /// Why the last wait ended (Mach's wait_result): written by whoever
+    /// won the Blocked -> Runnable transition, read by the thread when it
+    /// runs again. See sched::wakeup_with.
+    wait_result: AtomicU8,
+    /// The receive buffer a thread blocked in mach_msg publishes (Mach's
+    /// ith_msg_addr / ith_rcv_size), so that a sender can copy a message
+    /// straight into it (ipc/fastpath.rs). `rcv_max` 0: none published.
+    /// Written by the thread before it blocks, read by the sender that won
+    /// its wakeup; the state transition orders the two.
+    rcv_addr: AtomicU64,
+    rcv_max: AtomicU32,
 }
+
+/// Wait results (Mach's THREAD_AWAKENED and friends).
+pub const THREAD_AWAKENED: u8 = 0;
+pub const THREAD_TIMED_OUT: u8 = 1;
+/// A sender copied a message into the published receive buffer: the
+/// receive is complete.
+pub const THREAD_MSG_DELIVERED: u8 = 2;
 
 // SAFETY: `machine` is touched only by the CPU that runs the thread or, with
 // interrupts off and the run queue lock held, by the scheduler that switches
@@ -103,6 +121,9 @@ impl Thread {
             ticks: AtomicU64::new(0),
             aborted: AtomicBool::new(false),
             halt_requested: AtomicBool::new(false),
+            wait_result: AtomicU8::new(THREAD_AWAKENED),
+            rcv_addr: AtomicU64::new(0),
+            rcv_max: AtomicU32::new(0),
         }
     }
 
@@ -194,6 +215,26 @@ impl Thread {
     /// Moves from `from` to `to` if the thread is in `from`; says whether.
     pub fn transition(&self, from: ThreadState, to: ThreadState) -> bool {
         self.state.compare_exchange(from as u8, to as u8, Ordering::AcqRel, Ordering::Acquire).is_ok()
+    }
+
+    pub fn wait_result(&self) -> u8 {
+        self.wait_result.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn set_wait_result(&self, r: u8) {
+        self.wait_result.store(r, Ordering::Release);
+    }
+
+    /// Publishes (max > 0) or withdraws (max 0) the receive buffer.
+    pub fn publish_rcv_buffer(&self, addr: u64, max: u32) {
+        self.rcv_addr.store(addr, Ordering::Relaxed);
+        self.rcv_max.store(max, Ordering::Release);
+    }
+
+    /// The published receive buffer (address, size), if any.
+    pub fn rcv_buffer(&self) -> Option<(u64, u32)> {
+        let max = self.rcv_max.load(Ordering::Acquire);
+        (max > 0).then(|| (self.rcv_addr.load(Ordering::Relaxed), max))
     }
 
     pub fn priority(&self) -> u8 {

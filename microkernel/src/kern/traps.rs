@@ -14,7 +14,10 @@ use crate::ipc::right::Right;
 #[cfg_attr(not(test), unsafe(no_mangle))]
 extern "C" fn syscall_dispatch(frame: &mut TrapFrame) {
     let n = frame.rax as i64;
-    if n == traps::DEBUG_TASK_FORK {
+    if n == traps::MACH_MSG {
+        // First, and straight to mach_msg: the IPC path is the hot one.
+        frame.rax = crate::ipc::msg::mach_msg_trap(frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9) as i64 as u64;
+    } else if n == traps::DEBUG_TASK_FORK {
         frame.rax = debug_task_fork(frame);
     } else if n < 0 {
         frame.rax = mach_trap(n, frame) as i64 as u64;
@@ -37,7 +40,6 @@ fn mach_trap(n: i64, f: &mut TrapFrame) -> KernReturn {
             sched::schedule();
             KERN_SUCCESS
         }
-        traps::MACH_MSG => crate::ipc::msg::mach_msg_trap(f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9),
         traps::MACH_REPLY_PORT => self_port(|_, _| Right::Receive(Port::new(KObject::None))),
         traps::TASK_SELF => self_port(|task, _| Right::make_send(&task.itk_self)),
         traps::THREAD_SELF => self_port(|_, t| Right::make_send(&t.port())),

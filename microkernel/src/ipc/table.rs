@@ -1,0 +1,209 @@
+//! A space's entries by name, as Mach keeps them: names the kernel chooses
+//! are (index << 8) | generation, and the index goes straight to a slot of
+//! a table (no search). A freed slot is reused with the next generation,
+//! so a name that was released does not come back at once and the table
+//! stays as small as the most names held at a time. Names a task chooses
+//! itself (mach_port_insert_right) that are not the current name of a
+//! slot in use live in a small ordered map beside the table; the kernel
+//! never chooses a name found there.
+
+use super::space::Entry;
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+use mach::port::{name_valid, PortName};
+
+const GEN_BITS: u32 = 8;
+/// The generation of an index's first name (0x103, 0x203, ... as before).
+const FIRST_GEN: u32 = 3;
+/// Generations advance by this much on reuse (the low bits stay 3).
+const GEN_STEP: u32 = 4;
+const MAX_INDEX: usize = (1 << (32 - GEN_BITS)) - 1;
+
+struct Slot {
+    /// The name the slot holds, or held last when free.
+    name: PortName,
+    entry: Option<Entry>,
+}
+
+#[derive(Default)]
+pub struct EntryTable {
+    /// Slot i holds names with index i; slot 0 is never used (name 0 is
+    /// MACH_PORT_NULL).
+    slots: Vec<Slot>,
+    /// Free slot indices, most recently freed last.
+    free: Vec<u32>,
+    /// Names chosen by tasks that are not a slot's name.
+    other: BTreeMap<PortName, Entry>,
+}
+
+fn index_of(name: PortName) -> usize {
+    (name >> GEN_BITS) as usize
+}
+
+impl EntryTable {
+    pub const fn new() -> Self {
+        EntryTable { slots: Vec::new(), free: Vec::new(), other: BTreeMap::new() }
+    }
+
+    fn slot(&self, name: PortName) -> Option<&Slot> {
+        self.slots.get(index_of(name)).filter(|s| s.name == name && s.entry.is_some())
+    }
+
+    pub fn get(&self, name: PortName) -> Option<&Entry> {
+        match self.slot(name) {
+            Some(s) => s.entry.as_ref(),
+            None if self.other.is_empty() => None,
+            None => self.other.get(&name),
+        }
+    }
+
+    pub fn get_mut(&mut self, name: PortName) -> Option<&mut Entry> {
+        if self.slot(name).is_some() {
+            return self.slots[index_of(name)].entry.as_mut();
+        }
+        self.other.get_mut(&name)
+    }
+
+    pub fn contains(&self, name: PortName) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// Sets the entry of an existing name, or adds one under a name the
+    /// caller chose (not in the table: kept beside it).
+    pub fn insert(&mut self, name: PortName, e: Entry) {
+        if self.slot(name).is_some() {
+            self.slots[index_of(name)].entry = Some(e);
+        } else {
+            self.other.insert(name, e);
+        }
+    }
+
+    /// Adds `e` under a new name of the kernel's choosing.
+    pub fn insert_new(&mut self, e: Entry) -> PortName {
+        loop {
+            let (i, name) = match self.free.pop() {
+                Some(i) => {
+                    let s = &mut self.slots[i as usize];
+                    s.name = (s.name & !0xff) | (s.name.wrapping_add(GEN_STEP) & 0xff);
+                    (i as usize, s.name)
+                }
+                None => {
+                    let i = self.slots.len().max(1);
+                    // Not reachable from user requests: 2^24 slots would
+                    // need more memory than the heap has.
+                    assert!(i <= MAX_INDEX, "port name table full");
+                    if self.slots.is_empty() {
+                        self.slots.push(Slot { name: 0, entry: None });
+                    }
+                    let name = ((i as u32) << GEN_BITS) | FIRST_GEN;
+                    self.slots.push(Slot { name, entry: None });
+                    (i, name)
+                }
+            };
+            if name_valid(name) && !self.other.contains_key(&name) {
+                self.slots[i].entry = Some(e);
+                return name;
+            }
+            // Taken by a task's own name (or invalid): next generation.
+            self.free.push(i as u32);
+        }
+    }
+
+    pub fn remove(&mut self, name: PortName) -> Option<Entry> {
+        if self.slot(name).is_some() {
+            let i = index_of(name);
+            self.free.push(i as u32);
+            return self.slots[i].entry.take();
+        }
+        self.other.remove(&name)
+    }
+
+    /// Every entry, in name order.
+    pub fn iter(&self) -> impl Iterator<Item = (&PortName, &Entry)> {
+        let table = self.slots.iter().filter_map(|s| s.entry.as_ref().map(|e| (&s.name, e)));
+        Merge { a: table.peekable(), b: self.other.iter().peekable() }
+    }
+
+    /// Empties the table, giving its entries.
+    pub fn take_all(&mut self) -> Vec<Entry> {
+        let mut v: Vec<Entry> = core::mem::take(&mut self.slots).into_iter().filter_map(|s| s.entry).collect();
+        self.free.clear();
+        v.extend(core::mem::take(&mut self.other).into_values());
+        v
+    }
+}
+
+/// Two name-ordered sequences as one.
+struct Merge<'a, A: Iterator<Item = (&'a PortName, &'a Entry)>, B: Iterator<Item = (&'a PortName, &'a Entry)>> {
+    a: core::iter::Peekable<A>,
+    b: core::iter::Peekable<B>,
+}
+
+impl<'a, A, B> Iterator for Merge<'a, A, B>
+where
+    A: Iterator<Item = (&'a PortName, &'a Entry)>,
+    B: Iterator<Item = (&'a PortName, &'a Entry)>,
+{
+    type Item = (&'a PortName, &'a Entry);
+    fn next(&mut self) -> Option<Self::Item> {
+        match (self.a.peek(), self.b.peek()) {
+            (Some(x), Some(y)) if y.0 < x.0 => self.b.next(),
+            (Some(_), _) => self.a.next(),
+            _ => self.b.next(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ipc::space::Object;
+
+    fn entry(urefs: u32) -> Entry {
+        Entry { bits: mach::port::MACH_PORT_TYPE_DEAD_NAME, urefs, object: Object::None }
+    }
+
+    #[test]
+    fn names_start_as_before_and_are_found() {
+        let mut t = EntryTable::new();
+        assert_eq!(t.insert_new(entry(1)), 0x103);
+        assert_eq!(t.insert_new(entry(2)), 0x203);
+        assert_eq!(t.get(0x203).unwrap().urefs, 2);
+        assert!(t.get(0x303).is_none());
+        assert!(t.get(0x207).is_none());
+        assert!(t.get(0).is_none());
+    }
+
+    #[test]
+    fn a_freed_slot_comes_back_under_a_new_name() {
+        let mut t = EntryTable::new();
+        let a = t.insert_new(entry(1));
+        assert_eq!(t.remove(a).unwrap().urefs, 1);
+        assert!(t.get(a).is_none());
+        assert!(t.remove(a).is_none());
+        let b = t.insert_new(entry(2));
+        assert_ne!(a, b);
+        assert_eq!(b >> 8, a >> 8, "the slot is reused");
+        assert!(t.get(a).is_none(), "the old name stays dead");
+        assert_eq!(t.get(b).unwrap().urefs, 2);
+    }
+
+    #[test]
+    fn task_chosen_names_sit_beside_the_table_and_are_avoided() {
+        let mut t = EntryTable::new();
+        t.insert(0x103, entry(7));
+        t.insert(0x50, entry(8));
+        let n = t.insert_new(entry(1));
+        assert_ne!(n, 0x103);
+        assert_eq!(t.get(0x103).unwrap().urefs, 7);
+        let names: Vec<PortName> = t.iter().map(|(n, _)| *n).collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(names, sorted);
+        assert_eq!(names.len(), 3);
+        t.insert(n, entry(9));
+        assert_eq!(t.get(n).unwrap().urefs, 9, "insert replaces a slot's entry");
+        assert_eq!(t.take_all().len(), 3);
+        assert!(t.get(n).is_none());
+    }
+}
