@@ -43,6 +43,9 @@ pub struct Boot {
     /// Bytes typed on the console after boot.
     pub input: Vec<u8>,
     pub timeout: Duration,
+    /// A raw disk image attached as a virtio-blk PCI device (writes reach
+    /// the file: no snapshot).
+    pub disk: Option<PathBuf>,
 }
 
 impl Boot {
@@ -54,6 +57,7 @@ impl Boot {
             icount: false,
             input: Vec::new(),
             timeout: Duration::from_secs(60),
+            disk: None,
         }
     }
     pub fn append(mut self, a: &str) -> Boot {
@@ -70,6 +74,10 @@ impl Boot {
     }
     pub fn input(mut self, b: &[u8]) -> Boot {
         self.input = b.to_vec();
+        self
+    }
+    pub fn disk(mut self, image: &std::path::Path) -> Boot {
+        self.disk = Some(image.to_path_buf());
         self
     }
     pub fn timeout(mut self, secs: u64) -> Boot {
@@ -103,6 +111,10 @@ impl Boot {
             .arg("-kernel").arg(kernel())
             .args(["-append", &self.append])
             .args(["-initrd", &self.module_arg()]);
+        if let Some(d) = &self.disk {
+            cmd.arg("-drive").arg(format!("file={},if=none,format=raw,id=d0", d.display()))
+                .args(["-device", "virtio-blk-pci,drive=d0"]);
+        }
         if self.icount {
             cmd.args(["-icount", "shift=0,sleep=off", "-rtc", "base=2026-01-01T00:00:00,clock=vm"]);
         }
