@@ -28,6 +28,11 @@ QEMU_FLAGS := -accel tcg -cpu qemu64 -m $(MEM) -smp 1 -no-reboot \
 # What `make run` boots: the first task and its arguments (after --).
 MODULES ?= $(TASK_BIN)/hello
 APPEND ?= log=info
+# A raw disk image to attach as a virtio-blk PCI disk (device "hd0"):
+# `make run DISK=path`. Writes reach the file.
+DISK ?=
+comma := ,
+DISK_FLAGS := $(if $(DISK),-drive file=$(DISK)$(comma)if=none$(comma)format=raw$(comma)id=d0 -device virtio-blk-pci$(comma)drive=d0)
 
 DEBIAN_PACKAGES := qemu-system-x86 musl-tools
 CARGO := cargo
@@ -56,14 +61,14 @@ tasks:
 # Boots with the serial console on this terminal (Ctrl-A X quits) or on a
 # pipe; exits with the status the system powered off with.
 run: deps all
-	@scripts/boot $(KERNEL) "$(APPEND)" $(MODULES) -- $(QEMU_FLAGS)
+	@scripts/boot $(KERNEL) "$(APPEND)" $(MODULES) -- $(QEMU_FLAGS) $(DISK_FLAGS)
 
 # QEMU stopped at the first instruction, waiting for GDB on port 1234.
 debug: deps all
 	@echo "In another terminal:  gdb $(KERNEL) -ex 'target remote :1234'"
 	@echo "(the kernel ELF has symbols; 'hbreak kernel_main' then 'continue' (a hardware breakpoint: paging is not on yet at the first instruction))"
 	$(QEMU) $(QEMU_FLAGS) -serial mon:stdio -kernel $(KERNEL) -append "$(APPEND)" \
-		-initrd "$$(echo $(MODULES) | tr ' ' ',')" -s -S
+		-initrd "$$(echo $(MODULES) | tr ' ' ',')" $(DISK_FLAGS) -s -S
 
 unit-test: deps
 	$(CARGO) test -p mach -p memfns -p heap -p microkernel --lib

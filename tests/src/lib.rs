@@ -46,6 +46,7 @@ pub struct Boot {
     /// A raw disk image attached as a virtio-blk PCI device (writes reach
     /// the file: no snapshot).
     pub disk: Option<PathBuf>,
+    pub disk_readonly: bool,
 }
 
 impl Boot {
@@ -58,6 +59,7 @@ impl Boot {
             input: Vec::new(),
             timeout: Duration::from_secs(60),
             disk: None,
+            disk_readonly: false,
         }
     }
     pub fn append(mut self, a: &str) -> Boot {
@@ -78,6 +80,12 @@ impl Boot {
     }
     pub fn disk(mut self, image: &std::path::Path) -> Boot {
         self.disk = Some(image.to_path_buf());
+        self
+    }
+    /// The disk image offered read-only (QEMU opens the file read-only).
+    pub fn disk_readonly(mut self, image: &std::path::Path) -> Boot {
+        self.disk = Some(image.to_path_buf());
+        self.disk_readonly = true;
         self
     }
     pub fn timeout(mut self, secs: u64) -> Boot {
@@ -112,7 +120,8 @@ impl Boot {
             .args(["-append", &self.append])
             .args(["-initrd", &self.module_arg()]);
         if let Some(d) = &self.disk {
-            cmd.arg("-drive").arg(format!("file={},if=none,format=raw,id=d0", d.display()))
+            let ro = if self.disk_readonly { ",readonly=on" } else { "" };
+            cmd.arg("-drive").arg(format!("file={},if=none,format=raw,id=d0{}", d.display(), ro))
                 .args(["-device", "virtio-blk-pci,drive=d0"]);
         }
         if self.icount {

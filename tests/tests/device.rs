@@ -27,8 +27,8 @@ fn task_pattern(n: u64) -> Vec<u8> {
     pattern(b"task sector ", n, 13, 3)
 }
 
-fn image() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("mk-device-{}", std::process::id()));
+fn image(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("mk-device-{}-{}", name, std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("disk.img");
     let data: Vec<u8> = (0..RECORDS).flat_map(host_pattern).collect();
@@ -38,7 +38,7 @@ fn image() -> PathBuf {
 
 #[test]
 fn disk_reads_writes_and_refuses_bad_requests_and_writes_persist() {
-    let img = image();
+    let img = image("rw");
     let o = Boot::new(&["disk"]).disk(&img).timeout(120).run();
     o.expect(&format!("disk: hd0 has {} records of 512 bytes", RECORDS));
     for what in [
@@ -52,7 +52,7 @@ fn disk_reads_writes_and_refuses_bad_requests_and_writes_persist() {
         "device_read across the end", "device_read of a partial record", "device_read of zero bytes",
         "device_read of 2 GiB", "device_read_inband of more than fits", "device_write of a partial record",
         "device_write past the end", "device_get_status of an unknown flavour", "device_read on the master port",
-        "device_read of 4 MiB in 1 MiB calls", "device_close", "device_close of a closed device",
+        "device_read of 4 MiB in 1 MiB calls", "device_write of 2 MiB of untouched memory in 1 MiB calls", "device_close", "device_close of a closed device",
     ] {
         o.expect(&format!("disk: {} ok", what));
     }
@@ -67,9 +67,10 @@ fn disk_reads_writes_and_refuses_bad_requests_and_writes_persist() {
     for n in (100..108).chain(200..203).chain(300..301) {
         assert_eq!(sector(n), &task_pattern(n)[..], "sector {} in the image", n);
     }
-    for n in [0, 99, 108, 199, 203, 299, 301, RECORDS - 1] {
+    for n in [0, 99, 108, 199, 203, 299, 301, 8191, 12288, RECORDS - 1] {
         assert_eq!(sector(n), &host_pattern(n)[..], "untouched sector {} in the image", n);
     }
+    assert!(disk[8192 * RECORD..12288 * RECORD].iter().all(|&b| b == 0), "the 2 MiB of zeros in the image");
     let _ = std::fs::remove_dir_all(img.parent().unwrap());
 }
 
@@ -78,4 +79,18 @@ fn without_a_disk_device_open_fails_with_no_such_device() {
     let o = Boot::new(&["disk nodisk"]).run();
     o.expect("disk: device_open without a disk fails ok").expect("disk: all passed").expect_not("panic");
     o.expect_status(0);
+}
+
+#[test]
+fn a_read_only_disk_refuses_writes() {
+    let img = image("ro");
+    let o = Boot::new(&["disk readonly"]).disk_readonly(&img).run();
+    for what in [
+        "device_open for writing of a read-only disk", "device_open for reading of a read-only disk",
+        "device_read of a read-only disk", "device_write to a read-only disk",
+    ] {
+        o.expect(&format!("disk: {} ok", what));
+    }
+    o.expect("disk: all passed").expect_status(0);
+    let _ = std::fs::remove_dir_all(img.parent().unwrap());
 }

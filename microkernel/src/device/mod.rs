@@ -29,7 +29,7 @@ pub fn init() {
     match virtio_blk::VirtioBlk::init(io) {
         Ok(d) => {
             use blk::BlockDriver;
-            crate::kinfo!("hd0: virtio-blk at {:?}, io {:#x}, {} records of 512 bytes{}", addr, io,
+            crate::kinfo!("hd0: virtio-blk at {:?}, io {:#x}, irq {:?}, {} records of 512 bytes{}", addr, io, addr.irq_line(),
                           d.records(), if d.read_only() { ", read-only" } else { "" });
             blk::register(&["hd0", "disk0"], alloc::boxed::Box::new(d));
             if let Some(irq) = addr.irq_line() {
