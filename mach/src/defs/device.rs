@@ -81,6 +81,13 @@ pub const DEVICE_IO_MAX: u32 = 1024 * 1024;
 pub const DEV_GET_SIZE: u32 = 0;
 pub const DEV_GET_SIZE_RECORDS: usize = 0;
 pub const DEV_GET_SIZE_RECORD_SIZE: usize = 1;
+/// `device_get_status` flavour DEV_GET_IO_STATS (not Mach's): requests
+/// the driver completed, completion interrupts it took, requests that
+/// timed out.
+pub const DEV_GET_IO_STATS: u32 = 100;
+pub const DEV_IO_STATS_REQUESTS: usize = 0;
+pub const DEV_IO_STATS_INTERRUPTS: usize = 1;
+pub const DEV_IO_STATS_TIMEOUTS: usize = 2;
 /// Words of status a reply carries (Mach's dev_status_t is longer).
 pub const DEV_STATUS_MAX: usize = 8;
 
@@ -154,7 +161,8 @@ routine! {
 }
 
 routine! {
-    /// The device's status of `flavor` (DEV_GET_SIZE): `count` words.
+    /// The device's status of `flavor` (DEV_GET_SIZE, DEV_GET_IO_STATS):
+    /// `count` words.
     device_get_status = 2808;
     request { flavor: u32 }
     request_ports { }

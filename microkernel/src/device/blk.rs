@@ -22,6 +22,10 @@ pub trait BlockDriver: Send {
     fn max_transfer(&self) -> usize;
     fn read(&mut self, recnum: u64, buf: &mut [u8]) -> Result<(), KernReturn>;
     fn write(&mut self, recnum: u64, buf: &[u8]) -> Result<(), KernReturn>;
+    /// DEV_GET_IO_STATS: requests, interrupts, timeouts.
+    fn io_stats(&self) -> [u32; 3] {
+        [0; 3]
+    }
 }
 
 pub struct Disk {
@@ -80,6 +84,10 @@ impl Disk {
 
     pub fn read_only(&self) -> bool {
         self.read_only
+    }
+
+    pub fn io_stats(&self) -> [u32; 3] {
+        self.driver.lock().io_stats()
     }
 
     /// The device port (a kernel object naming disk `index`).

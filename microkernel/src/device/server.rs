@@ -125,11 +125,18 @@ fn write(req: &mut Kmsg, disk: &Disk, recnum: u64) -> Kmsg {
 }
 
 fn get_status(h: &MsgHeader, disk: &Disk, flavor: u32) -> Kmsg {
-    if flavor != DEV_GET_SIZE {
-        return error_reply(h, D_INVALID_OPERATION);
-    }
     let mut status = [0u32; DEV_STATUS_MAX];
-    status[DEV_GET_SIZE_RECORDS] = disk.records().min(u32::MAX as u64) as u32;
-    status[DEV_GET_SIZE_RECORD_SIZE] = RECORD as u32;
-    reply(&device_get_status::Reply::new(h, 2, status))
+    let count = match flavor {
+        DEV_GET_SIZE => {
+            status[DEV_GET_SIZE_RECORDS] = disk.records().min(u32::MAX as u64) as u32;
+            status[DEV_GET_SIZE_RECORD_SIZE] = RECORD as u32;
+            2
+        }
+        DEV_GET_IO_STATS => {
+            status[..3].copy_from_slice(&disk.io_stats());
+            3
+        }
+        _ => return error_reply(h, D_INVALID_OPERATION),
+    };
+    reply(&device_get_status::Reply::new(h, count, status))
 }

@@ -13,7 +13,7 @@
 use super::blk::BlockDriver;
 use crate::arch::layout::phys_to_virt;
 use crate::vm::resident;
-use core::sync::atomic::{fence, AtomicU16, Ordering};
+use core::sync::atomic::{fence, AtomicU16, AtomicU32, Ordering};
 use mach::defs::device::*;
 use mach::kern_return::KernReturn;
 use x86_64::instructions::port::Port;
@@ -58,6 +58,8 @@ const QUEUE_MAX: u16 = 1024;
 
 /// The I/O base of the probed device, for the interrupt handler (0: none).
 static ISR_BASE: AtomicU16 = AtomicU16::new(0);
+/// Completion interrupts taken (DEV_GET_IO_STATS).
+static INTERRUPTS: AtomicU32 = AtomicU32::new(0);
 
 pub struct VirtioBlk {
     io: u16,
@@ -73,6 +75,8 @@ pub struct VirtioBlk {
     read_only: bool,
     /// Set when a request timed out: the device may still own the buffers.
     down: bool,
+    requests: u32,
+    timeouts: u32,
 }
 
 fn outb(port: u16, v: u8) {
@@ -155,7 +159,7 @@ impl VirtioBlk {
         ISR_BASE.store(io, Ordering::Relaxed);
         Ok(VirtioBlk {
             io, qsize, ring, hdr, bounce, avail_idx: 0, used_idx: 0, capacity,
-            read_only: features & FEATURE_RO != 0, down: false,
+            read_only: features & FEATURE_RO != 0, down: false, requests: 0, timeouts: 0,
         })
     }
 
@@ -187,11 +191,13 @@ impl VirtioBlk {
             fence(Ordering::SeqCst);
             if read_mem::<u16>(used + 2) != self.used_idx {
                 self.used_idx = self.used_idx.wrapping_add(1);
+                self.requests = self.requests.wrapping_add(1);
                 return Ok(());
             }
             if crate::kern::clock::ticks() >= deadline {
                 crate::kwarn!("virtio-blk: request timed out; device taken down");
                 self.down = true;
+                self.timeouts += 1;
                 return Err(D_IO_ERROR);
             }
             crate::arch::cpu::idle_wait();
@@ -245,13 +251,20 @@ impl BlockDriver for VirtioBlk {
         self.bounce_slice(buf.len()).copy_from_slice(buf);
         self.request(true, recnum, buf.len())
     }
+    fn io_stats(&self) -> [u32; 3] {
+        [self.requests, INTERRUPTS.load(Ordering::Relaxed), self.timeouts]
+    }
 }
 
 /// The device's interrupt: reading the ISR lowers the (level) line; the
 /// waiter sees the used ring when it wakes.
 pub fn interrupt() -> bool {
     let io = ISR_BASE.load(Ordering::Relaxed);
-    io != 0 && inb(io + REG_ISR) & 1 != 0
+    let mine = io != 0 && inb(io + REG_ISR) & 1 != 0;
+    if mine {
+        INTERRUPTS.fetch_add(1, Ordering::Relaxed);
+    }
+    mine
 }
 
 #[cfg(test)]

@@ -192,6 +192,15 @@ fn throughput(dev: PortName) -> bool {
     ok & check("device_write of 2 MiB of untouched memory in 1 MiB calls", wok)
 }
 
+/// Each request's completion raised the disk's interrupt (the waiter is
+/// halted, not spinning), and none timed out.
+fn interrupts_complete_requests(dev: PortName) -> bool {
+    let st = device_get_status::call(&Kernel, dev, DEV_GET_IO_STATS).map(|r| r.status).unwrap_or_default();
+    let (req, irq, tmo) = (st[DEV_IO_STATS_REQUESTS], st[DEV_IO_STATS_INTERRUPTS], st[DEV_IO_STATS_TIMEOUTS]);
+    println!("disk: {} requests, {} completion interrupts, {} timeouts", req, irq, tmo);
+    check("completions come by interrupt", req > 100 && irq >= req / 2 && tmo == 0)
+}
+
 fn main(args: machrt::Args) -> i32 {
     let m = match master() {
         Ok(m) => m,
@@ -217,6 +226,7 @@ fn main(args: machrt::Args) -> i32 {
     ok &= writes_read_back(dev);
     ok &= bad_requests(m, dev, records);
     ok &= throughput(dev);
+    ok &= interrupts_complete_requests(dev);
     ok &= check("device_close", device_close::call(&Kernel, dev).is_ok());
     ok &= check("device_close again (disk0's open)", device_close::call(&Kernel, dev).is_ok());
     ok &= expect_err("device_close of a closed device", device_close::call(&Kernel, dev), D_INVALID_OPERATION);
