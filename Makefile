@@ -28,13 +28,19 @@ QEMU_FLAGS := -accel tcg -cpu qemu64 -m $(MEM) -smp 1 -no-reboot \
 # What `make run` boots: the first task and its arguments (after --).
 MODULES ?= $(TASK_BIN)/hello
 APPEND ?= log=info
+# A raw disk image to attach as a virtio-blk PCI disk (device "hd0"):
+# the root image by default, `make run DISK=path` for another, `DISK=` for
+# none. Writes reach the file.
+DISK ?= $(IMAGE)
+comma := ,
+DISK_FLAGS := $(if $(DISK),-drive file=$(DISK)$(comma)if=none$(comma)format=raw$(comma)id=d0 -device virtio-blk-pci$(comma)drive=d0)
 
 # The root file system image (`make image`): the static userland in /bin
 # (init also in /sbin), Debian's busybox-static as /bin/busybox, the ported
 # C programs (ports/<name>/build.sh) in /bin, rootfs's /etc defaults, then
 # the contents of the host directory EXTRA (if given) over all of it.
-# `make run` builds one only when $(IMAGE) is missing; the disk is attached
-# to QEMU with DISK= (being added to `run`).
+# `make run` builds one only when $(IMAGE) is missing and attaches it as
+# the disk (DISK above).
 IMAGE := $(OUT)/root.img
 IMAGE_MIB ?= 128
 EXTRA ?=
@@ -71,14 +77,14 @@ tasks:
 # Boots with the serial console on this terminal (Ctrl-A X quits) or on a
 # pipe; exits with the status the system powered off with.
 run: deps all | $(IMAGE)
-	@scripts/boot $(KERNEL) "$(APPEND)" $(MODULES) -- $(QEMU_FLAGS)
+	@scripts/boot $(KERNEL) "$(APPEND)" $(MODULES) -- $(QEMU_FLAGS) $(DISK_FLAGS)
 
 # QEMU stopped at the first instruction, waiting for GDB on port 1234.
 debug: deps all
 	@echo "In another terminal:  gdb $(KERNEL) -ex 'target remote :1234'"
 	@echo "(the kernel ELF has symbols; 'hbreak kernel_main' then 'continue' (a hardware breakpoint: paging is not on yet at the first instruction))"
 	$(QEMU) $(QEMU_FLAGS) -serial mon:stdio -kernel $(KERNEL) -append "$(APPEND)" \
-		-initrd "$$(echo $(MODULES) | tr ' ' ',')" -s -S
+		-initrd "$$(echo $(MODULES) | tr ' ' ',')" $(DISK_FLAGS) -s -S
 
 unit-test: deps
 	$(CARGO) test -p mach -p memfns -p heap -p microkernel --lib

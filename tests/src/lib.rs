@@ -43,6 +43,10 @@ pub struct Boot {
     /// Bytes typed on the console after boot.
     pub input: Vec<u8>,
     pub timeout: Duration,
+    /// A raw disk image attached as a virtio-blk PCI device (writes reach
+    /// the file: no snapshot).
+    pub disk: Option<PathBuf>,
+    pub disk_readonly: bool,
 }
 
 impl Boot {
@@ -54,6 +58,8 @@ impl Boot {
             icount: false,
             input: Vec::new(),
             timeout: Duration::from_secs(60),
+            disk: None,
+            disk_readonly: false,
         }
     }
     pub fn append(mut self, a: &str) -> Boot {
@@ -70,6 +76,16 @@ impl Boot {
     }
     pub fn input(mut self, b: &[u8]) -> Boot {
         self.input = b.to_vec();
+        self
+    }
+    pub fn disk(mut self, image: &std::path::Path) -> Boot {
+        self.disk = Some(image.to_path_buf());
+        self
+    }
+    /// The disk image offered read-only (QEMU opens the file read-only).
+    pub fn disk_readonly(mut self, image: &std::path::Path) -> Boot {
+        self.disk = Some(image.to_path_buf());
+        self.disk_readonly = true;
         self
     }
     pub fn timeout(mut self, secs: u64) -> Boot {
@@ -103,6 +119,11 @@ impl Boot {
             .arg("-kernel").arg(kernel())
             .args(["-append", &self.append])
             .args(["-initrd", &self.module_arg()]);
+        if let Some(d) = &self.disk {
+            let ro = if self.disk_readonly { ",readonly=on" } else { "" };
+            cmd.arg("-drive").arg(format!("file={},if=none,format=raw,id=d0{}", d.display(), ro))
+                .args(["-device", "virtio-blk-pci,drive=d0"]);
+        }
         if self.icount {
             cmd.args(["-icount", "shift=0,sleep=off", "-rtc", "base=2026-01-01T00:00:00,clock=vm"]);
         }

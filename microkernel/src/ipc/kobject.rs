@@ -26,6 +26,8 @@ pub fn serve(k: KObject, mut req: Kmsg) -> KernReturn {
             None => error_reply(&req.header, KERN_INVALID_ARGUMENT),
         },
         KObject::Host => crate::kern::host_server::serve(&mut req),
+        KObject::DeviceMaster => crate::device::server::serve_master(&mut req),
+        KObject::Device(i) => crate::device::server::serve_device(i, &mut req),
         KObject::None => error_reply(&req.header, MIG_BAD_ID),
     };
     drop(req); // whatever the request carried and nobody took

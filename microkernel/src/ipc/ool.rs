@@ -110,3 +110,33 @@ pub fn bytes_region(data: &[u8]) -> Option<OolRegion> {
     bytes.extend_from_slice(data);
     Some(OolRegion { size: data.len() as u64, data: OolData::Bytes(bytes) })
 }
+
+/// The region's bytes, read into a kernel buffer (for a device write).
+/// Pages of a mapped region come from its objects (absent ones are zero);
+/// nothing is copied-on-write or mapped.
+pub fn region_bytes(region: &OolRegion) -> Result<Vec<u8>, KernReturn> {
+    let mut out = Vec::new();
+    out.try_reserve_exact(region.size as usize).map_err(|_| KERN_RESOURCE_SHORTAGE)?;
+    match &region.data {
+        OolData::Bytes(b) => out.extend_from_slice(b),
+        OolData::Mapped(copy) => {
+            out.resize(region.size as usize, 0);
+            for e in &copy.entries {
+                let Some(obj) = &e.object else { continue };
+                for off in (0..e.size).step_by(PAGE_SIZE) {
+                    let at = (e.offset + off) as usize;
+                    let Some(dst) = out.get_mut(at..(at + PAGE_SIZE).min(region.size as usize)) else { break };
+                    if let Some(f) = obj.find_page(e.object_offset + off) {
+                        obj.phys().read(f.frame, 0, dst);
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A region that takes over a kernel buffer (a device read's data).
+pub fn vec_region(bytes: Vec<u8>) -> OolRegion {
+    OolRegion { size: bytes.len() as u64, data: OolData::Bytes(bytes) }
+}

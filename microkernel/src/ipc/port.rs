@@ -21,6 +21,10 @@ pub enum KObject {
     Task(Weak<Task>),
     Thread(Weak<crate::kern::thread::Thread>),
     Host,
+    /// The device master port: device_open (device/server.rs).
+    DeviceMaster,
+    /// A device port: the index of a disk (device/blk.rs).
+    Device(u32),
 }
 
 impl KObject {

@@ -201,6 +201,7 @@ fn special_port(task: &Arc<Task>, which: u32) -> Option<Right> {
     match which {
         TASK_KERNEL_PORT => Some(Right::make_send(&task.itk_self)),
         TASK_HOST_PORT => Some(Right::make_send(crate::ipc::host_port())),
+        mach::defs::device::TASK_DEVICE_MASTER_PORT => Some(Right::make_send(crate::device::server::master_port())),
         TASK_BOOTSTRAP_PORT => Some(task.itk_bootstrap.lock().copy()),
         TASK_EXCEPTION_PORT => Some(task.itk_exception.lock().copy()),
         _ => None,

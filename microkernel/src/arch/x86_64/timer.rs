@@ -47,3 +47,22 @@ pub fn eoi(vector: u8) {
         Port::<u8>::new(0x20).write(0x20);
     }
 }
+
+/// Lets interrupt line `irq` (0-15) through the PICs (and the cascade,
+/// line 2, for the second one).
+pub fn unmask_irq(irq: u8) {
+    // SAFETY: read-modify-write of the PICs' mask registers.
+    unsafe {
+        let mut m_data = Port::<u8>::new(0x21);
+        let mut s_data = Port::<u8>::new(0xa1);
+        if irq < 8 {
+            let m = m_data.read();
+            m_data.write(m & !(1 << irq));
+        } else {
+            let s = s_data.read();
+            s_data.write(s & !(1 << (irq - 8)));
+            let m = m_data.read();
+            m_data.write(m & !(1 << 2));
+        }
+    }
+}

@@ -210,8 +210,11 @@ extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
             kernel_trap(frame);
         }
     } else if v >= super::timer::IRQ_BASE as u64 && v < super::timer::IRQ_BASE as u64 + 16 {
-        super::timer::eoi(v as u8);
+        // The EOI after the driver quietened its device: a level-triggered
+        // PCI line still high at EOI would be raised again, then vanish
+        // before the CPU takes it (a spurious IRQ 7 or 15).
         crate::device::interrupt(v as u8 - super::timer::IRQ_BASE);
+        super::timer::eoi(v as u8);
     } else {
         crate::kern::log::warn(format_args!("stray interrupt {}", v));
     }
