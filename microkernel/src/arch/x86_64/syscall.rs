@@ -20,7 +20,7 @@
 
 use super::cpu::{CPU_EMUL_COUNT, CPU_EMUL_ENTRY, CPU_EMUL_FIRST, CPU_FPU_AREA, CPU_KERNEL_RSP, CPU_USER_RSP};
 use super::gdt::{KERNEL_CS, USER_CS, USER_DS};
-use super::trap::{TrapFrame, FRAME_CS, SYSCALL_VECTOR};
+use super::trap::{pop_gprs, push_gprs, TrapFrame, FRAME_CS, SYSCALL_VECTOR};
 use core::mem::offset_of;
 
 /// RFLAGS bits a SYSRET return must not carry: every bit SYSRET does not
@@ -35,6 +35,7 @@ const IA32_FMASK: u32 = 0xC000_0084;
 
 #[cfg(not(test))]
 core::arch::global_asm!(
+    concat!(
     r#"
     .text
     .global syscall_entry
@@ -63,21 +64,9 @@ syscall_entry:
     pushq %rcx
     pushq $0
     pushq ${vector}
-    pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+"#,
+    push_gprs!(),
+    r#"
     movq %gs:{fpu}, %rax
     fxsave64 (%rax)
     movq %rsp, %rdi
@@ -99,28 +88,16 @@ syscall_entry:
     jnz trap_return
     movq %gs:{fpu}, %rax
     fxrstor64 (%rax)
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx
-    popq %rbx
-    popq %rax
+"#,
+    pop_gprs!(),
+    r#"
     /* rcx = rip and r11 = rflags, as checked; then the user stack (the
        frame's rsp, past vector, error code, rip, cs and rflags). No
        interrupt can come here (IF is clear) and there is no NMI source. */
     movq 40(%rsp), %rsp
     swapgs
     sysretq
-"#,
+"#),
     f_cs = const FRAME_CS,
     f_ss = const offset_of!(TrapFrame, ss),
     f_rip = const offset_of!(TrapFrame, rip),

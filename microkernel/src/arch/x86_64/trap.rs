@@ -93,8 +93,24 @@ pub fn read_cr2() -> u64 {
     x86_64::registers::control::Cr2::read_raw()
 }
 
+/// The general registers, pushed so that they land in TrapFrame order
+/// (r15 at the lowest address), and popped back; shared by every entry and
+/// exit path so the frame has one layout.
+macro_rules! push_gprs {
+    () => {
+        "    pushq %rax\n    pushq %rbx\n    pushq %rcx\n    pushq %rdx\n    pushq %rsi\n    pushq %rdi\n    pushq %rbp\n    pushq %r8\n    pushq %r9\n    pushq %r10\n    pushq %r11\n    pushq %r12\n    pushq %r13\n    pushq %r14\n    pushq %r15\n"
+    };
+}
+macro_rules! pop_gprs {
+    () => {
+        "    popq %r15\n    popq %r14\n    popq %r13\n    popq %r12\n    popq %r11\n    popq %r10\n    popq %r9\n    popq %r8\n    popq %rbp\n    popq %rdi\n    popq %rsi\n    popq %rdx\n    popq %rcx\n    popq %rbx\n    popq %rax\n"
+    };
+}
+pub(crate) use {pop_gprs, push_gprs};
+
 #[cfg(not(test))]
 core::arch::global_asm!(
+    concat!(
     r#"
     .text
     .balign 16
@@ -115,21 +131,10 @@ trap_common:
     testb $3, 24(%rsp)
     jz 1f
     swapgs
-1:  pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+1:
+"#,
+    push_gprs!(),
+    r#"
     testb $3, {cs}(%rsp)
     jz 2f
     movq %gs:{fpu}, %rax
@@ -147,27 +152,16 @@ trap_return:
     jz 3f
     movq %gs:{fpu}, %rax
     fxrstor64 (%rax)
-3:  popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx
-    popq %rbx
-    popq %rax
+3:
+"#,
+    pop_gprs!(),
+    r#"
     testb $3, 24(%rsp)
     jz 4f
     swapgs
 4:  addq $16, %rsp
     iretq
-"#,
+"#),
     cs = const FRAME_CS,
     fpu = const CPU_FPU_AREA,
     options(att_syntax)
