@@ -31,6 +31,10 @@ pub fn serve(k: KObject, mut req: Kmsg) -> KernReturn {
             Some(task) if task.exit.lock().is_none() => task_server(&task, &mut req),
             _ => ret_reply(&req, KERN_INVALID_TASK),
         },
+        KObject::MemoryControl(w) => {
+            crate::vm::pager::control_server(&w, &mut req);
+            ret_reply(&req, KERN_SUCCESS)
+        }
         _ => ret_reply(&req, MIG_BAD_ID),
     };
     drop(req); // whatever the request carried and nobody took
@@ -141,6 +145,7 @@ fn task_server(task: &Arc<Task>, req: &mut Kmsg) -> Kmsg {
                 None => port_reply(req, KERN_INVALID_ARGUMENT, Right::Null),
             }
         }
+        mach::defs::vm::vm_map::ID => crate::vm::pager::vm_map_server(task, req),
         _ => ret_reply(req, MIG_BAD_ID),
     }
 }

@@ -21,6 +21,8 @@ pub enum KObject {
     Task(Weak<Task>),
     Thread(u64),
     Host,
+    /// A memory object control port: the pager's calls on its object.
+    MemoryControl(Weak<crate::vm::pager::MemoryObject>),
 }
 
 impl KObject {
