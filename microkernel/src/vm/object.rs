@@ -15,7 +15,6 @@
 use super::page::{count_allocation, Page, PhysMem};
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::sync::Weak;
-use alloc::vec::Vec;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU64, Ordering};
 use mach::kern_return::*;
@@ -284,25 +283,18 @@ impl VmObject {
     }
 }
 
-/// Every object, for the pageout scan (weak: the scan never keeps one
-/// alive). Dead entries are pruned as it grows.
-static ALL: Mutex<Vec<Weak<VmObject>>> = Mutex::new(Vec::new());
-static PRUNE_AT: AtomicU64 = AtomicU64::new(64);
+/// Every object by id, for the pageout scan (weak: the scan never keeps
+/// one alive); an object leaves it in its drop.
+static ALL: Mutex<BTreeMap<u64, Weak<VmObject>>> = Mutex::new(BTreeMap::new());
 
 fn register(o: &Arc<VmObject>) {
-    let mut all = ALL.lock();
-    if all.len() as u64 >= PRUNE_AT.load(Ordering::Relaxed) {
-        all.retain(|w| w.strong_count() > 0);
-        PRUNE_AT.store(all.len() as u64 * 2 + 64, Ordering::Relaxed);
-    }
-    all.push(Arc::downgrade(o));
+    ALL.lock().insert(o.id, Arc::downgrade(o));
 }
 
-/// The object at position `i` of the registry (for the clock hand), and
-/// the registry's length.
-pub fn object_at(i: usize) -> (Option<Arc<VmObject>>, usize) {
+/// The first live object with an id above `after` (the clock hand), if any.
+pub fn object_after(after: u64) -> Option<Arc<VmObject>> {
     let all = ALL.lock();
-    (all.get(i).and_then(Weak::upgrade), all.len())
+    all.range(after + 1..).find_map(|(_, w)| w.upgrade())
 }
 
 impl Drop for VmObject {
@@ -310,6 +302,7 @@ impl Drop for VmObject {
     /// so a long chain cannot overflow a kernel stack.
     fn drop(&mut self) {
         LIVE.fetch_sub(1, Ordering::Relaxed);
+        ALL.lock().remove(&self.id);
         let inner = self.inner.get_mut();
         if let Some(mo) = inner.pager.take() {
             // Dirty pages go back to the pager before it hears terminate.

@@ -22,7 +22,7 @@
 //! free what was sent to them. A faulting thread that finds memory short
 //! after a scan sleeps a tick at a time so the pagers can run.
 
-use super::object::{object_at, ObjectInner, VmObject};
+use super::object::{object_after, ObjectInner, VmObject};
 use super::resident::{free_count, FREE_RESERVED};
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::sync::Arc;
@@ -41,7 +41,8 @@ pub const TARGET: usize = LOW_WATER + 256;
 /// Below this, a faulting thread waits for pagers before going on.
 const WAIT_WATER: usize = FREE_RESERVED + 64;
 
-static HAND: AtomicUsize = AtomicUsize::new(0);
+/// The clock hand: the id of the object scanned last.
+static HAND: AtomicU64 = AtomicU64::new(0);
 
 pub static PAGED_OUT_TO_PAGER: AtomicU64 = AtomicU64::new(0);
 pub static FREED_CLEAN: AtomicU64 = AtomicU64::new(0);
@@ -50,6 +51,13 @@ pub static PAGED_IN_ANON: AtomicU64 = AtomicU64::new(0);
 
 /// The default pager's store: (object id, offset) -> compressed page.
 static STORE: Mutex<BTreeMap<(u64, u64), Vec<u8>>> = Mutex::new(BTreeMap::new());
+/// Bytes the store holds (with a per-entry allowance for the map), and its
+/// bound: it is wired kernel memory, so it must not eat the reserve.
+static STORE_BYTES: AtomicUsize = AtomicUsize::new(0);
+const STORE_LIMIT: usize = 2 << 20;
+const ENTRY_OVERHEAD: usize = 64;
+/// Reclaim calls to skip after one that found nothing to take.
+static BACKOFF: AtomicUsize = AtomicUsize::new(0);
 
 /// Called before a fault: frees frames if they run low, and waits (a
 /// bounded number of ticks) for pagers to take back what was sent to them.
@@ -57,12 +65,14 @@ pub fn reclaim_if_low() {
     if free_count() >= LOW_WATER {
         return;
     }
+    let sent_before = PAGED_OUT_TO_PAGER.load(Ordering::Relaxed);
     reclaim(TARGET);
     if super::pager::current_is_pager() {
         return;
     }
+    // Pages sent to pagers come back to the pool only when the pagers run.
     for _ in 0..100 {
-        if free_count() >= WAIT_WATER {
+        if free_count() >= WAIT_WATER || PAGED_OUT_TO_PAGER.load(Ordering::Relaxed) == sent_before {
             break;
         }
         let now = crate::kern::clock::ticks();
@@ -81,20 +91,25 @@ pub fn reclaim_if_low_nowait() {
 /// Runs the clock until `target` frames are free or on their way back, or
 /// two full turns found nothing more to take. Returns the pages evicted.
 pub fn reclaim(target: usize) -> usize {
+    if BACKOFF.load(Ordering::Relaxed) > 0 {
+        BACKOFF.fetch_sub(1, Ordering::Relaxed);
+        return 0;
+    }
     let want = target.saturating_sub(free_count());
     let mut done = 0;
-    let (_, len) = object_at(0);
-    let mut visited = 0;
-    while done < want && visited < 2 * len + 2 {
-        let i = HAND.fetch_add(1, Ordering::Relaxed);
-        let (o, len) = object_at(i);
-        if i >= len {
+    // Two turns of the hand: the first may only clear accessed bits.
+    let mut wraps = 0;
+    while done < want && wraps < 3 {
+        let Some(o) = object_after(HAND.load(Ordering::Relaxed)) else {
             HAND.store(0, Ordering::Relaxed);
-        }
-        if let Some(o) = o {
-            done += scan_object(&o, want - done);
-        }
-        visited += 1;
+            wraps += 1;
+            continue;
+        };
+        HAND.store(o.id, Ordering::Relaxed);
+        done += scan_object(&o, want - done);
+    }
+    if done == 0 {
+        BACKOFF.store(64, Ordering::Relaxed);
     }
     done
 }
@@ -115,12 +130,13 @@ fn scan_object(o: &Arc<VmObject>, want: usize) -> usize {
         if g.pager.as_ref().is_some_and(|mo| mo.is_dead()) {
             return 0; // nowhere to put its dirty pages: they stay
         }
-        let offs: Vec<u64> = g.pages.keys().copied().collect();
-        for off in offs {
-            if n >= want {
-                break;
-            }
-            let p = g.pages.get_mut(&off).expect("key just listed");
+        // One key at a time: an object may hold a quarter of a million
+        // pages, and memory is short.
+        let mut cursor = 0;
+        while n < want {
+            let Some(off) = g.pages.range(cursor..).next().map(|(o, _)| *o) else { break };
+            cursor = off + 1;
+            let p = g.pages.get_mut(&off).expect("key just found");
             let referenced = core::mem::replace(&mut p.referenced, false) | phys.take_referenced(p.frame);
             if referenced {
                 continue;
@@ -156,15 +172,14 @@ fn evict(o: &VmObject, g: &mut ObjectInner, off: u64, outs: &mut Vec<Out>) -> bo
         }
         return true;
     }
-    let mut buf = alloc::vec![0u8; PAGE];
-    phys.read(frame, 0, &mut buf);
-    let packed = compress(&buf);
-    if packed.len() > PAGE / 2 {
+    let packed = if STORE_BYTES.load(Ordering::Relaxed) < STORE_LIMIT { compress_frame(phys, frame) } else { None };
+    let Some(packed) = packed else {
         if dirty {
             g.pages.get_mut(&off).expect("resident").dirty = true;
         }
         return false;
-    }
+    };
+    STORE_BYTES.fetch_add(packed.len() + ENTRY_OVERHEAD, Ordering::Relaxed);
     STORE.lock().insert((o.id, off), packed);
     g.swapped.insert(off);
     g.pages.remove(&off);
@@ -180,6 +195,7 @@ pub fn page_in(obj: &VmObject, g: &mut ObjectInner, off: u64) -> Result<u64, Ker
     let frame = phys.alloc_zeroed().ok_or(KERN_RESOURCE_SHORTAGE)?;
     let packed = STORE.lock().remove(&(obj.id, off));
     if let Some(packed) = packed {
+        STORE_BYTES.fetch_sub(packed.len() + ENTRY_OVERHEAD, Ordering::Relaxed);
         let mut buf = alloc::vec![0u8; PAGE];
         decompress(&packed, &mut buf);
         phys.write(frame, 0, &buf);
@@ -198,30 +214,41 @@ pub fn page_in(obj: &VmObject, g: &mut ObjectInner, off: u64) -> Result<u64, Ker
 pub fn discard(id: u64, offsets: &BTreeSet<u64>) {
     let mut s = STORE.lock();
     for &off in offsets {
-        s.remove(&(id, off));
+        if let Some(p) = s.remove(&(id, off)) {
+            STORE_BYTES.fetch_sub(p.len() + ENTRY_OVERHEAD, Ordering::Relaxed);
+        }
     }
 }
 
-/// Run-length coding: (count 1..=255, byte) pairs.
-fn compress(data: &[u8]) -> Vec<u8> {
+/// The frame's contents compressed, read in small pieces (no page-sized
+/// buffer while memory is short); None when it does not halve.
+fn compress_frame(phys: &dyn super::page::PhysMem, frame: u64) -> Option<Vec<u8>> {
     let mut out = Vec::new();
-    let mut i = 0;
-    while i < data.len() {
-        let b = data[i];
-        let mut n = 1;
-        while i + n < data.len() && data[i + n] == b && n < 255 {
-            n += 1;
+    let mut chunk = [0u8; 256];
+    let mut run: Option<(u8, u8)> = None;
+    for at in (0..PAGE).step_by(chunk.len()) {
+        phys.read(frame, at, &mut chunk);
+        for &b in &chunk {
+            run = match run {
+                Some((v, n)) if v == b && n < 255 => Some((v, n + 1)),
+                Some((v, n)) => {
+                    out.extend_from_slice(&[n, v]);
+                    Some((b, 1))
+                }
+                None => Some((b, 1)),
+            };
         }
-        out.push(n as u8);
-        out.push(b);
         if out.len() > PAGE / 2 {
-            break; // not worth it; the caller keeps the page
+            return None;
         }
-        i += n;
     }
-    out
+    if let Some((v, n)) = run {
+        out.extend_from_slice(&[n, v]);
+    }
+    (out.len() <= PAGE / 2).then_some(out)
 }
 
+/// Undoes `compress_frame`: (count 1..=255, byte) pairs.
 fn decompress(packed: &[u8], out: &mut [u8]) {
     let mut at = 0;
     for pair in packed.chunks_exact(2) {
@@ -235,17 +262,23 @@ fn decompress(packed: &[u8], out: &mut [u8]) {
 mod tests {
     use super::*;
 
+    use crate::vm::page::{testmem::TestMem, PhysMem};
+
     #[test]
     fn run_length_round_trip_and_refusal() {
+        let mem = TestMem::new(4);
         let mut page = alloc::vec![0u8; PAGE];
         page[100..300].fill(7);
         page[4095] = 1;
-        let c = compress(&page);
+        let f = mem.alloc_zeroed().unwrap();
+        mem.write(f, 0, &page);
+        let c = compress_frame(mem, f).unwrap();
         assert!(c.len() < 64);
         let mut back = alloc::vec![9u8; PAGE];
         decompress(&c, &mut back);
         assert_eq!(back, page);
         let noisy: Vec<u8> = (0..PAGE).map(|i| (i * 31 ^ i >> 3) as u8).collect();
-        assert!(compress(&noisy).len() > PAGE / 2);
+        mem.write(f, 0, &noisy);
+        assert!(compress_frame(mem, f).is_none());
     }
 }
