@@ -50,6 +50,9 @@ pub struct ObjectInner {
     /// Mapped SHARE by more than one map: copies of it must be made
     /// eagerly, since a sharer may keep writing to it directly.
     pub shared: bool,
+    /// Carries a page on its way back to a pager (pageout's data_write):
+    /// counted in pageout::IN_FLIGHT until the pager lets it go.
+    pub in_flight: bool,
 }
 
 pub struct VmObject {
@@ -84,7 +87,7 @@ impl VmObject {
             phys,
             inner: Mutex::new(ObjectInner {
                 size, pages: BTreeMap::new(), shadow, shadow_offset, pager: None, swapped: BTreeSet::new(),
-                shared: false,
+                shared: false, in_flight: false,
             }),
         });
         register(&o);
@@ -304,6 +307,9 @@ impl Drop for VmObject {
         LIVE.fetch_sub(1, Ordering::Relaxed);
         ALL.lock().remove(&self.id);
         let inner = self.inner.get_mut();
+        if inner.in_flight {
+            super::pageout::in_flight_done(inner.pages.len());
+        }
         if let Some(mo) = inner.pager.take() {
             // Dirty pages go back to the pager before it hears terminate.
             super::pager::object_terminated(&mo, self.phys, &mut inner.pages);

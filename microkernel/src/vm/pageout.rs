@@ -44,6 +44,16 @@ const WAIT_WATER: usize = FREE_RESERVED + 64;
 /// The clock hand: the id of the object scanned last.
 static HAND: AtomicU64 = AtomicU64::new(0);
 
+/// Pages sent to pagers that they still hold: memory on its way back.
+pub static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+/// `n` pages sent to a pager are free again (or in the store).
+pub fn in_flight_done(n: usize) {
+    let _ = IN_FLIGHT.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| Some(v.saturating_sub(n)));
+}
+
+/// At most this many pages go out per scan: each costs a message.
+const BATCH: usize = 128;
+
 pub static PAGED_OUT_TO_PAGER: AtomicU64 = AtomicU64::new(0);
 pub static FREED_CLEAN: AtomicU64 = AtomicU64::new(0);
 pub static STORED_ANON: AtomicU64 = AtomicU64::new(0);
@@ -76,6 +86,7 @@ pub fn reclaim_if_low() {
             break;
         }
         let now = crate::kern::clock::ticks();
+        crate::kdebug!("pageout: waiting for pagers, {} free", free_count());
         crate::kern::sched::block_current_until(Some(now + 1));
         reclaim(TARGET);
     }
@@ -95,20 +106,24 @@ pub fn reclaim(target: usize) -> usize {
         BACKOFF.fetch_sub(1, Ordering::Relaxed);
         return 0;
     }
-    let want = target.saturating_sub(free_count());
-    let mut done = 0;
-    // Two turns of the hand: the first may only clear accessed bits.
+    let coming = free_count() + IN_FLIGHT.load(Ordering::Relaxed);
+    let want = target.saturating_sub(coming).min(BATCH);
+    let (mut done, mut spared) = (0, 0);
+    // At most one turn of the hand: a page referenced since the last turn
+    // has its bit cleared and is spared until the next.
     let mut wraps = 0;
-    while done < want && wraps < 3 {
+    while done < want && wraps < 2 {
         let Some(o) = object_after(HAND.load(Ordering::Relaxed)) else {
             HAND.store(0, Ordering::Relaxed);
             wraps += 1;
             continue;
         };
         HAND.store(o.id, Ordering::Relaxed);
-        done += scan_object(&o, want - done);
+        let (d, s) = scan_object(&o, want - done);
+        done += d;
+        spared += s;
     }
-    if done == 0 {
+    if done == 0 && spared == 0 && want > 0 {
         BACKOFF.store(64, Ordering::Relaxed);
     }
     done
@@ -120,15 +135,15 @@ enum Out {
 }
 
 /// Gives the object's pages their second chance or evicts them, up to
-/// `want`. Returns the pages evicted.
-fn scan_object(o: &Arc<VmObject>, want: usize) -> usize {
+/// `want`. Returns the pages evicted and those spared.
+fn scan_object(o: &Arc<VmObject>, want: usize) -> (usize, usize) {
     let phys = o.phys();
     let mut outs = Vec::new();
-    let mut n = 0;
+    let (mut n, mut spared) = (0, 0);
     {
         let mut g = o.lock();
         if g.pager.as_ref().is_some_and(|mo| mo.is_dead()) {
-            return 0; // nowhere to put its dirty pages: they stay
+            return (0, 0); // nowhere to put its dirty pages: they stay
         }
         // One key at a time: an object may hold a quarter of a million
         // pages, and memory is short.
@@ -139,6 +154,7 @@ fn scan_object(o: &Arc<VmObject>, want: usize) -> usize {
             let p = g.pages.get_mut(&off).expect("key just found");
             let referenced = core::mem::replace(&mut p.referenced, false) | phys.take_referenced(p.frame);
             if referenced {
+                spared += 1;
                 continue;
             }
             if evict(o, &mut g, off, &mut outs) {
@@ -146,39 +162,46 @@ fn scan_object(o: &Arc<VmObject>, want: usize) -> usize {
             }
         }
     }
-    let mo = o.lock().pager.clone();
-    for Out::ToPager(off, frame) in outs {
-        if let Some(mo) = &mo {
-            mo.data_write(off, frame);
+    if let Some(mo) = o.lock().pager.clone() {
+        let mut runs = super::pager::Runs::new(&mo);
+        for Out::ToPager(off, frame) in outs {
+            runs.push(off, frame);
         }
     }
-    n
+    (n, spared)
 }
 
 /// Evicts the page at `off`; false when it stays (incompressible).
 fn evict(o: &VmObject, g: &mut ObjectInner, off: u64, outs: &mut Vec<Out>) -> bool {
     let phys = o.phys();
     let frame = g.pages[&off].frame;
+    if g.pager.is_none() {
+        return evict_anonymous(o, g, off, frame);
+    }
     phys.remove_mappings(frame);
     let dirty = g.pages[&off].dirty | phys.take_modified(frame);
-    if g.pager.is_some() {
-        g.pages.remove(&off);
-        if dirty {
-            PAGED_OUT_TO_PAGER.fetch_add(1, Ordering::Relaxed);
-            outs.push(Out::ToPager(off, frame));
-        } else {
-            FREED_CLEAN.fetch_add(1, Ordering::Relaxed);
-            phys.free(frame);
-        }
-        return true;
+    g.pages.remove(&off);
+    if dirty {
+        PAGED_OUT_TO_PAGER.fetch_add(1, Ordering::Relaxed);
+        outs.push(Out::ToPager(off, frame));
+    } else {
+        FREED_CLEAN.fetch_add(1, Ordering::Relaxed);
+        phys.free(frame);
     }
+    true
+}
+
+/// An anonymous page goes to the default pager's store if it compresses;
+/// otherwise it stays, mapped as it was. (One CPU and a non-preemptible
+/// kernel: nobody writes it between the compression and the unmapping.)
+fn evict_anonymous(o: &VmObject, g: &mut ObjectInner, off: u64, frame: u64) -> bool {
+    let phys = o.phys();
     let packed = if STORE_BYTES.load(Ordering::Relaxed) < STORE_LIMIT { compress_frame(phys, frame) } else { None };
-    let Some(packed) = packed else {
-        if dirty {
-            g.pages.get_mut(&off).expect("resident").dirty = true;
-        }
-        return false;
-    };
+    let Some(packed) = packed else { return false };
+    phys.remove_mappings(frame);
+    if g.in_flight {
+        in_flight_done(1);
+    }
     STORE_BYTES.fetch_add(packed.len() + ENTRY_OVERHEAD, Ordering::Relaxed);
     STORE.lock().insert((o.id, off), packed);
     g.swapped.insert(off);
@@ -280,5 +303,16 @@ mod tests {
         let noisy: Vec<u8> = (0..PAGE).map(|i| (i * 31 ^ i >> 3) as u8).collect();
         mem.write(f, 0, &noisy);
         assert!(compress_frame(mem, f).is_none());
+    }
+}
+
+/// The pageout counters, for the log.
+pub struct Summary;
+
+impl core::fmt::Display for Summary {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let l = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        write!(f, "{} dirty pages to their pagers, {} clean pages freed, {} anonymous pages to the default store, {} paged in from it",
+               l(&PAGED_OUT_TO_PAGER), l(&FREED_CLEAN), l(&STORED_ANON), l(&PAGED_IN_ANON))
     }
 }

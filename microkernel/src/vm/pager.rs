@@ -302,30 +302,81 @@ impl MemoryObject {
                 }
             }
         }
+        let mut runs = Runs::new(self);
         for (off, frame) in writes {
-            self.data_write(off, frame);
+            runs.push(off, frame);
         }
+        runs.flush();
         if !reply_to.is_null() {
             let m = memory_object_lock_completed::Request::new(0, range(args.offset, args.length));
             mqueue::deliver(kmsg_of(m.bytes(), reply_to));
         }
     }
 
-    /// Gives the frame (taken from the object) back to the pager, out of
-    /// line and without a copy: it moves into a fresh anonymous object that
-    /// the message's map copy holds, and the pager's vm_deallocate frees it.
+    /// Gives the frame (taken from the object) back to the pager.
     pub fn data_write(&self, offset: u64, frame: u64) {
-        let carrier = VmObject::anonymous(PAGE, &KERNEL_PHYS);
-        carrier.insert_page(0, frame, true);
+        self.data_write_run(offset, &[frame]);
+    }
+
+    /// Gives frames for consecutive pages from `offset` (taken from the
+    /// object) back to the pager in one message, out of line and without a
+    /// copy: they move into a fresh anonymous object that the message's map
+    /// copy holds, and the pager's vm_deallocate frees them.
+    pub fn data_write_run(&self, offset: u64, frames: &[u64]) {
+        let size = frames.len() as u64 * PAGE;
+        let carrier = VmObject::anonymous(size, &KERNEL_PHYS);
+        for (i, &f) in frames.iter().enumerate() {
+            carrier.insert_page(i as u64 * PAGE, f, true);
+        }
+        carrier.lock().in_flight = true;
+        super::pageout::IN_FLIGHT.fetch_add(frames.len(), Ordering::Relaxed);
         let copy = super::copy::VmMapCopy {
-            size: PAGE,
-            entries: alloc::vec![super::copy::CopyEntry { offset: 0, size: PAGE, object: Some(carrier), object_offset: 0 }],
+            size,
+            entries: alloc::vec![super::copy::CopyEntry { offset: 0, size, object: Some(carrier), object_offset: 0 }],
         };
-        let m = memory_object_data_write::Request::new(0, OolDescriptor::new(0, PAGE as u32, false), range(offset, PAGE));
+        let m = memory_object_data_write::Request::new(0, OolDescriptor::new(0, size as u32, false), range(offset, size));
         let mut k = kmsg_of(m.bytes(), Right::Null);
         k.ool.push((offset_of!(memory_object_data_write::Request, data), OolRegion::mapped(copy)));
-        self.stats.writes.fetch_add(1, Ordering::Relaxed);
+        self.stats.writes.fetch_add(frames.len() as u64, Ordering::Relaxed);
         self.send(k);
+    }
+}
+
+/// Collects consecutive pages into runs of at most RUN pages, so that
+/// returning many pages costs few messages.
+pub struct Runs<'a> {
+    mo: &'a MemoryObject,
+    start: u64,
+    frames: Vec<u64>,
+}
+
+const RUN: usize = 64;
+
+impl<'a> Runs<'a> {
+    pub fn new(mo: &'a MemoryObject) -> Self {
+        Runs { mo, start: 0, frames: Vec::new() }
+    }
+    pub fn push(&mut self, offset: u64, frame: u64) {
+        let next = self.start + self.frames.len() as u64 * PAGE;
+        if !self.frames.is_empty() && (offset != next || self.frames.len() == RUN) {
+            self.flush();
+        }
+        if self.frames.is_empty() {
+            self.start = offset;
+        }
+        self.frames.push(frame);
+    }
+    pub fn flush(&mut self) {
+        if !self.frames.is_empty() {
+            self.mo.data_write_run(self.start, &self.frames);
+            self.frames.clear();
+        }
+    }
+}
+
+impl Drop for Runs<'_> {
+    fn drop(&mut self) {
+        self.flush();
     }
 }
 
@@ -388,12 +439,15 @@ fn object_for(port: &Arc<Port>) -> Result<Arc<VmObject>, KernReturn> {
 /// back to the pager, then memory_object_terminate; the control port dies.
 pub fn object_terminated(mo: &Arc<MemoryObject>, phys: &'static dyn PhysMem, pages: &mut BTreeMap<u64, Page>) {
     if !mo.is_dead() {
-        let offs: Vec<u64> = pages.keys().copied().collect();
-        for off in offs {
+        let mut runs = Runs::new(mo);
+        let mut cursor = 0;
+        while let Some(off) = pages.range(cursor..).next().map(|(o, _)| *o) {
+            cursor = off + 1;
             if let Some((o, frame)) = lock_page(pages, off, MEMORY_OBJECT_RETURN_DIRTY | MEMORY_OBJECT_FLUSH, phys) {
-                mo.data_write(o, frame);
+                runs.push(o, frame);
             }
         }
+        runs.flush();
         mo.send(kmsg_of(memory_object_terminate::Request::new(0, range(0, 0)).bytes(), Right::Null));
     }
     {
@@ -407,6 +461,7 @@ pub fn object_terminated(mo: &Arc<MemoryObject>, phys: &'static dyn PhysMem, pag
                   mo.port.id, s.requests.load(Ordering::Relaxed), s.provided.load(Ordering::Relaxed),
                   s.unavailable.load(Ordering::Relaxed), s.ignored.load(Ordering::Relaxed),
                   s.timeouts.load(Ordering::Relaxed), s.writes.load(Ordering::Relaxed));
+    crate::kinfo!("pageout so far: {}", super::pageout::Summary);
     let send = core::mem::replace(&mut *mo.send.lock(), Right::Null);
     drop(send);
     crate::ipc::port::destroy(mo.control.clone());
