@@ -65,6 +65,17 @@ fn dirty_pages_go_back_to_the_pager_under_memory_pressure() {
 }
 
 #[test]
+fn data_unavailable_zero_fills() {
+    let o = Boot::new(&["pager-pattern unavailable", "pager-client zeros 4"]).timeout(120).run();
+    println!("{}", o.output);
+    o.expect("client: 4 zero-filled pages: ok, a write kept: true")
+        .expect("4 data requests, 0 provided, 4 unavailable")
+        .expect("1 data writes") // the written page went back at terminate
+        .expect_not("panic")
+        .expect_status(0);
+}
+
+#[test]
 fn a_pager_that_never_answers_fails_the_fault_after_a_bounded_wait() {
     let o = Boot::new(&["pager-pattern silent", "pager-client victim", "hello"]).append("log=debug").timeout(120).run();
     println!("{}", o.output);

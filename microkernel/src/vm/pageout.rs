@@ -162,7 +162,10 @@ fn scan_object(o: &Arc<VmObject>, want: usize) -> (usize, usize) {
             }
         }
     }
-    if let Some(mo) = o.lock().pager.clone() {
+    // Not under the object's lock: sending may find the pager dead, and
+    // then its object's pages are flushed.
+    let mo = o.lock().pager.clone();
+    if let Some(mo) = mo {
         let mut runs = super::pager::Runs::new(&mo);
         for Out::ToPager(off, frame) in outs {
             runs.push(off, frame);

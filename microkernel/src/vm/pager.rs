@@ -228,6 +228,14 @@ impl MemoryObject {
         }
         crate::kinfo!("memory object {}: pager gone; its faults fail", self.port.id);
         self.waiters.wake_all();
+        // The object is unusable: even resident pages fault, with an error.
+        let obj = self.state.lock().object.upgrade();
+        if let Some(obj) = obj {
+            let pages = core::mem::take(&mut obj.lock().pages);
+            for (_, p) in pages {
+                obj.phys().free(p.frame);
+            }
+        }
     }
 
     /// The pending offsets in [offset, offset+length) still asked for.

@@ -8,6 +8,7 @@
 //! `pressure MiB`: writes a region larger than RAM, then reads it all back
 //! (pages go to the pager by data_write and come back by data_request).
 //! `victim`: touches one page of a misbehaving pager's object.
+//! `zeros N`: maps N pages of a pager that has no data for them.
 #![no_std]
 #![no_main]
 
@@ -134,12 +135,25 @@ fn victim() -> i32 {
     0
 }
 
+/// A pager answering data_unavailable: the pages read as zeros, and
+/// writes to them stay.
+fn zeros(pages: u64) -> i32 {
+    let base = map_object(pages);
+    let zero = (0..pages).all(|i| page(base, i).iter().all(|&b| b == 0));
+    // SAFETY: mapped and writable.
+    unsafe { core::ptr::write_volatile((base + PAGE) as *mut u8, 5) };
+    let kept = page(base, 1)[0] == 5;
+    println!("client: {} zero-filled pages: {}, a write kept: {}", pages, if zero { "ok" } else { "WRONG" }, kept);
+    if zero && kept { 0 } else { 1 }
+}
+
 fn main(args: machrt::Args) -> i32 {
     let n = |i: usize, d: u64| args.get(i).and_then(|s| s.parse().ok()).unwrap_or(d);
     match args.get(1) {
         Some("flush") => flush(),
         Some("pressure") => pressure(n(2, 48)),
         Some("victim") => victim(),
+        Some("zeros") => zeros(n(2, 4)),
         _ => check(n(2, 16)),
     }
 }

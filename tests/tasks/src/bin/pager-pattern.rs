@@ -7,7 +7,8 @@
 //! Misbehaving modes, for the kernel's failure handling (seed 000):
 //! `silent` never answers a data request, `wrong` answers with a page
 //! nobody asked for, `toomuch` answers with four pages where one was asked,
-//! `die` exits with a request outstanding, `error` answers data_error.
+//! `die` exits with a request outstanding, `error` answers data_error;
+//! `unavailable` answers data_unavailable (zero fill), which is no fault.
 #![no_std]
 #![no_main]
 
@@ -105,6 +106,9 @@ impl Pager {
                 self.provide(args.offset + PAGE, 1);
             }
             "toomuch" => self.provide(args.offset, 4),
+            "unavailable" => {
+                let _ = memory_object_data_unavailable::send(&Kernel, self.control, args);
+            }
             "error" => {
                 let _ = memory_object_data_error::send(&Kernel, self.control, args, KERN_MEMORY_ERROR);
             }
