@@ -76,6 +76,20 @@ fn data_unavailable_zero_fills() {
 }
 
 #[test]
+fn a_write_to_a_locked_page_asks_the_pager_to_unlock_it() {
+    let o = Boot::new(&["pager-pattern locked", "pager-client lockwrite"]).timeout(120).run();
+    println!("{}", o.output);
+    o.expect("client: read locked pages: ok")
+        .expect("pager: data_unlock at 0x0 for access 2")
+        .expect("client: a write to a locked page went through after the unlock: true")
+        .expect("2 data requests")
+        .expect("1 data writes")
+        .expect_not("pager: data_unlock at 0x1000")
+        .expect_not("panic")
+        .expect_status(0);
+}
+
+#[test]
 fn a_pager_that_never_answers_fails_the_fault_after_a_bounded_wait() {
     let o = Boot::new(&["pager-pattern silent", "pager-client victim", "hello"]).append("log=debug").timeout(120).run();
     println!("{}", o.output);

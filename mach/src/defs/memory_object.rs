@@ -38,7 +38,7 @@ pub struct RangeArgs {
     pub offset: u64,
     pub length: u64,
     /// data_request / data_unlock: the access wanted; lock_request: the
-    /// protection to leave; set_attributes: ready flag.
+    /// access to withhold (Mach's lock value; VM_PROT_NONE unlocks).
     pub access: VmProt,
     /// lock_request: MEMORY_OBJECT_RETURN_*, and whether to flush (bit 8).
     pub flags: u32,
@@ -137,8 +137,9 @@ simpleroutine! {
 
 simpleroutine! {
     /// Clean (`args.flags` & 3 = MEMORY_OBJECT_RETURN_*), flush
-    /// (MEMORY_OBJECT_FLUSH) or lock (`args.access`: the access to leave)
-    /// the range; lock_completed goes to `reply_to` unless it is null.
+    /// (MEMORY_OBJECT_FLUSH) or lock (`args.access`: the access to withhold)
+    /// the resident pages of the range; lock_completed goes to `reply_to`
+    /// unless it is null.
     memory_object_lock_request = MEMORY_OBJECT_LOCK_REQUEST;
     request { args: RangeArgs }
     request_ports { reply_to: crate::port::MACH_MSG_TYPE_MAKE_SEND }

@@ -56,8 +56,8 @@ pub fn vm_fault_paging(map: &mut VmMap, pmap: &mut dyn PmapOps, phys: &'static d
     let write = access & VM_PROT_WRITE != 0;
     let top = prepare_entry(entry, write, phys);
     let offset = entry.object_offset(va);
-    let (frame, writable) = resolve_page(&top, offset, write)?;
-    let mut prot = entry.protection;
+    let (frame, writable, lock) = resolve_page(&top, offset, access)?;
+    let mut prot = entry.protection & !lock;
     if !writable || entry.needs_copy {
         prot &= !VM_PROT_WRITE;
     }
@@ -94,10 +94,24 @@ pub fn resolve_needs_copy(e: &mut MapEntry) {
     e.needs_copy = false;
 }
 
-/// The frame for `offset` of `top`, and whether it may be mapped writable.
-fn resolve_page(top: &Arc<VmObject>, offset: u64, write: bool) -> Result<(u64, bool), FaultError> {
+/// The frame for `offset` of `top`, whether it may be mapped writable, and
+/// the access its pager withholds. A page locked against `access` makes
+/// the fault ask its pager for an unlock and wait.
+fn resolve_page(top: &Arc<VmObject>, offset: u64, access: VmProt) -> Result<(u64, bool, VmProt), FaultError> {
     let found = top.lookup_page(offset).map_err(FaultError::Wait)?;
-    Ok(resolve_found(top, offset, write, found)?)
+    let lock = found.as_ref().map_or(0, |f| f.lock);
+    if let Some(f) = found.as_ref().filter(|f| f.lock != 0) {
+        // A private copy of a page only reads it.
+        let needs = if f.depth == 0 { access } else { VM_PROT_READ };
+        if needs & f.lock != 0 {
+            let mo = f.object.lock().pager.clone();
+            if let Some(mo) = mo {
+                return Err(FaultError::Wait(mo.unlock_wanted(f.offset, needs)));
+            }
+        }
+    }
+    let (frame, writable) = resolve_found(top, offset, access & VM_PROT_WRITE != 0, found)?;
+    Ok((frame, writable, lock))
 }
 
 fn resolve_found(top: &Arc<VmObject>, offset: u64, write: bool, found: Option<super::object::Found>)

@@ -77,6 +77,10 @@ pub struct Found {
     pub frame: u64,
     /// 0 when the top object itself holds it.
     pub depth: usize,
+    /// Its offset in `object`.
+    pub offset: u64,
+    /// The access its pager withholds (memory_object lock value).
+    pub lock: mach::vm::VmProt,
 }
 
 impl VmObject {
@@ -166,13 +170,14 @@ impl VmObject {
                 if let Some(p) = g.pages.get_mut(&off) {
                     p.referenced = true;
                     let frame = p.frame;
+                    let lock = g.pager.as_ref().map_or(0, |mo| mo.lock_of(off));
                     drop(g);
-                    return Ok(Some(Found { object: obj, frame, depth }));
+                    return Ok(Some(Found { object: obj, frame, depth, offset: off, lock }));
                 }
                 if g.swapped.contains(&off) {
                     let frame = super::pageout::page_in(&obj, &mut g, off).map_err(PageWait::Error)?;
                     drop(g);
-                    return Ok(Some(Found { object: obj, frame, depth }));
+                    return Ok(Some(Found { object: obj, frame, depth, offset: off, lock: 0 }));
                 }
                 if let Some(mo) = g.pager.clone() {
                     drop(g);

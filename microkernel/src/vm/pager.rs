@@ -18,10 +18,16 @@
 //! own request on the memory object port): every waiter fails and the
 //! object faults with KERN_MEMORY_ERROR from then on.
 //!
-//! Not done: protection locks (a data_provided lock_value and
-//! lock_request's lock are accepted but not enforced, so data_unlock is
-//! never sent) and copy strategies (copies of a pager-backed region made by
-//! fork or out-of-line send see only its resident pages).
+//! Page locks (Mach's lock values): data_provided and lock_request say
+//! which access the pager withholds from a page; the page is mapped without
+//! it, and a fault that needs it sends memory_object_data_unlock and waits
+//! (bounded, like a data request) for a lock_request that lowers the lock.
+//!
+//! Not done: copy strategies (copies of a pager-backed region made by fork
+//! or out-of-line send see only its resident pages, since VM objects that
+//! a pager may change are copied eagerly), and paging out while a
+//! usercopy holds the map (a kernel copy that meets a page still to come
+//! from a pager fails with KERN_MEMORY_ERROR; the request has gone out).
 
 use super::map::MapEntry;
 use super::object::{PageWait, VmObject};
@@ -88,6 +94,9 @@ pub struct MemoryObject {
     send: Mutex<Right>,
     pub control: Arc<Port>,
     state: Mutex<MoState>,
+    /// Page locks: the access the pager withholds, by offset (a leaf lock,
+    /// taken under the object's).
+    locks: Mutex<BTreeMap<u64, VmProt>>,
     /// Dead pager or memory_object_destroy: nothing more is asked.
     dead: AtomicBool,
     waiters: WaitQueue,
@@ -124,6 +133,7 @@ impl MemoryObject {
             send: Mutex::new(Right::copy_send(port)),
             control: Port::new(KObject::MemoryControl(me.clone())),
             state: Mutex::new(MoState { ready: false, pending: BTreeMap::new(), object: Weak::new() }),
+            locks: Mutex::new(BTreeMap::new()),
             dead: AtomicBool::new(false),
             waiters: WaitQueue::new(),
             stats: Stats::default(),
@@ -188,6 +198,31 @@ impl MemoryObject {
         PageWait::Pager(self.clone(), offset)
     }
 
+    /// The access the pager withholds from the page at `offset`.
+    pub fn lock_of(&self, offset: u64) -> VmProt {
+        self.locks.lock().get(&offset).copied().unwrap_or(0)
+    }
+
+    /// A fault needs `access` to a resident page the pager has locked:
+    /// memory_object_data_unlock, then wait as for data (the pager answers
+    /// with a lock_request that lowers the lock).
+    pub fn unlock_wanted(self: &Arc<Self>, offset: u64, access: VmProt) -> PageWait {
+        if self.is_dead() {
+            return PageWait::Error(KERN_MEMORY_ERROR);
+        }
+        {
+            let mut s = self.state.lock();
+            if s.pending.contains_key(&offset) {
+                return PageWait::Pager(self.clone(), offset);
+            }
+            let deadline = clock::ticks() + clock::ms_to_ticks(PAGER_TIMEOUT_MS);
+            s.pending.insert(offset, Pending::Asked { deadline });
+        }
+        let args = RangeArgs { offset, length: PAGE, access, flags: 0 };
+        self.send(kmsg_of(memory_object_data_unlock::Request::new(0, args).bytes(), Right::Null));
+        PageWait::Pager(self.clone(), offset)
+    }
+
     /// Blocks the calling thread until the pager has answered for the page
     /// at `offset` (Ok: fault again), failed it, died, or timed out.
     pub fn wait_for_page(&self, offset: u64) -> Result<(), KernReturn> {
@@ -244,7 +279,7 @@ impl MemoryObject {
         s.pending.range(offset..end).filter(|(_, p)| matches!(p, Pending::Asked { .. })).map(|(o, _)| *o).collect()
     }
 
-    fn data_provided(&self, offset: u64, region: Option<OolRegion>) {
+    fn data_provided(&self, offset: u64, lock_value: VmProt, region: Option<OolRegion>) {
         let Some(region) = region else { return };
         let pages = region.size.div_ceil(PAGE);
         let mut s = self.state.lock();
@@ -255,6 +290,7 @@ impl MemoryObject {
         for off in asked {
             match region.page_frame(off - offset, obj.phys()) {
                 Some(frame) => {
+                    self.set_lock(off, lock_value);
                     obj.insert_page(off, frame, false);
                     s.pending.remove(&off);
                     self.stats.provided.fetch_add(1, Ordering::Relaxed);
@@ -294,19 +330,45 @@ impl MemoryObject {
         }
     }
 
+    fn set_lock(&self, offset: u64, lock: VmProt) {
+        let mut l = self.locks.lock();
+        if lock == 0 {
+            l.remove(&offset);
+        } else {
+            l.insert(offset, lock);
+        }
+    }
+
     /// memory_object_lock_request: returns (clean), discards (flush) the
-    /// resident pages of the range; then lock_completed to `reply_to`.
+    /// resident pages of the range and sets their lock (`args.access`, the
+    /// access withheld; mappings that now allow too much are removed, the
+    /// next access refaults); then lock_completed to `reply_to`.
     fn lock_request(&self, args: RangeArgs, reply_to: Right) {
         let obj = self.state.lock().object.upgrade();
         let mut writes = Vec::new();
+        let lock = args.access & VM_PROT_ALL;
         if let Some(obj) = obj {
             let phys = obj.phys();
             let mut g = obj.lock();
             let end = args.offset.saturating_add(args.length);
-            let offs: Vec<u64> = g.pages.range(args.offset..end).map(|(o, _)| *o).collect();
-            for off in offs {
+            let mut cursor = args.offset;
+            while let Some(off) = g.pages.range(cursor..end).next().map(|(o, _)| *o) {
+                cursor = off + 1;
+                if lock & !self.lock_of(off) != 0 {
+                    phys.remove_mappings(g.pages[&off].frame);
+                }
+                self.set_lock(off, lock);
                 if let Some(w) = lock_page(&mut g.pages, off, args.flags, phys) {
                     writes.push(w);
+                }
+            }
+            drop(g);
+            // Faults waiting for an unlock look again.
+            let mut s = self.state.lock();
+            let waiting: Vec<u64> = s.pending.range(args.offset..end).map(|(o, _)| *o).collect();
+            for off in waiting {
+                if obj.lock().pages.contains_key(&off) {
+                    s.pending.remove(&off);
                 }
             }
         }
@@ -489,7 +551,7 @@ pub fn control_server(w: &Weak<MemoryObject>, req: &mut Kmsg) {
         MEMORY_OBJECT_DATA_PROVIDED => {
             if let Ok(r) = memory_object_data_provided::Request::parse(&data) {
                 let region = take_ool(req, offset_of!(memory_object_data_provided::Request, data));
-                mo.data_provided(r.offset, region);
+                mo.data_provided(r.offset, r.lock_value & VM_PROT_ALL, region);
             }
         }
         MEMORY_OBJECT_DATA_UNAVAILABLE => {

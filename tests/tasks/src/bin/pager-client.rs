@@ -9,6 +9,7 @@
 //! (pages go to the pager by data_write and come back by data_request).
 //! `victim`: touches one page of a misbehaving pager's object.
 //! `zeros N`: maps N pages of a pager that has no data for them.
+//! `lockwrite`: writes a page its pager provided write-locked.
 #![no_std]
 #![no_main]
 
@@ -147,6 +148,19 @@ fn zeros(pages: u64) -> i32 {
     if zero && kept { 0 } else { 1 }
 }
 
+/// A pager providing write-locked pages: reading needs no unlock, the
+/// first write does (memory_object_data_unlock), then it goes through.
+fn lockwrite() -> i32 {
+    let base = map_object(2);
+    let read = matches(base, 0, 0) && matches(base, 1, 0);
+    println!("client: read locked pages: {}", if read { "ok" } else { "WRONG" });
+    // SAFETY: mapped and writable (the lock is the pager's business).
+    unsafe { core::ptr::write_volatile((base + 8) as *mut u8, 0xee) };
+    let wrote = page(base, 0)[8] == 0xee;
+    println!("client: a write to a locked page went through after the unlock: {}", wrote);
+    if read && wrote { 0 } else { 1 }
+}
+
 fn main(args: machrt::Args) -> i32 {
     let n = |i: usize, d: u64| args.get(i).and_then(|s| s.parse().ok()).unwrap_or(d);
     match args.get(1) {
@@ -154,6 +168,7 @@ fn main(args: machrt::Args) -> i32 {
         Some("pressure") => pressure(n(2, 48)),
         Some("victim") => victim(),
         Some("zeros") => zeros(n(2, 4)),
+        Some("lockwrite") => lockwrite(),
         _ => check(n(2, 16)),
     }
 }

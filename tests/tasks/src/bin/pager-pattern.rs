@@ -8,7 +8,8 @@
 //! `silent` never answers a data request, `wrong` answers with a page
 //! nobody asked for, `toomuch` answers with four pages where one was asked,
 //! `die` exits with a request outstanding, `error` answers data_error;
-//! `unavailable` answers data_unavailable (zero fill), which is no fault.
+//! `unavailable` answers data_unavailable (zero fill), which is no fault;
+//! `locked` provides pages write-locked and unlocks them on data_unlock.
 #![no_std]
 #![no_main]
 
@@ -16,7 +17,7 @@ use mach::defs::memory_object::*;
 use mach::kern_return::*;
 use mach::message::*;
 use mach::port::*;
-use mach::vm::{PAGE_SIZE, VM_PROT_NONE};
+use mach::vm::{PAGE_SIZE, VM_PROT_NONE, VM_PROT_WRITE};
 use machrt::msg::Buffer;
 use machrt::rpc::Kernel;
 use machrt::{port, println};
@@ -87,7 +88,8 @@ impl Pager {
     fn provide(&mut self, offset: u64, n: u64) {
         self.fill(offset, n);
         let d = OolDescriptor::new(self.buf, (n * PAGE) as u32, false);
-        let kr = memory_object_data_provided::send(&Kernel, self.control, d, offset, VM_PROT_NONE);
+        let lock = if self.mode == "locked" { VM_PROT_WRITE } else { VM_PROT_NONE };
+        let kr = memory_object_data_provided::send(&Kernel, self.control, d, offset, lock);
         if kr.is_err() {
             println!("pager: data_provided: {:?}", kr);
         }
@@ -170,6 +172,12 @@ impl Pager {
             MEMORY_OBJECT_DATA_REQUEST => {
                 let r = memory_object_data_request::Request::parse(&buf.0[..h.size as usize]).expect("request");
                 self.data_request(r.args);
+            }
+            MEMORY_OBJECT_DATA_UNLOCK => {
+                let r = memory_object_data_unlock::Request::parse(&buf.0[..h.size as usize]).expect("unlock");
+                println!("pager: data_unlock at {:#x} for access {}", r.args.offset, r.args.access);
+                let args = RangeArgs { access: VM_PROT_NONE, flags: MEMORY_OBJECT_RETURN_NONE, ..r.args };
+                let _ = memory_object_lock_request::send(&Kernel, self.control, MACH_PORT_NULL, args);
             }
             MEMORY_OBJECT_DATA_WRITE => {
                 let r = memory_object_data_write::Request::parse(&buf.0[..h.size as usize]).expect("write");
