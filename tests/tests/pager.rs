@@ -26,11 +26,16 @@ fn a_pager_serves_a_known_pattern_to_a_mapped_region() {
 
 #[test]
 fn two_tasks_mapping_one_object_share_its_pages() {
-    let o = Boot::new(&["pager-pattern", "pager-client check 32", "pager-client check 32"]).timeout(120).run();
+    let o = Boot::new(&["pager-pattern", "pager-client check 32", "pager-client check 32"]).icount().timeout(120).run();
     println!("{}", o.output);
     assert_eq!(o.lines_with("client: 32 pages match the pattern").len(), 2, "{}", o.output);
     o.expect("pager: terminated: 32 data requests for 32 distinct pages").expect_not("panic").expect_status(0);
     assert_eq!(o.lines_with("pager: init").len(), 1, "one memory_object_init for both maps");
+    // The clients fault in step: the second finds pages being fetched for
+    // the first (busy) and waits for them instead of asking again.
+    let line = o.lines_with("waits on busy pages")[0];
+    println!("FIGURE {}", line);
+    assert!(figure(line, "waits on busy pages") > 0, "{}", line);
 }
 
 #[test]

@@ -307,6 +307,49 @@ mod tests {
         mem.write(f, 0, &noisy);
         assert!(compress_frame(mem, f).is_none());
     }
+
+    #[test]
+    fn anonymous_pages_get_a_second_chance_then_go_to_the_store_and_back() {
+        let mem = TestMem::new(10);
+        let o = VmObject::anonymous(4 * PAGE as u64, mem);
+        let quiet = o.zero_fill(0).unwrap();
+        mem.write(quiet, 5, &[42]);
+        let noisy = o.zero_fill(PAGE as u64).unwrap();
+        let bytes: Vec<u8> = (0..PAGE).map(|i| (i * 31 ^ i >> 3) as u8).collect();
+        mem.write(noisy, 0, &bytes);
+        // Just faulted in: referenced, spared by the first pass.
+        assert_eq!(scan_object(&o, 10), (0, 2));
+        // The incompressible page stays; the other goes to the store.
+        assert_eq!(scan_object(&o, 10), (1, 0));
+        assert_eq!(o.resident_count(), 1);
+        assert!(o.lock().swapped.contains(&0));
+        assert_eq!(mem.live(), 1);
+        // A shadow over it cannot collapse it away while it has a page out.
+        let top = VmObject::shadow(o.clone(), 0, 4 * PAGE as u64);
+        top.collapse();
+        assert_eq!(top.chain_depth(), 2);
+        // The next lookup pages it in, through the shadow, intact.
+        let f = top.find_page(0).unwrap();
+        assert_eq!((f.depth, mem.byte(f.frame, 5), mem.byte(f.frame, 6)), (1, 42, 0));
+        assert!(o.lock().swapped.is_empty());
+        drop(top);
+        drop(f);
+        drop(o);
+        assert_eq!(mem.live(), 0);
+    }
+
+    #[test]
+    fn the_store_forgets_the_pages_of_a_dead_object() {
+        let mem = TestMem::new(10);
+        let o = VmObject::anonymous(PAGE as u64, mem);
+        o.zero_fill(0).unwrap();
+        o.lock().pages.get_mut(&0).unwrap().referenced = false;
+        assert_eq!(scan_object(&o, 1), (1, 0));
+        let key = (o.id, 0);
+        assert!(STORE.lock().contains_key(&key));
+        drop(o);
+        assert!(!STORE.lock().contains_key(&key));
+    }
 }
 
 /// The pageout counters, for the log.

@@ -86,6 +86,8 @@ pub struct Stats {
     pub ignored: AtomicU64,
     pub timeouts: AtomicU64,
     pub writes: AtomicU64,
+    /// Faults that found their page already asked for and waited on it.
+    pub busy_waits: AtomicU64,
 }
 
 pub struct MemoryObject {
@@ -184,6 +186,7 @@ impl MemoryObject {
         {
             let mut s = self.state.lock();
             if s.pending.contains_key(&offset) {
+                self.stats.busy_waits.fetch_add(1, Ordering::Relaxed);
                 return PageWait::Pager(self.clone(), offset);
             }
             let deadline = clock::ticks() + clock::ms_to_ticks(PAGER_TIMEOUT_MS);
@@ -527,10 +530,11 @@ pub fn object_terminated(mo: &Arc<MemoryObject>, phys: &'static dyn PhysMem, pag
         }
     }
     let s = &mo.stats;
-    crate::kinfo!("memory object {} terminated: {} data requests, {} provided, {} unavailable, {} ignored, {} timeouts, {} data writes",
+    crate::kinfo!("memory object {} terminated: {} data requests, {} provided, {} unavailable, {} ignored, {} timeouts, {} data writes, {} waits on busy pages",
                   mo.port.id, s.requests.load(Ordering::Relaxed), s.provided.load(Ordering::Relaxed),
                   s.unavailable.load(Ordering::Relaxed), s.ignored.load(Ordering::Relaxed),
-                  s.timeouts.load(Ordering::Relaxed), s.writes.load(Ordering::Relaxed));
+                  s.timeouts.load(Ordering::Relaxed), s.writes.load(Ordering::Relaxed),
+                  s.busy_waits.load(Ordering::Relaxed));
     crate::kinfo!("pageout so far: {}", super::pageout::Summary);
     let send = core::mem::replace(&mut *mo.send.lock(), Right::Null);
     drop(send);
@@ -655,5 +659,44 @@ fn find_aligned(map: &super::map::VmMap, size: u64, hint: u64, align: u64) -> Op
             return Some(a);
         }
         at = aligned;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vm::page::testmem::TestMem;
+
+    fn pages(mem: &'static TestMem, n: u64) -> BTreeMap<u64, Page> {
+        (0..n).map(|i| (i * PAGE, Page::new(mem.alloc_zeroed().unwrap()))).collect()
+    }
+
+    #[test]
+    fn flush_returns_dirty_pages_and_frees_clean_ones() {
+        let mem = TestMem::new(10);
+        let mut p = pages(mem, 2);
+        p.get_mut(&0).unwrap().dirty = true;
+        let dirty = p[&0].frame;
+        let flags = MEMORY_OBJECT_RETURN_DIRTY | MEMORY_OBJECT_FLUSH;
+        assert_eq!(lock_page(&mut p, 0, flags, mem), Some((0, dirty)));
+        assert_eq!(lock_page(&mut p, PAGE, flags, mem), None);
+        assert!(p.is_empty());
+        // The returned frame is the caller's; the clean one went back.
+        assert_eq!(mem.live(), 1);
+    }
+
+    #[test]
+    fn clean_without_flush_returns_a_copy_and_keeps_the_page() {
+        let mem = TestMem::new(10);
+        let mut p = pages(mem, 1);
+        mem.write(p[&0].frame, 0, &[9]);
+        p.get_mut(&0).unwrap().dirty = true;
+        let (off, copy) = lock_page(&mut p, 0, MEMORY_OBJECT_RETURN_DIRTY, mem).unwrap();
+        assert_eq!((off, mem.byte(copy, 0)), (0, 9));
+        assert_ne!(copy, p[&0].frame);
+        assert!(!p[&0].dirty);
+        // Clean now: nothing more to return.
+        assert_eq!(lock_page(&mut p, 0, MEMORY_OBJECT_RETURN_DIRTY, mem), None);
+        assert_eq!(lock_page(&mut p, 0, MEMORY_OBJECT_RETURN_ALL, mem).map(|(o, _)| o), Some(0));
     }
 }
