@@ -22,6 +22,7 @@ fn a_pager_serves_a_known_pattern_to_a_mapped_region() {
         .expect_status(0);
     let line = o.lines_with("client: pager fault:")[0];
     println!("FIGURE {}", line);
+    println!("FIGURE {}", o.lines_with("pager: making a page's data took")[0]);
 }
 
 #[test]

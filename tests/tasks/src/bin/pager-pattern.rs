@@ -43,6 +43,9 @@ struct Pager {
     writes: u64,
     lost: u64,
     buf: u64,
+    /// Guest instructions spent filling pages (rdtsc under icount).
+    fill_cost: u64,
+    fills: u64,
     /// A client waiting for its flush to complete.
     flush_reply: PortName,
     done: PortName,
@@ -51,6 +54,7 @@ struct Pager {
 static mut PAGER: Pager = Pager {
     mode: "serve", control: 0, written: [0; MAX_PAGES / 64], raw: [(u64::MAX, [0; PAGE_SIZE]); RAW_PAGES],
     raw_used: 0, gen: 0, requests: 0, seen: [0; MAX_PAGES / 64], distinct: 0, writes: 0, lost: 0, buf: 0,
+    fill_cost: 0, fills: 0,
     flush_reply: 0, done: 0,
 };
 
@@ -86,7 +90,10 @@ impl Pager {
     }
 
     fn provide(&mut self, offset: u64, n: u64) {
+        let t0 = machrt::trap::rdtsc();
         self.fill(offset, n);
+        self.fill_cost += machrt::trap::rdtsc() - t0;
+        self.fills += n;
         let d = OolDescriptor::new(self.buf, (n * PAGE) as u32, false);
         let lock = if self.mode == "locked" { VM_PROT_WRITE } else { VM_PROT_NONE };
         let kr = memory_object_data_provided::send(&Kernel, self.control, d, offset, lock);
@@ -158,6 +165,9 @@ impl Pager {
     fn report(&self) {
         println!("pager: terminated: {} data requests for {} distinct pages, {} pages written back, {} lost",
                  self.requests, self.distinct, self.writes, self.lost);
+        if self.fills > 0 {
+            println!("pager: making a page's data took {} instructions on average", self.fill_cost / self.fills);
+        }
     }
 
     fn kernel_message(&mut self, buf: &Buffer<512>) -> bool {
