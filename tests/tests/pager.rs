@@ -40,6 +40,16 @@ fn two_tasks_mapping_one_object_share_its_pages() {
 }
 
 #[test]
+fn a_private_copy_reads_from_the_pager_and_keeps_its_writes() {
+    let o = Boot::new(&["pager-pattern", "pager-client private"]).timeout(120).run();
+    println!("{}", o.output);
+    o.expect("client: private copy read true, writes kept true, the rest from the pager true")
+        .expect("pager: terminated: 4 data requests for 4 distinct pages, 0 pages written back")
+        .expect_not("panic")
+        .expect_status(0);
+}
+
+#[test]
 fn a_flush_by_lock_request_makes_the_next_touch_ask_again() {
     let o = Boot::new(&["pager-pattern", "pager-client flush"]).timeout(120).run();
     println!("{}", o.output);

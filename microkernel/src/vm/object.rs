@@ -232,13 +232,21 @@ impl VmObject {
 
     /// An eager copy of [offset, offset+size) of this object's contents as
     /// seen through its chain (vm_object_copy_slowly), for objects that are
-    /// shared and so cannot be copied lazily.
+    /// shared and so cannot be copied lazily. A page that must first come
+    /// from a pager fails the copy (KERN_MEMORY_ERROR; it has been asked
+    /// for), since the caller holds a map and cannot wait: better an error
+    /// than a copy with zeros where the pager's data should be.
     pub fn copy_slowly(self: &Arc<Self>, offset: u64, size: u64) -> Result<Arc<VmObject>, KernReturn> {
         let copy = VmObject::anonymous(size, self.phys);
         let mut off = 0;
         while off < size {
-            if let Some(f) = self.find_page(offset + off) {
-                copy.copy_in(off, f.frame)?;
+            match self.lookup_page(offset + off) {
+                Ok(Some(f)) => {
+                    copy.copy_in(off, f.frame)?;
+                }
+                Ok(None) => {}
+                Err(PageWait::Error(kr)) => return Err(kr),
+                Err(PageWait::Pager(..)) => return Err(KERN_MEMORY_ERROR),
             }
             off += PAGE;
         }

@@ -10,6 +10,7 @@
 //! `victim`: touches one page of a misbehaving pager's object.
 //! `zeros N`: maps N pages of a pager that has no data for them.
 //! `lockwrite`: writes a page its pager provided write-locked.
+//! `private`: maps a copy of the object and writes to it.
 #![no_std]
 #![no_main]
 
@@ -41,8 +42,13 @@ fn ask(id: i32, value: u32) -> Buffer<256> {
 }
 
 fn map_object(pages: u64) -> u64 {
+    map_object_with(pages, 0)
+}
+
+/// Maps the object, shared (copy 0) or as a private copy (copy 1).
+fn map_object_with(pages: u64, copy: u32) -> u64 {
     let obj = ask(PAGER_GET_OBJECT, 0).get::<PortMsg>().port.name;
-    let r = vm_map::call(&Kernel, machrt::trap::task_self(), obj, 0, pages * PAGE, 0, 1, 0, 0,
+    let r = vm_map::call(&Kernel, machrt::trap::task_self(), obj, 0, pages * PAGE, 0, 1, 0, copy,
                          VM_PROT_READ | VM_PROT_WRITE, VM_PROT_ALL, VM_INHERIT_SHARE);
     match r {
         Ok(r) => {
@@ -161,6 +167,23 @@ fn lockwrite() -> i32 {
     if read && wrote { 0 } else { 1 }
 }
 
+/// A private copy (vm_map with copy): reads come from the pager, writes
+/// stay in this task and never go back to the pager.
+fn private() -> i32 {
+    let base = map_object_with(4, 1);
+    let read = matches(base, 0, 0);
+    // SAFETY: mapped and writable (copy-on-write).
+    unsafe {
+        core::ptr::write_volatile((base + 16) as *mut u8, 0x77);
+        core::ptr::write_volatile((base + 2 * PAGE) as *mut u8, 0x78);
+    }
+    let kept = page(base, 0)[16] == 0x77 && page(base, 2)[0] == 0x78;
+    let rest = page(base, 0).iter().enumerate().all(|(j, &b)| j == 16 || b == pager_byte(j as u64, 0))
+        && matches(base, 1, 0) && matches(base, 3, 0);
+    println!("client: private copy read {}, writes kept {}, the rest from the pager {}", read, kept, rest);
+    if read && kept && rest { 0 } else { 1 }
+}
+
 fn main(args: machrt::Args) -> i32 {
     let n = |i: usize, d: u64| args.get(i).and_then(|s| s.parse().ok()).unwrap_or(d);
     match args.get(1) {
@@ -169,6 +192,7 @@ fn main(args: machrt::Args) -> i32 {
         Some("victim") => victim(),
         Some("zeros") => zeros(n(2, 4)),
         Some("lockwrite") => lockwrite(),
+        Some("private") => private(),
         _ => check(n(2, 16)),
     }
 }
