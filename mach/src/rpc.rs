@@ -102,6 +102,94 @@ pub fn reply_error(req: &MsgHeader, ret: KernReturn) -> ErrorReply {
     }
 }
 
+/// The request half shared by `routine!` and `simpleroutine!`: the
+/// `Request` struct (packed, checked to have no padding, Pod), `new` with
+/// the local (reply) disposition `$local`, and `parse`. Not for direct use.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __rpc_request {
+    (
+        $id:expr, $local:expr;
+        request { $($rq:ident : $rqt:ty),* }
+        request_ports { $($rp:ident : $rpd:expr),* }
+        request_ool { $($ro:ident),* }
+    ) => {
+        pub const ID: i32 = $id;
+        /// Descriptors (rights, then out-of-line regions) in the request.
+        const REQUEST_PORTS: u32 = 0 $(+ { let _ = stringify!($rp); 1 })* $(+ { let _ = stringify!($ro); 1 })*;
+
+        #[repr(C, packed(4))]
+        #[derive(Clone, Copy)]
+        pub struct Request {
+            pub header: MsgHeader,
+            pub body: MsgBody,
+            $(pub $rp: PortDescriptor,)*
+            $(pub $ro: OolDescriptor,)*
+            $(pub $rq: $rqt,)*
+        }
+
+        // Packed to 4 and checked to have no padding at all, so the struct
+        // is plain bytes on the wire (Pod) and every field sits where both
+        // sides expect it.
+        const _: () = assert!(core::mem::size_of::<Request>()
+            == MSG_HEADER_SIZE + MSG_BODY_SIZE + MSG_DESCRIPTOR_SIZE * REQUEST_PORTS as usize
+                $(+ core::mem::size_of::<$rqt>())*);
+        // SAFETY: repr(C, packed(4)) of integer fields, descriptors and
+        // plain-data structs, with no padding (asserted above).
+        unsafe impl $crate::pod::Pod for Request {}
+
+        impl core::fmt::Debug for Request {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                write!(f, "Request(id {})", { self.header }.id)
+            }
+        }
+
+        impl Request {
+            /// A request to `dest` (a send right, copied).
+            pub fn new(dest: PortName $(, $rp: PortName)* $(, $ro: OolDescriptor)* $(, $rq: $rqt)*) -> Request {
+                let mut r: Request = zeroed();
+                r.header = MsgHeader {
+                    bits: msgh_bits(MACH_MSG_TYPE_COPY_SEND, $local)
+                        | if REQUEST_PORTS > 0 { MACH_MSGH_BITS_COMPLEX } else { 0 },
+                    size: core::mem::size_of::<Request>() as u32,
+                    remote_port: dest,
+                    local_port: MACH_PORT_NULL,
+                    reserved: 0,
+                    id: ID,
+                };
+                r.body.descriptor_count = REQUEST_PORTS;
+                $(r.$rp = PortDescriptor::new($rp, $rpd);)*
+                $(r.$ro = $ro;)*
+                $(r.$rq = $rq;)*
+                r
+            }
+
+            /// Checks a received message is this request, and reads it.
+            pub fn parse(msg: &[u8]) -> Result<Request, KernReturn> {
+                let h: MsgHeader = from_bytes(msg).ok_or(MIG_BAD_ARGUMENTS)?;
+                if h.id != ID {
+                    return Err(MIG_BAD_ID);
+                }
+                let r: Request = from_bytes(msg).ok_or(MIG_BAD_ARGUMENTS)?;
+                let complex = r.header.bits & MACH_MSGH_BITS_COMPLEX != 0;
+                if r.header.size as usize != core::mem::size_of::<Request>()
+                    || complex != (REQUEST_PORTS > 0)
+                    || r.body.descriptor_count != REQUEST_PORTS
+                {
+                    return Err(MIG_BAD_ARGUMENTS);
+                }
+                $(if r.$rp.kind != MACH_MSG_PORT_DESCRIPTOR { return Err(MIG_TYPE_ERROR); })*
+                $(if r.$ro.kind != MACH_MSG_OOL_DESCRIPTOR { return Err(MIG_TYPE_ERROR); })*
+                Ok(r)
+            }
+
+            pub fn bytes(&self) -> &[u8] {
+                as_bytes(self)
+            }
+        }
+    };
+}
+
 /// Declares one routine. See the module documentation.
 ///
 /// ```ignore
@@ -138,20 +226,15 @@ macro_rules! routine {
             use $crate::kern_return::*;
             use $crate::rpc::*;
 
-            pub const ID: i32 = $id;
-            /// Descriptors (rights, then out-of-line regions) each way.
-            const REQUEST_PORTS: u32 = 0 $($(+ { let _ = stringify!($rp); 1 })*)? $($(+ { let _ = stringify!($ro); 1 })*)?;
-            const REPLY_PORTS: u32 = 0 $($(+ { let _ = stringify!($yp); 1 })*)? $($(+ { let _ = stringify!($yo); 1 })*)?;
-
-            #[repr(C, packed(4))]
-            #[derive(Clone, Copy)]
-            pub struct Request {
-                pub header: MsgHeader,
-                pub body: MsgBody,
-                $($(pub $rp: PortDescriptor,)*)?
-                $($(pub $ro: OolDescriptor,)*)?
-                $(pub $rq: $rqt,)*
+            $crate::__rpc_request! {
+                $id, MACH_MSG_TYPE_MAKE_SEND_ONCE;
+                request { $($rq : $rqt),* }
+                request_ports { $($($rp : $rpd),*)? }
+                request_ool { $($($ro),*)? }
             }
+
+            /// Descriptors (rights, then out-of-line regions) in the reply.
+            const REPLY_PORTS: u32 = 0 $($(+ { let _ = stringify!($yp); 1 })*)? $($(+ { let _ = stringify!($yo); 1 })*)?;
 
             #[repr(C, packed(4))]
             #[derive(Clone, Copy)]
@@ -164,69 +247,15 @@ macro_rules! routine {
                 $(pub $yq: $yqt,)*
             }
 
-            // Packed to 4 and checked to have no padding at all, so the
-            // structs are plain bytes on the wire (Pod) and every field sits
-            // where both sides expect it.
-            const _: () = assert!(core::mem::size_of::<Request>()
-                == MSG_HEADER_SIZE + MSG_BODY_SIZE + MSG_DESCRIPTOR_SIZE * REQUEST_PORTS as usize
-                    $(+ core::mem::size_of::<$rqt>())*);
             const _: () = assert!(core::mem::size_of::<Reply>()
                 == MSG_HEADER_SIZE + MSG_BODY_SIZE + MSG_DESCRIPTOR_SIZE * REPLY_PORTS as usize
                     + core::mem::size_of::<KernReturn>() $(+ core::mem::size_of::<$yqt>())*);
-            // SAFETY: repr(C, packed(4)) of integer fields, descriptors and
-            // plain-data structs, with no padding (asserted above).
-            unsafe impl $crate::pod::Pod for Request {}
+            // SAFETY: as for Request.
             unsafe impl $crate::pod::Pod for Reply {}
-
-            impl Request {
-                /// A request to `dest` (a send right, copied).
-                pub fn new(dest: PortName $($(, $rp: PortName)*)? $($(, $ro: OolDescriptor)*)? $(, $rq: $rqt)*) -> Request {
-                    let mut r: Request = zeroed();
-                    r.header = MsgHeader {
-                        bits: msgh_bits(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE)
-                            | if REQUEST_PORTS > 0 { MACH_MSGH_BITS_COMPLEX } else { 0 },
-                        size: core::mem::size_of::<Request>() as u32,
-                        remote_port: dest,
-                        local_port: MACH_PORT_NULL,
-                        reserved: 0,
-                        id: ID,
-                    };
-                    r.body.descriptor_count = REQUEST_PORTS;
-                    $($(r.$rp = PortDescriptor::new($rp, $rpd);)*)?
-                    $($(r.$ro = $ro;)*)?
-                    $(r.$rq = $rq;)*
-                    r
-                }
-
-                /// Checks a received message is this request, and reads it.
-                pub fn parse(msg: &[u8]) -> Result<Request, KernReturn> {
-                    let h: MsgHeader = from_bytes(msg).ok_or(MIG_BAD_ARGUMENTS)?;
-                    if h.id != ID {
-                        return Err(MIG_BAD_ID);
-                    }
-                    let r: Request = from_bytes(msg).ok_or(MIG_BAD_ARGUMENTS)?;
-                    let complex = r.header.bits & MACH_MSGH_BITS_COMPLEX != 0;
-                    if r.header.size as usize != core::mem::size_of::<Request>()
-                        || complex != (REQUEST_PORTS > 0)
-                        || r.body.descriptor_count != REQUEST_PORTS
-                    {
-                        return Err(MIG_BAD_ARGUMENTS);
-                    }
-                    $($(if r.$rp.kind != MACH_MSG_PORT_DESCRIPTOR { return Err(MIG_TYPE_ERROR); })*)?
-                    $($(if r.$ro.kind != MACH_MSG_OOL_DESCRIPTOR { return Err(MIG_TYPE_ERROR); })*)?
-                    Ok(r)
-                }
-            }
 
             impl core::fmt::Debug for Reply {
                 fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
                     write!(f, concat!(stringify!($name), "::Reply(ret {})"), { self.ret })
-                }
-            }
-
-            impl core::fmt::Debug for Request {
-                fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-                    write!(f, concat!(stringify!($name), "::Request(id {})"), { self.header }.id)
                 }
             }
 
@@ -260,7 +289,8 @@ macro_rules! routine {
                     rep: Reply,
                     err: ErrorReply,
                 }
-                let mut buf: Buf = zeroed_union();
+                // SAFETY: the union's members are plain integers.
+                let mut buf: Buf = unsafe { core::mem::zeroed() };
                 buf.req = req;
                 // SAFETY: the union is plain data viewed as its bytes.
                 let bytes = unsafe {
@@ -274,10 +304,52 @@ macro_rules! routine {
                 }
                 Ok(rep)
             }
+        }
+    };
+}
 
-            fn zeroed_union<U>() -> U {
-                // SAFETY: the union's members are plain integers.
-                unsafe { core::mem::zeroed() }
+/// How one-way messages are sent (simpleroutines): no reply is awaited.
+pub trait SendTransport {
+    /// Sends the message in `buf` (its header names the destination).
+    fn send(&self, buf: &[u8]) -> Result<(), KernReturn>;
+}
+
+/// Declares a one-way routine (MIG's simpleroutine): a `Request` struct
+/// with `new`/`parse` as in `routine!`, and `send(transport, dest, ...)`,
+/// which sends it without a reply port and returns at once. The external
+/// memory management protocol is made of these: a pager answers a data
+/// request by a separate data_provided, not by a reply.
+#[macro_export]
+macro_rules! simpleroutine {
+    (
+        $(#[$doc:meta])*
+        $name:ident = $id:expr;
+        request { $($rq:ident : $rqt:ty),* $(,)? }
+        $(request_ports { $($rp:ident : $rpd:expr),* $(,)? })?
+        $(request_ool { $($ro:ident),* $(,)? })?
+    ) => {
+        $(#[$doc])*
+        #[allow(non_snake_case, unused_imports, clippy::too_many_arguments)]
+        pub mod $name {
+            use super::*;
+            use $crate::message::*;
+            use $crate::port::*;
+            use $crate::kern_return::*;
+            use $crate::rpc::*;
+
+            $crate::__rpc_request! {
+                $id, 0;
+                request { $($rq : $rqt),* }
+                request_ports { $($($rp : $rpd),*)? }
+                request_ool { $($($ro),*)? }
+            }
+
+            /// The sender's stub: sends the message to `dest`.
+            pub fn send<T: SendTransport + ?Sized>(
+                t: &T, dest: PortName $($(, $rp: PortName)*)? $($(, $ro: OolDescriptor)*)? $(, $rq: $rqt)*
+            ) -> Result<(), KernReturn> {
+                let r = Request::new(dest $($(, $rp)*)? $($(, $ro)*)? $(, $rq)*);
+                t.send(as_bytes(&r))
             }
         }
     };
@@ -331,6 +403,35 @@ mod tests {
             }
             _ => as_bytes(&reply_error(&hdr, MIG_BAD_ID)).to_vec(),
         }
+    }
+
+    simpleroutine! {
+        /// A one-way message for the tests.
+        test_oneway = 9002;
+        request { offset: u64, length: u64 }
+        request_ports { }
+        request_ool { data }
+    }
+
+    struct Sent(RefCell<std::vec::Vec<u8>>);
+    impl SendTransport for Sent {
+        fn send(&self, buf: &[u8]) -> Result<(), KernReturn> {
+            *self.0.borrow_mut() = buf.to_vec();
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn simpleroutines_send_without_a_reply_port_and_parse_back() {
+        let t = Sent(RefCell::new(std::vec::Vec::new()));
+        test_oneway::send(&t, 7, OolDescriptor::new(0x5000, 4096, true), 8192, 4096).unwrap();
+        let m = t.0.borrow();
+        let r = test_oneway::Request::parse(&m).unwrap();
+        assert_eq!((r.offset, r.length, r.header.remote_port), (8192, 4096, 7));
+        assert_eq!(msgh_bits_local(r.header.bits), 0);
+        assert_ne!(r.header.bits & MACH_MSGH_BITS_COMPLEX, 0);
+        assert_eq!({ r.data.size }, 4096);
+        assert_eq!(test_plain::Request::parse(&m).unwrap_err(), MIG_BAD_ID);
     }
 
     #[test]

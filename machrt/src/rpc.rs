@@ -34,3 +34,14 @@ impl Transport for Kernel {
         Ok(h.size as usize)
     }
 }
+
+/// One-way messages (the `simpleroutine!` stubs) by a mach_msg send.
+impl mach::rpc::SendTransport for Kernel {
+    fn send(&self, buf: &[u8]) -> Result<(), KernReturn> {
+        // SAFETY: a send only reads the buffer, which holds `buf.len()` bytes.
+        let kr = unsafe {
+            mach_msg(buf.as_ptr() as *mut u8, MACH_SEND_MSG, buf.len() as u32, 0, 0, MACH_MSG_TIMEOUT_NONE)
+        };
+        if kr == MACH_MSG_SUCCESS { Ok(()) } else { Err(kr) }
+    }
+}

@@ -97,44 +97,30 @@ routine! {
     /// right to the device port.
     device_open = 2800;
     request { mode: u32, name: DevName }
-    request_ports { }
-    request_ool { }
     reply { }
     reply_ports { device: MACH_MSG_TYPE_MOVE_SEND }
-    reply_ool { }
 }
 
 routine! {
     /// Closes one open of the device.
     device_close = 2801;
     request { }
-    request_ports { }
-    request_ool { }
     reply { }
-    reply_ports { }
-    reply_ool { }
 }
 
 routine! {
     /// Writes the out-of-line `data` (whole records) from record `recnum`.
     device_write = 2802;
     request { mode: u32, recnum: u64 }
-    request_ports { }
     request_ool { data }
     reply { bytes_written: u32 }
-    reply_ports { }
-    reply_ool { }
 }
 
 routine! {
     /// Writes the first `len` bytes of `data` (whole records) at `recnum`.
     device_write_inband = 2803;
     request { mode: u32, recnum: u64, len: u32, data: [u8; IO_INBAND_MAX] }
-    request_ports { }
-    request_ool { }
     reply { bytes_written: u32 }
-    reply_ports { }
-    reply_ool { }
 }
 
 routine! {
@@ -142,10 +128,7 @@ routine! {
     /// comes back out of line.
     device_read = 2804;
     request { mode: u32, recnum: u64, bytes_wanted: u32 }
-    request_ports { }
-    request_ool { }
     reply { }
-    reply_ports { }
     reply_ool { data }
 }
 
@@ -153,11 +136,7 @@ routine! {
     /// device_read with the data in the reply (at most IO_INBAND_MAX).
     device_read_inband = 2805;
     request { mode: u32, recnum: u64, bytes_wanted: u32 }
-    request_ports { }
-    request_ool { }
     reply { len: u32, data: [u8; IO_INBAND_MAX] }
-    reply_ports { }
-    reply_ool { }
 }
 
 routine! {
@@ -165,11 +144,7 @@ routine! {
     /// `count` words.
     device_get_status = 2808;
     request { flavor: u32 }
-    request_ports { }
-    request_ool { }
     reply { count: u32, status: [u32; DEV_STATUS_MAX] }
-    reply_ports { }
-    reply_ool { }
 }
 
 #[cfg(test)]

@@ -3,7 +3,13 @@
 //! memory object control port the kernel gave it (2000 range). All of them
 //! are one-way messages (simpleroutines in MIG terms): a pager answers a
 //! data request by a separate data_provided, not by a reply.
+//!
+//! The kernel sends the control port once, in memory_object_init; later
+//! kernel messages carry only data, and the pager tells its objects apart
+//! by the port they arrive on (the received header's local port).
 
+use crate::kern_return::KernReturn;
+use crate::simpleroutine;
 use crate::vm::VmProt;
 
 pub const MEMORY_OBJECT_INIT: i32 = 2200;
@@ -32,8 +38,99 @@ pub struct RangeArgs {
     pub offset: u64,
     pub length: u64,
     /// data_request / data_unlock: the access wanted; lock_request: the
-    /// protection to leave; set_attributes: ready flag.
+    /// access to withhold (Mach's lock value; VM_PROT_NONE unlocks).
     pub access: VmProt,
     /// lock_request: MEMORY_OBJECT_RETURN_*, and whether to flush (bit 8).
     pub flags: u32,
+}
+
+/// lock_request flag: discard the pages of the range (after returning
+/// those `should_return` asks for).
+pub const MEMORY_OBJECT_FLUSH: u32 = 1 << 8;
+
+// ---- kernel -> pager, on the memory object port ----
+
+simpleroutine! {
+    /// The first vm_map of the object: here is its control port (a send
+    /// right) and the kernel's page size.
+    memory_object_init = MEMORY_OBJECT_INIT;
+    request { page_size: u64 }
+    request_ports { control: crate::port::MACH_MSG_TYPE_MAKE_SEND }
+}
+
+simpleroutine! {
+    /// The last mapping is gone; dirty pages were returned before this.
+    memory_object_terminate = MEMORY_OBJECT_TERMINATE;
+    request { args: RangeArgs }
+}
+
+simpleroutine! {
+    /// A fault needs [offset, offset+length) with `args.access`.
+    memory_object_data_request = MEMORY_OBJECT_DATA_REQUEST;
+    request { args: RangeArgs }
+}
+
+simpleroutine! {
+    /// A fault needs more access than the pager's lock allows.
+    memory_object_data_unlock = MEMORY_OBJECT_DATA_UNLOCK;
+    request { args: RangeArgs }
+}
+
+simpleroutine! {
+    /// Dirty pages coming back (pageout, clean, or termination), out of line.
+    memory_object_data_write = MEMORY_OBJECT_DATA_WRITE;
+    request { args: RangeArgs }
+    request_ool { data }
+}
+
+simpleroutine! {
+    /// A lock_request with a reply port is done.
+    memory_object_lock_completed = MEMORY_OBJECT_LOCK_COMPLETED;
+    request { args: RangeArgs }
+}
+
+// ---- pager -> kernel, on the control port ----
+
+simpleroutine! {
+    /// memory_object_ready / set_attributes: `ready` nonzero when the
+    /// object may be used (`may_cache` is accepted and recorded).
+    memory_object_set_attributes = MEMORY_OBJECT_SET_ATTRIBUTES;
+    request { ready: u32, may_cache: u32 }
+}
+
+simpleroutine! {
+    /// Data for [offset, offset+data.size), out of line, with the access
+    /// the pager withholds (`lock_value`, VM_PROT_NONE for none).
+    memory_object_data_provided = MEMORY_OBJECT_DATA_PROVIDED;
+    request { offset: u64, lock_value: VmProt }
+    request_ool { data }
+}
+
+simpleroutine! {
+    /// No data for the range: the kernel zero-fills it.
+    memory_object_data_unavailable = MEMORY_OBJECT_DATA_UNAVAILABLE;
+    request { args: RangeArgs }
+}
+
+simpleroutine! {
+    /// The range cannot be supplied: the faults waiting for it fail.
+    memory_object_data_error = MEMORY_OBJECT_DATA_ERROR;
+    request { args: RangeArgs, error: KernReturn }
+}
+
+simpleroutine! {
+    /// Clean (`args.flags` & 3 = MEMORY_OBJECT_RETURN_*), flush
+    /// (MEMORY_OBJECT_FLUSH) or lock (`args.access`: the access to withhold)
+    /// the resident pages of the range; lock_completed goes to `reply_to`
+    /// unless it is null.
+    memory_object_lock_request = MEMORY_OBJECT_LOCK_REQUEST;
+    request { args: RangeArgs }
+    request_ports { reply_to: crate::port::MACH_MSG_TYPE_MAKE_SEND }
+}
+
+simpleroutine! {
+    /// The pager gives up the object: its data is gone, mappings fault
+    /// with an error from now on.
+    memory_object_destroy = MEMORY_OBJECT_DESTROY;
+    request { reason: KernReturn }
 }

@@ -28,6 +28,12 @@ pub fn serve(k: KObject, mut req: Kmsg) -> KernReturn {
         KObject::Host => crate::kern::host_server::serve(&mut req),
         KObject::DeviceMaster => crate::device::server::serve_master(&mut req),
         KObject::Device(i) => crate::device::server::serve_device(i, &mut req),
+        KObject::MemoryControl(w) => {
+            // The pager's calls are one-way: a reply goes out only if the
+            // sender asked for one.
+            crate::vm::pager::control_server(&w, &mut req);
+            error_reply(&req.header, KERN_SUCCESS)
+        }
         KObject::None => error_reply(&req.header, MIG_BAD_ID),
     };
     drop(req); // whatever the request carried and nobody took

@@ -10,6 +10,7 @@
 use crate::arch::usercopy::{copyin, copyout};
 use crate::kern::task::TaskVm;
 use crate::vm::copy::{vm_map_copyin, vm_map_copyout, VmMapCopy};
+use crate::vm::page::PhysMem;
 use alloc::vec::Vec;
 use mach::kern_return::*;
 use mach::vm::{round_page, trunc_page, PAGE_SIZE};
@@ -31,6 +32,34 @@ impl OolRegion {
     /// Whether the region travels by copy-on-write (for tests and stats).
     pub fn is_mapped(&self) -> bool {
         matches!(self.data, OolData::Mapped(_))
+    }
+
+    /// A region the kernel sends: memory captured as a map copy.
+    pub fn mapped(copy: VmMapCopy) -> OolRegion {
+        let size = copy.size;
+        OolRegion { data: OolData::Mapped(copy), size }
+    }
+
+    /// A fresh frame holding the page at `off` of the region (zeros past
+    /// its end and where it has no page): a pager's data_provided.
+    pub fn page_frame(&self, off: u64, phys: &'static dyn PhysMem) -> Option<u64> {
+        match &self.data {
+            OolData::Mapped(copy) => {
+                let ce = copy.entries.iter().find(|ce| ce.offset <= off && off < ce.offset + ce.size);
+                let src = ce.and_then(|ce| ce.object.as_ref().and_then(|o| o.find_page(ce.object_offset + off - ce.offset)));
+                match src {
+                    Some(f) => phys.alloc_copy(f.frame),
+                    None => phys.alloc_zeroed(),
+                }
+            }
+            OolData::Bytes(bytes) => {
+                let frame = phys.alloc_zeroed()?;
+                let start = (off as usize).min(bytes.len());
+                let end = (start + PAGE as usize).min(bytes.len());
+                phys.write(frame, 0, &bytes[start..end]);
+                Some(frame)
+            }
+        }
     }
 }
 

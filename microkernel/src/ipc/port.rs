@@ -25,6 +25,8 @@ pub enum KObject {
     DeviceMaster,
     /// A device port: the index of a disk (device/blk.rs).
     Device(u32),
+    /// A memory object control port: the pager's calls on its object.
+    MemoryControl(Weak<crate::vm::pager::MemoryObject>),
 }
 
 impl KObject {

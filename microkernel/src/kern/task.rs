@@ -54,6 +54,11 @@ impl TaskVm {
         vm_fault(&mut self.map, &mut self.pmap, &KERNEL_PHYS, addr, access)
     }
 
+    /// `fault`, telling when the page is on its way from a pager.
+    pub fn fault_paging(&mut self, addr: u64, access: VmProt) -> Result<(), crate::vm::fault::FaultError> {
+        crate::vm::fault::vm_fault_paging(&mut self.map, &mut self.pmap, &KERNEL_PHYS, addr, access)
+    }
+
     pub fn allocate(&mut self, addr: &mut u64, size: u64, anywhere: bool) -> KernReturn {
         user::vm_allocate(&mut self.map, addr, size, anywhere)
     }

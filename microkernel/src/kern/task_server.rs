@@ -278,6 +278,7 @@ fn vm_routine(task: &Arc<Task>, req: &mut Kmsg) -> Kmsg {
             };
             result(&h, code(kr).map(|_| vm_write::Reply::new(&h)))
         }
+        vm_map::ID => crate::vm::pager::vm_map_server(task, req),
         vm_copy::ID => {
             let a = parse_request!(vm_copy, req);
             let kr = {

@@ -11,31 +11,57 @@
 //! 5. Enter the translation; then try to shorten the chain.
 
 use super::map::{MapEntry, VmMap};
-use super::object::VmObject;
+use super::object::{PageWait, VmObject};
 use super::page::PhysMem;
 use super::pmap::PmapOps;
 use alloc::sync::Arc;
 use mach::kern_return::*;
 use mach::vm::{trunc_page, VmProt, VM_PROT_EXECUTE, VM_PROT_READ, VM_PROT_WRITE};
 
+/// Why a fault did not complete.
+pub enum FaultError {
+    Failed(KernReturn),
+    /// A pager has been asked for the page: the caller drops its locks,
+    /// waits for the answer (`MemoryObject::wait_for_page`) and faults again.
+    Wait(PageWait),
+}
+
+impl From<KernReturn> for FaultError {
+    fn from(kr: KernReturn) -> Self {
+        FaultError::Failed(kr)
+    }
+}
+
 /// Resolves a fault at `addr` for `access` (VM_PROT_READ, _WRITE or
-/// _EXECUTE) in `map`, entering the translation in `pmap`.
+/// _EXECUTE) in `map`, entering the translation in `pmap`. For callers that
+/// cannot wait (usercopy holds the map): a page still to come from a pager
+/// fails the fault, KERN_MEMORY_ERROR; the request has gone out, so a later
+/// access finds it.
 pub fn vm_fault(map: &mut VmMap, pmap: &mut dyn PmapOps, phys: &'static dyn PhysMem,
                 addr: u64, access: VmProt) -> Result<(), KernReturn> {
+    vm_fault_paging(map, pmap, phys, addr, access).map_err(|e| match e {
+        FaultError::Failed(kr) | FaultError::Wait(PageWait::Error(kr)) => kr,
+        FaultError::Wait(PageWait::Pager(..)) => KERN_MEMORY_ERROR,
+    })
+}
+
+/// `vm_fault`, telling when the page is on its way from a pager.
+pub fn vm_fault_paging(map: &mut VmMap, pmap: &mut dyn PmapOps, phys: &'static dyn PhysMem,
+                       addr: u64, access: VmProt) -> Result<(), FaultError> {
     let va = trunc_page(addr);
     let entry = map.lookup_mut(va).ok_or(KERN_INVALID_ADDRESS)?;
     if access & !entry.protection != 0 {
-        return Err(KERN_PROTECTION_FAILURE);
+        return Err(KERN_PROTECTION_FAILURE.into());
     }
     let write = access & VM_PROT_WRITE != 0;
     let top = prepare_entry(entry, write, phys);
     let offset = entry.object_offset(va);
-    let (frame, writable) = resolve_page(&top, offset, write)?;
-    let mut prot = entry.protection;
+    let (frame, writable, lock) = resolve_page(&top, offset, access)?;
+    let mut prot = entry.protection & !lock;
     if !writable || entry.needs_copy {
         prot &= !VM_PROT_WRITE;
     }
-    pmap.enter(va, frame, prot)?;
+    pmap.enter(va, frame, prot).map_err(FaultError::Failed)?;
     top.collapse();
     Ok(())
 }
@@ -68,9 +94,29 @@ pub fn resolve_needs_copy(e: &mut MapEntry) {
     e.needs_copy = false;
 }
 
-/// The frame for `offset` of `top`, and whether it may be mapped writable.
-fn resolve_page(top: &Arc<VmObject>, offset: u64, write: bool) -> Result<(u64, bool), KernReturn> {
-    match top.find_page(offset) {
+/// The frame for `offset` of `top`, whether it may be mapped writable, and
+/// the access its pager withholds. A page locked against `access` makes
+/// the fault ask its pager for an unlock and wait.
+fn resolve_page(top: &Arc<VmObject>, offset: u64, access: VmProt) -> Result<(u64, bool, VmProt), FaultError> {
+    let found = top.lookup_page(offset).map_err(FaultError::Wait)?;
+    let lock = found.as_ref().map_or(0, |f| f.lock);
+    if let Some(f) = found.as_ref().filter(|f| f.lock != 0) {
+        // A private copy of a page only reads it.
+        let needs = if f.depth == 0 { access } else { VM_PROT_READ };
+        if needs & f.lock != 0 {
+            let mo = f.object.lock().pager.clone();
+            if let Some(mo) = mo {
+                return Err(FaultError::Wait(mo.unlock_wanted(f.offset, needs)));
+            }
+        }
+    }
+    let (frame, writable) = resolve_found(top, offset, access & VM_PROT_WRITE != 0, found)?;
+    Ok((frame, writable, lock))
+}
+
+fn resolve_found(top: &Arc<VmObject>, offset: u64, write: bool, found: Option<super::object::Found>)
+                 -> Result<(u64, bool), KernReturn> {
+    match found {
         Some(f) if f.depth == 0 => Ok((f.frame, true)),
         Some(f) if write => {
             let frame = top.copy_in(offset, f.frame)?;
@@ -87,12 +133,22 @@ fn resolve_page(top: &Arc<VmObject>, offset: u64, write: bool) -> Result<(u64, b
 }
 
 /// A page fault taken in user mode at `addr` (the trap handler's CR2 and
-/// error code): resolves it in the running task's map.
+/// error code): resolves it in the running task's map. Only this thread
+/// waits for a pager: the map is unlocked while it does, and the fault
+/// starts over once the pager has answered (the map may have changed).
 pub fn user_fault(addr: u64, error_code: u64) -> Result<(), KernReturn> {
     let thread = crate::kern::sched::current();
     let task = thread.task.as_ref().ok_or(KERN_INVALID_TASK)?;
-    let mut vm = task.vm.lock();
-    vm.fault(addr, access_from_error_code(error_code))
+    let access = access_from_error_code(error_code);
+    loop {
+        super::pageout::reclaim_if_low();
+        let r = task.vm.lock().fault_paging(addr, access);
+        match r {
+            Ok(()) => return Ok(()),
+            Err(FaultError::Failed(kr)) | Err(FaultError::Wait(PageWait::Error(kr))) => return Err(kr),
+            Err(FaultError::Wait(PageWait::Pager(mo, offset))) => mo.wait_for_page(offset)?,
+        }
+    }
 }
 
 /// The access an x86 page-fault error code describes.

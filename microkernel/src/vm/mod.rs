@@ -10,6 +10,8 @@ pub mod fork;
 pub mod map;
 pub mod object;
 pub mod page;
+pub mod pageout;
+pub mod pager;
 pub mod pmap;
 pub mod resident;
 pub mod user;

@@ -13,7 +13,8 @@
 //! upwards; object locks before the pmap lock and the frame allocator.
 
 use super::page::{count_allocation, Page, PhysMem};
-use alloc::collections::BTreeMap;
+use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::sync::Weak;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU64, Ordering};
 use mach::kern_return::*;
@@ -22,19 +23,17 @@ use spin::{Mutex, MutexGuard};
 
 const PAGE: u64 = PAGE_SIZE as u64;
 
-/// Who supplies the data of a non-anonymous object. A placeholder until
-/// the external pager protocol (memory_object_data_request and friends,
-/// as messages) exists: then it names the memory object port.
-pub type PagerId = u64;
+/// Who supplies the data of a non-anonymous object: the kernel's record
+/// of the memory object port (vm/pager.rs).
+pub type PagerRef = Arc<super::pager::MemoryObject>;
 
-/// What asking a pager for a page gave.
-#[derive(Debug, PartialEq, Eq)]
-pub enum PagerReply {
-    /// The pager supplied the page (a filled frame).
-    Data(u64),
-    /// The pager has no data for it (memory_object_data_unavailable):
-    /// the fault goes on down the chain and zero-fills at the top.
-    Unavailable,
+/// Why a page could not be found without waiting.
+pub enum PageWait {
+    /// The object's pager has been asked (or already was) for the page at
+    /// this offset: wait for its answer, then fault again.
+    Pager(PagerRef, u64),
+    /// The page cannot be had (dead pager, data_error, no memory).
+    Error(KernReturn),
 }
 
 pub struct ObjectInner {
@@ -44,10 +43,16 @@ pub struct ObjectInner {
     pub shadow_offset: u64,
     /// None: anonymous memory, zero-filled on first touch (the default
     /// pager's object). Some: data comes from an external pager.
-    pub pager: Option<PagerId>,
+    pub pager: Option<PagerRef>,
+    /// Offsets of pages of this (anonymous) object that the default pager
+    /// holds: paged out, to be paged in on the next fault.
+    pub swapped: BTreeSet<u64>,
     /// Mapped SHARE by more than one map: copies of it must be made
     /// eagerly, since a sharer may keep writing to it directly.
     pub shared: bool,
+    /// Carries a page on its way back to a pager (pageout's data_write):
+    /// counted in pageout::IN_FLIGHT until the pager lets it go.
+    pub in_flight: bool,
 }
 
 pub struct VmObject {
@@ -72,18 +77,37 @@ pub struct Found {
     pub frame: u64,
     /// 0 when the top object itself holds it.
     pub depth: usize,
+    /// Its offset in `object`.
+    pub offset: u64,
+    /// The access its pager withholds (memory_object lock value).
+    pub lock: mach::vm::VmProt,
 }
 
 impl VmObject {
     fn with(size: u64, shadow: Option<Arc<VmObject>>, shadow_offset: u64, phys: &'static dyn PhysMem) -> Arc<VmObject> {
         LIVE.fetch_add(1, Ordering::Relaxed);
-        Arc::new(VmObject {
+        let o = Arc::new(VmObject {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             phys,
             inner: Mutex::new(ObjectInner {
-                size, pages: BTreeMap::new(), shadow, shadow_offset, pager: None, shared: false,
+                size, pages: BTreeMap::new(), shadow, shadow_offset, pager: None, swapped: BTreeSet::new(),
+                shared: false, in_flight: false,
             }),
-        })
+        });
+        register(&o);
+        o
+    }
+
+    /// The object of a memory object port: its pages come from `pager`.
+    /// Mapped by several maps at once, so it is shared from the start.
+    pub fn with_pager(size: u64, pager: PagerRef, phys: &'static dyn PhysMem) -> Arc<VmObject> {
+        let o = Self::with(size, None, 0, phys);
+        {
+            let mut g = o.lock();
+            g.pager = Some(pager);
+            g.shared = true;
+        }
+        o
     }
 
     /// Anonymous zero-fill memory of `size` bytes (vm_object_allocate).
@@ -134,8 +158,9 @@ impl VmObject {
     }
 
     /// Finds the page at `offset` in this object or its backing chain,
-    /// asking the pager of pager-backed objects on the way.
-    pub fn find_page(self: &Arc<Self>, offset: u64) -> Option<Found> {
+    /// without waiting: a page that must come from a pager (or from the
+    /// default pager's store, which is paged in at once) is asked for.
+    pub fn lookup_page(self: &Arc<Self>, offset: u64) -> Result<Option<Found>, PageWait> {
         let mut obj = self.clone();
         let mut off = offset;
         let mut depth = 0;
@@ -145,21 +170,32 @@ impl VmObject {
                 if let Some(p) = g.pages.get_mut(&off) {
                     p.referenced = true;
                     let frame = p.frame;
+                    let lock = g.pager.as_ref().map_or(0, |mo| mo.lock_of(off));
                     drop(g);
-                    return Some(Found { object: obj, frame, depth });
+                    return Ok(Some(Found { object: obj, frame, depth, offset: off, lock }));
                 }
-                if let PagerReply::Data(frame) = pager_data_request(&g, off) {
-                    g.pages.insert(off, Page::new(frame));
+                if g.swapped.contains(&off) {
+                    let frame = super::pageout::page_in(&obj, &mut g, off).map_err(PageWait::Error)?;
                     drop(g);
-                    return Some(Found { object: obj, frame, depth });
+                    return Ok(Some(Found { object: obj, frame, depth, offset: off, lock: 0 }));
                 }
-                let next = g.shadow.clone()?;
+                if let Some(mo) = g.pager.clone() {
+                    drop(g);
+                    return Err(mo.page_wanted(off));
+                }
+                let Some(next) = g.shadow.clone() else { return Ok(None) };
                 off += g.shadow_offset;
                 next
             };
             obj = next;
             depth += 1;
         }
+    }
+
+    /// `lookup_page` for callers that cannot wait: a page still to come
+    /// from a pager counts as absent.
+    pub fn find_page(self: &Arc<Self>, offset: u64) -> Option<Found> {
+        self.lookup_page(offset).ok().flatten()
     }
 
     /// Puts a filled frame at `offset`. If a page got there first (another
@@ -196,13 +232,21 @@ impl VmObject {
 
     /// An eager copy of [offset, offset+size) of this object's contents as
     /// seen through its chain (vm_object_copy_slowly), for objects that are
-    /// shared and so cannot be copied lazily.
+    /// shared and so cannot be copied lazily. A page that must first come
+    /// from a pager fails the copy (KERN_MEMORY_ERROR; it has been asked
+    /// for), since the caller holds a map and cannot wait: better an error
+    /// than a copy with zeros where the pager's data should be.
     pub fn copy_slowly(self: &Arc<Self>, offset: u64, size: u64) -> Result<Arc<VmObject>, KernReturn> {
         let copy = VmObject::anonymous(size, self.phys);
         let mut off = 0;
         while off < size {
-            if let Some(f) = self.find_page(offset + off) {
-                copy.copy_in(off, f.frame)?;
+            match self.lookup_page(offset + off) {
+                Ok(Some(f)) => {
+                    copy.copy_in(off, f.frame)?;
+                }
+                Ok(None) => {}
+                Err(PageWait::Error(kr)) => return Err(kr),
+                Err(PageWait::Pager(..)) => return Err(KERN_MEMORY_ERROR),
             }
             off += PAGE;
         }
@@ -225,7 +269,7 @@ impl VmObject {
         let mut b = backing.lock();
         let (so, size) = (top.shadow_offset, top.size);
         let visible = |boff: u64| boff >= so && boff - so < size;
-        if b.pager.is_some() {
+        if b.pager.is_some() || !b.swapped.is_empty() || !top.swapped.is_empty() {
             drop(b);
             top.shadow = Some(backing);
             return false;
@@ -255,16 +299,18 @@ impl VmObject {
     }
 }
 
-/// The "ask the pager" step of a fault, for a page not resident in an
-/// object. Anonymous objects have nothing paged out yet (no pageout), so
-/// there is nothing to ask. External pagers are reached by messages
-/// (memory_object_data_request) once IPC exists; until then they answer
-/// "unavailable", which Mach treats as zero fill.
-pub fn pager_data_request(obj: &ObjectInner, _offset: u64) -> PagerReply {
-    match obj.pager {
-        None => PagerReply::Unavailable,
-        Some(_pager) => PagerReply::Unavailable,
-    }
+/// Every object by id, for the pageout scan (weak: the scan never keeps
+/// one alive); an object leaves it in its drop.
+static ALL: Mutex<BTreeMap<u64, Weak<VmObject>>> = Mutex::new(BTreeMap::new());
+
+fn register(o: &Arc<VmObject>) {
+    ALL.lock().insert(o.id, Arc::downgrade(o));
+}
+
+/// The first live object with an id above `after` (the clock hand), if any.
+pub fn object_after(after: u64) -> Option<Arc<VmObject>> {
+    let all = ALL.lock();
+    all.range(after + 1..).find_map(|(_, w)| w.upgrade())
 }
 
 impl Drop for VmObject {
@@ -272,7 +318,18 @@ impl Drop for VmObject {
     /// so a long chain cannot overflow a kernel stack.
     fn drop(&mut self) {
         LIVE.fetch_sub(1, Ordering::Relaxed);
+        ALL.lock().remove(&self.id);
         let inner = self.inner.get_mut();
+        if inner.in_flight {
+            super::pageout::in_flight_done(inner.pages.len());
+        }
+        if let Some(mo) = inner.pager.take() {
+            // Dirty pages go back to the pager before it hears terminate.
+            super::pager::object_terminated(&mo, self.phys, &mut inner.pages);
+        }
+        if !inner.swapped.is_empty() {
+            super::pageout::discard(self.id, &core::mem::take(&mut inner.swapped));
+        }
         for (_, p) in core::mem::take(&mut inner.pages) {
             self.phys.free(p.frame);
         }
@@ -385,14 +442,5 @@ mod tests {
         assert_eq!(o.zero_fill(PAGE), Err(KERN_RESOURCE_SHORTAGE));
         assert_eq!(o.copy_slowly(0, 2 * PAGE).err(), Some(KERN_RESOURCE_SHORTAGE));
         assert_eq!(mem.live(), 1);
-    }
-
-    #[test]
-    fn pager_backed_objects_answer_unavailable_for_now() {
-        let mem = TestMem::new(10);
-        let o = VmObject::anonymous(PAGE, mem);
-        o.lock().pager = Some(42);
-        assert_eq!(pager_data_request(&o.lock(), 0), PagerReply::Unavailable);
-        assert!(o.find_page(0).is_none());
     }
 }

@@ -42,6 +42,16 @@ pub trait PhysMem: Sync {
     fn remove_mappings(&self, frame: u64);
     /// Removes every translation of `frame`, then returns it to the pool.
     fn free(&self, frame: u64);
+    /// Whether `frame` was accessed through a mapping since the last call
+    /// (the hardware's accessed bits, cleared). For the pageout clock.
+    fn take_referenced(&self, _frame: u64) -> bool {
+        false
+    }
+    /// Whether `frame` was written since the last call (the hardware's
+    /// dirty bits, cleared, including those of mappings since removed).
+    fn take_modified(&self, _frame: u64) -> bool {
+        false
+    }
     /// Copies `buf.len()` bytes at byte `off` of `frame` into `buf`.
     fn read(&self, frame: u64, off: usize, buf: &mut [u8]);
     /// Copies `buf` to byte `off` of `frame`.

@@ -187,11 +187,21 @@ fn frame_ptr(frame: u64, off: usize) -> *mut u8 {
 /// Mach's vm_page_free_reserved.
 pub const FREE_RESERVED: usize = 128;
 
+/// Pagers may use half the reserve: memory comes back only when they take
+/// the pages the kernel returns to them (vm/pageout.rs).
+fn pager_privileged() -> bool {
+    crate::vm::pager::current_is_pager()
+}
+
 /// A frame for an object page, unless only the reserve is left.
 fn alloc_object_frame() -> Option<u64> {
+    // Asked before the allocator is locked: the scheduler's lock is taken
+    // before it elsewhere (the heap refills from frames).
+    let privileged = pager_privileged();
     let mut g = FRAMES.lock();
     let a = g.as_mut()?;
-    if a.free_count() <= FREE_RESERVED {
+    let free = a.free_count();
+    if free <= FREE_RESERVED / 2 || (free <= FREE_RESERVED && !privileged) {
         return None;
     }
     a.alloc()
@@ -216,7 +226,15 @@ impl super::page::PhysMem for KernelPhys {
     }
     fn free(&self, frame: u64) {
         crate::arch::pmap::page_remove_all(frame);
+        // The next owner of the frame starts clean.
+        crate::arch::pmap::page_take_modified(frame);
         free_frame(frame);
+    }
+    fn take_referenced(&self, frame: u64) -> bool {
+        crate::arch::pmap::page_clear_referenced(frame)
+    }
+    fn take_modified(&self, frame: u64) -> bool {
+        crate::arch::pmap::page_take_modified(frame)
     }
     fn read(&self, frame: u64, off: usize, buf: &mut [u8]) {
         assert!(off + buf.len() <= PAGE_SIZE);

@@ -106,3 +106,32 @@ impl Checks {
         self.check(what, got == want, format_args!("got {} want {}", name(got), name(want)));
     }
 }
+
+/// The pager tests' service on the bootstrap port (pager-pattern serves
+/// it, pager-client calls it): ids of the requests, each a `Simple` with a
+/// send-once reply right.
+pub const PAGER_GET_OBJECT: i32 = 1;
+pub const PAGER_FLUSH: i32 = 2;
+
+/// A message carrying one port right.
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub struct PortMsg {
+    pub header: MsgHeader,
+    pub body: MsgBody,
+    pub port: PortDescriptor,
+}
+// SAFETY: repr(C), 4-byte fields.
+unsafe impl mach::pod::Pod for PortMsg {}
+
+/// The byte at `offset` of the test memory object, as the pager first
+/// serves it; a flush makes the pager serve generation `gen` next.
+pub fn pager_byte(offset: u64, gen: u8) -> u8 {
+    ((offset.wrapping_mul(0x9e37) >> 7) as u8 ^ (offset >> 12) as u8).wrapping_add(gen)
+}
+
+/// The word the pressure test writes at `offset` (which the pager must
+/// give back after a data_write).
+pub fn written_word(offset: u64) -> u64 {
+    offset.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0x00ab_cdef
+}

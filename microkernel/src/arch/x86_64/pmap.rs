@@ -22,6 +22,9 @@ use spin::{Mutex, Once};
 const P: u64 = 1 << 0;
 const W: u64 = 1 << 1;
 const U: u64 = 1 << 2;
+/// Accessed and dirty: set by the MMU, read by the pageout scan.
+const A: u64 = 1 << 5;
+const D: u64 = 1 << 6;
 const PS: u64 = 1 << 7;
 const G: u64 = 1 << 8;
 const NX: u64 = 1 << 63;
@@ -150,6 +153,52 @@ struct PvTable(BTreeMap<u64, Vec<(u64, u64)>>);
 
 static PV: Mutex<PvTable> = Mutex::new(PvTable(BTreeMap::new()));
 
+/// Frames written through a translation that has since gone (Mach's
+/// pmap_phys_attributes): the dirty bit must outlive the page-table entry,
+/// or pageout would drop data. Locked inside PV.
+static MODIFIED: Mutex<alloc::collections::BTreeSet<u64>> = Mutex::new(alloc::collections::BTreeSet::new());
+
+/// Notes the dirty bit of an entry about to be cleared or replaced.
+fn note_modified(pte: u64) {
+    if pte & (P | D) == P | D {
+        MODIFIED.lock().insert(pte & ADDR_MASK);
+    }
+}
+
+/// Whether any mapping of `pa` was accessed since the last call (the
+/// clock's second chance); clears the accessed bits.
+pub fn page_clear_referenced(pa: u64) -> bool {
+    let pv = PV.lock();
+    let mut seen = false;
+    for &(pml4, va) in pv.0.get(&pa).into_iter().flatten() {
+        if let Some(e) = lookup(pml4, va) {
+            if *e & (P | A) == P | A && *e & ADDR_MASK == pa {
+                *e &= !A;
+                tlb_invalidate(pml4, va);
+                seen = true;
+            }
+        }
+    }
+    seen
+}
+
+/// Whether `pa` was written since the last call, through any mapping
+/// present or past; clears the record and the dirty bits.
+pub fn page_take_modified(pa: u64) -> bool {
+    let pv = PV.lock();
+    let mut dirty = MODIFIED.lock().remove(&pa);
+    for &(pml4, va) in pv.0.get(&pa).into_iter().flatten() {
+        if let Some(e) = lookup(pml4, va) {
+            if *e & (P | D) == P | D && *e & ADDR_MASK == pa {
+                *e &= !D;
+                tlb_invalidate(pml4, va);
+                dirty = true;
+            }
+        }
+    }
+    dirty
+}
+
 impl PvTable {
     fn add(&mut self, pa: u64, pml4: u64, va: u64) {
         self.0.entry(pa).or_default().push((pml4, va));
@@ -171,6 +220,7 @@ pub fn page_remove_all(pa: u64) {
     for (pml4, va) in list {
         if let Some(e) = lookup(pml4, va) {
             if *e & P != 0 && *e & ADDR_MASK == pa {
+                note_modified(*e);
                 *e = 0;
                 tlb_invalidate(pml4, va);
             }
@@ -280,6 +330,7 @@ impl Pmap {
         let e = &mut table(pt)[index(va, 0)];
         let old = if *e & P != 0 { Some(*e & ADDR_MASK) } else { None };
         if let Some(o) = old {
+            note_modified(*e);
             pv.remove(o, self.pml4, va);
         }
         *e = (pa & ADDR_MASK) | pte_flags(prot);
@@ -298,6 +349,7 @@ impl Pmap {
             return None;
         }
         let pa = *e & ADDR_MASK;
+        note_modified(*e);
         *e = 0;
         pv.remove(pa, self.pml4, va);
         tlb_invalidate(self.pml4, va);
@@ -310,6 +362,7 @@ impl Pmap {
         let pml4 = self.pml4;
         for_each_pte(pml4, start, end, |va, e| {
             pv.remove(*e & ADDR_MASK, pml4, va);
+            note_modified(*e);
             *e = 0;
             tlb_invalidate(pml4, va);
         });
