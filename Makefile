@@ -21,6 +21,21 @@ USER_RUSTFLAGS := -C relocation-model=static \
 	-C link-arg=-nostartfiles -C link-arg=-static -C link-arg=-zmax-page-size=4096 \
 	-C link-arg=-T$(CURDIR)/machrt/user.ld
 
+# emulib: position-independent code (it lives above 4 GiB) linked as a
+# static executable at its fixed address; its own target directory, since
+# its flags differ from the tasks'.
+EMULIB_DIR := $(OUT)/emulib
+EMULIB := $(EMULIB_DIR)/$(TARGET)/$(PROFILE)/emulib
+EMULIB_RUSTFLAGS := -C relocation-model=pic \
+	-C link-arg=-nostartfiles -C link-arg=-static -C link-arg=-no-pie -C link-arg=-zmax-page-size=4096 \
+	-C link-arg=-T$(CURDIR)/emulib/emulib.ld
+# C test programs (tests/cprogs/*.c), static musl binaries.
+CPROGS_DIR := $(OUT)/cprogs
+CPROGS := $(patsubst tests/cprogs/%.c,$(CPROGS_DIR)/%,$(wildcard tests/cprogs/*.c))
+# Rust std test programs (tests/rsprogs), static-pie for the host target.
+RSPROGS_DIR := $(OUT)/rsprogs
+RSPROGS_RUSTFLAGS := -C target-feature=+crt-static
+
 QEMU := qemu-system-x86_64
 MEM ?= 256M
 QEMU_FLAGS := -accel tcg -cpu qemu64 -m $(MEM) -smp 1 -no-reboot \
@@ -32,9 +47,9 @@ APPEND ?= log=info
 DEBIAN_PACKAGES := qemu-system-x86 musl-tools
 CARGO := cargo
 
-.PHONY: all kernel tasks run debug test unit-test integration-test deps clean
+.PHONY: all kernel tasks emulib cprogs rsprogs run debug test unit-test integration-test deps clean
 
-all: kernel tasks
+all: kernel tasks emulib cprogs rsprogs
 
 # Debian packages the build and the tests need, installed when missing.
 deps:
@@ -53,6 +68,20 @@ tasks:
 	RUSTFLAGS="$(USER_RUSTFLAGS)" $(CARGO) build --$(PROFILE) -p test-tasks --bins \
 		--target $(TARGET) --target-dir $(USER_DIR)
 
+emulib:
+	RUSTFLAGS="$(EMULIB_RUSTFLAGS)" $(CARGO) build --$(PROFILE) -p emulib --bin emulib \
+		--target $(TARGET) --target-dir $(EMULIB_DIR)
+
+cprogs: $(CPROGS)
+
+$(CPROGS_DIR)/%: tests/cprogs/%.c
+	@mkdir -p $(CPROGS_DIR)
+	musl-gcc -static -O2 -o $@ $<
+
+rsprogs:
+	RUSTFLAGS="$(RSPROGS_RUSTFLAGS)" $(CARGO) build --$(PROFILE) -p rsprogs --bins \
+		--target $(TARGET) --target-dir $(RSPROGS_DIR)
+
 # Boots with the serial console on this terminal (Ctrl-A X quits) or on a
 # pipe; exits with the status the system powered off with.
 run: deps all
@@ -67,11 +96,12 @@ debug: deps all
 
 unit-test: deps
 	$(CARGO) test -p mach -p memfns -p heap -p microkernel --lib
-	$(CARGO) test -p fat32 -p rootfs -p linux-abi -p unix-server
+	$(CARGO) test -p fat32 -p rootfs -p linux-abi -p unix-server -p emulib --lib
 	bench/test.sh
 
 integration-test: deps all
-	KERNEL=$(CURDIR)/$(KERNEL) TASKS=$(CURDIR)/$(TASK_BIN) $(CARGO) test -p mk-tests -- --test-threads=2
+	KERNEL=$(CURDIR)/$(KERNEL) TASKS=$(CURDIR)/$(TASK_BIN) EMULIB=$(CURDIR)/$(EMULIB) \
+	CPROGS=$(CURDIR)/$(CPROGS_DIR) RSPROGS=$(CURDIR)/$(RSPROGS_DIR)/$(TARGET)/$(PROFILE) $(CARGO) test -p mk-tests -- --test-threads=2
 
 test: unit-test integration-test
 
