@@ -65,7 +65,7 @@ kernel:
 		--target $(TARGET) --target-dir $(KERNEL_DIR)
 
 tasks:
-	RUSTFLAGS="$(USER_RUSTFLAGS)" $(CARGO) build --$(PROFILE) -p test-tasks --bins \
+	RUSTFLAGS="$(USER_RUSTFLAGS)" $(CARGO) build --$(PROFILE) -p test-tasks -p unix-server-task --bins \
 		--target $(TARGET) --target-dir $(USER_DIR)
 
 emulib:
