@@ -18,3 +18,20 @@ fn a_rust_std_hello_runs_as_static_pie() {
         .expect("rhello: pid 1")
         .expect_status(7);
 }
+
+#[test]
+fn fork_exec_and_wait_chains_with_statuses_and_memory_growth() {
+    let notelf = mk_tests::workspace().join("tests/cprogs/notelf");
+    let o = unix("/bin/forkexec", &[cprog("forkexec"), cprog("child"), notelf]).run();
+    for what in [
+        "fork then wait4 gives the child's status 3", "fork, execve, wait4 gives 5", "a second exec chain gives 17",
+        "execve of a missing file is ENOENT", "execve of a non-ELF file is ENOEXEC",
+        "a grandchild's exec status comes back up the chain", "WNOHANG on a live child returns 0",
+        "the middle process exits", "the orphan went to init and init reaped it", "no children left: ECHILD",
+        "brk grows by 16 MiB", "every page of the brk area keeps its byte", "mmap of 48 MiB anonymous memory",
+        "touched all of it and unmapped it", "malloc of 20 MiB", "and it holds what was written",
+    ] {
+        o.expect(&format!("forkexec: {} ok", what));
+    }
+    o.expect("child: argv[0] child argv[1] 5 env MARK=exec ppid ").expect_status(0);
+}

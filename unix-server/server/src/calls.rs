@@ -252,7 +252,7 @@ fn brk(s: &Server, p: &Pcb, want: u64) -> R {
         return Ok(cur as i64);
     }
     let (old_end, new_end) = (page_up(cur).unwrap_or(cur), page_up(want).unwrap_or(want));
-    if new_end > old_end && mem::allocate(p.task, old_end, new_end - old_end).is_err() {
+    if new_end > old_end && mem::allocate(p.task, old_end, new_end - old_end).inspect_err(|_| println!("brk {:#x} {:#x} {:#x} failed", cur, old_end, new_end)).is_err() {
         return Ok(cur as i64);
     }
     if new_end < old_end {
