@@ -128,7 +128,6 @@ emulib_fault_entry:
 
 unsafe extern "C" {
     fn emulib_fork_child();
-    fn emulib_fault_entry();
 }
 
 const _: () = assert!(core::mem::offset_of!(EmulThread, tid) == 56);
@@ -285,16 +284,46 @@ fn arch_prctl(code: u32, addr: u64) -> i64 {
     }
 }
 
-/// Signals: filled in by the signal work (bsd_sig_next).
-fn deliver_signals(_f: &mut Frame) {}
-
-fn sigreturn(f: &mut Frame) {
-    f.rax = Errno::ENOSYS.to_ret() as u64;
+/// Before going back to the program: if the server flagged a signal,
+/// ask which, and enter its handler through an rt_sigframe built on the
+/// program's stack below the red zone (as Linux lays it out, so libc's
+/// restorer and debuggers find what they expect).
+fn deliver_signals(f: &mut Frame) {
+    if page().sig_pending == 0 {
+        return;
+    }
+    let t = ports();
+    let Ok(r) = bsd_sig_next::call(&Rpc, t.server_port) else { return };
+    let d = { r.d };
+    if d.sig != 0 {
+        enter_handler(f, &d);
+    }
 }
 
+fn enter_handler(f: &mut Frame, d: &SigDelivery) {
+    let (sp, fp, frame) = emulib::signal_frame(f, d);
+    // SAFETY: the program's own stack; a bad one faults, and the server
+    // turns that fault into the process's death by SIGSEGV.
+    unsafe { emulib::write_frame(sp, fp, &frame, &f.fx) };
+    emulib::enter(f, d, sp);
+}
+
+/// rt_sigreturn: the handler returned into the restorer, so rsp points at
+/// the frame's ucontext. Every register, the FPU state and the mask come
+/// back; then any signal that the restored mask lets through.
+fn sigreturn(f: &mut Frame) {
+    // SAFETY: reads the program's stack, as Linux's rt_sigreturn does (a
+    // bad pointer faults, which the server makes a SIGSEGV).
+    let mask = unsafe { emulib::restore_frame(f) };
+    let t = ports();
+    let _ = bsd_sig_return::call(&Rpc, t.server_port, mask);
+    deliver_signals(f);
+}
+
+/// A fault the server turned into a signal (already posted and flagged).
 #[unsafe(no_mangle)]
 extern "C" fn emulib_fault(f: &mut Frame, _sig: u64, _addr: u64) {
-    let _ = f;
+    deliver_signals(f);
 }
 
 #[cfg(not(test))]

@@ -35,3 +35,19 @@ fn fork_exec_and_wait_chains_with_statuses_and_memory_growth() {
     }
     o.expect("child: argv[0] child argv[1] 5 env MARK=exec ppid ").expect_status(0);
 }
+
+#[test]
+fn signals_handlers_masks_default_actions_and_faults() {
+    let o = unix("/bin/signals", &[cprog("signals")]).run();
+    for what in [
+        "sigaction installs a handler", "the handler ran with signal and sender pid", "a blocked signal waits",
+        "unblocking delivers it", "the handler's mask was undone by sigreturn",
+        "SIGTERM's default action kills, and wait4 says so", "an ignored SIGTERM leaves the child alive",
+        "SIGKILL cannot be ignored", "the child exits", "its parent got SIGCHLD",
+        "a fault became SIGSEGV with its address, caught", "and again after siglongjmp restored the mask",
+        "an unhandled fault kills with SIGSEGV, seen by wait4",
+    ] {
+        o.expect(&format!("signals: {} ok", what));
+    }
+    o.expect_status(0);
+}

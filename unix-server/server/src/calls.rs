@@ -183,6 +183,17 @@ pub fn wake_waiters(s: &Server, pid: i32) {
     }
 }
 
+/// Drops the parked calls of a process that ended.
+pub fn forget_parked(s: &Server, pid: i32) {
+    let mut l = s.parked.lock();
+    l.retain(|w| {
+        if w.pid == pid {
+            crate::drop_reply(&w.header);
+        }
+        w.pid != pid
+    });
+}
+
 /// Answers every parked call of `pid` with EINTR (a signal came).
 pub fn interrupt(s: &Server, pid: i32) {
     let mine: Vec<Parked> = {
@@ -252,7 +263,7 @@ fn brk(s: &Server, p: &Pcb, want: u64) -> R {
         return Ok(cur as i64);
     }
     let (old_end, new_end) = (page_up(cur).unwrap_or(cur), page_up(want).unwrap_or(want));
-    if new_end > old_end && mem::allocate(p.task, old_end, new_end - old_end).inspect_err(|_| println!("brk {:#x} {:#x} {:#x} failed", cur, old_end, new_end)).is_err() {
+    if new_end > old_end && mem::allocate(p.task, old_end, new_end - old_end).is_err() {
         return Ok(cur as i64);
     }
     if new_end < old_end {

@@ -374,6 +374,7 @@ fn execve(s: &'static Server, pcb: &Pcb, path: u64, argv: u64, envp: u64) -> Res
 pub fn end_process(s: &'static Server, pcb: &Pcb, wstatus: i32) {
     let _ = task_terminate::call(&Kernel, pcb.task);
     s.procs.lock().remove(&pcb.port);
+    calls::forget_parked(s, pcb.pid);
     let _ = machrt::port::destroy(machrt::trap::task_self(), pcb.port);
     let _ = machrt::port::deallocate(machrt::trap::task_self(), pcb.task);
     if pcb.pid == unix_server::proc::INIT_PID {

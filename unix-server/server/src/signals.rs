@@ -61,11 +61,13 @@ pub fn kill(s: &'static Server, p: &Pcb, pid: i32, sig: u32) -> R {
 
 /// After a post: interrupt, kill, or flag each signalled process.
 pub fn wake(s: &'static Server, w: &Wakeups) {
-    for &pid in &w.signalled {
-        settle(s, pid);
-    }
+    // Waits first: a child's exit answers its parent's wait4 rather than
+    // interrupting it with the SIGCHLD that comes with it.
     for &pid in &w.waiters {
         crate::calls::wake_waiters(s, pid);
+    }
+    for &pid in &w.signalled {
+        settle(s, pid);
     }
 }
 
