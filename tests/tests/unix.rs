@@ -51,3 +51,29 @@ fn signals_handlers_masks_default_actions_and_faults() {
     }
     o.expect_status(0);
 }
+
+#[test]
+fn registers_vectors_and_the_red_zone_survive_system_calls() {
+    let o = unix("/bin/regs", &[cprog("regs")]).run();
+    for what in [
+        "getpid (emulib fast path)", "gettid (emulib fast path)", "getuid (emulib, from the process page)",
+        "sched_yield (RPC)", "write (RPC)", "uname (RPC, server writes memory)", "clock_gettime (RPC)",
+        "rt_sigprocmask (RPC)", "an unknown call (ENOSYS)", "kill with a handler run on the way out",
+    ] {
+        assert_eq!(o.lines_with(&format!("regs: {} (returned", what)).iter().filter(|l| l.ends_with(" ok")).count(), 1,
+                   "{}:\n{}", what, o.output);
+    }
+    o.expect("regs: write through the server").expect("regs: 0 failures").expect_status(0);
+    o.expect("system call ? (400) not implemented: ENOSYS");
+}
+
+/// The goal: under half of Linux's ~316 guest instructions for a raw getpid.
+#[test]
+fn getpid_costs_fewer_than_158_guest_instructions() {
+    let o = unix("/bin/getpidbench", &[cprog("getpidbench")]).icount().run();
+    o.expect_status(0);
+    let line = o.lines_with("bench: getpid ").first().copied().unwrap_or_else(|| panic!("{}", o.output)).to_string();
+    let n: u64 = line.split_whitespace().nth(2).and_then(|w| w.parse().ok()).unwrap();
+    println!("{}", o.output);
+    assert!(n < 158, "getpid took {} instructions:\n{}", n, o.output);
+}
