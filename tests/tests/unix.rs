@@ -77,3 +77,9 @@ fn getpid_costs_fewer_than_158_guest_instructions() {
     println!("{}", o.output);
     assert!(n < 158, "getpid took {} instructions:\n{}", n, o.output);
 }
+
+#[test]
+fn console_input_reaches_a_blocking_read() {
+    let o = unix("/bin/echo", &[cprog("echo")]).input(b"hello there\nsecond line\nquit\n").run();
+    o.expect("echo: HELLO THERE").expect("echo: SECOND LINE").expect("echo: 2 lines").expect_status(2);
+}

@@ -5,5 +5,8 @@ pub mod cons;
 
 /// A hardware interrupt line other than the clock fired.
 pub fn interrupt(irq: u8) {
+    if irq == crate::arch::serial::IRQ {
+        return cons::input_interrupt();
+    }
     crate::kdebug!("unclaimed irq {}", irq);
 }

@@ -21,7 +21,7 @@ pub fn syscall(s: &'static Server, p: &Pcb, h: &MsgHeader, nr: u64, a: [u64; 6])
     let r = match nr as usize {
         WRITE => write(p, a[0], a[1], a[2]),
         WRITEV => writev(p, a[0], a[1], a[2]),
-        READ => read(a[0]),
+        READ => return read(s, p, h, a[0], a[1], a[2]),
         IOCTL => ioctl(p, a[0], a[1] as u32, a[2]),
         EXIT | EXIT_GROUP => {
             crate::drop_reply(h);
@@ -116,10 +116,71 @@ fn writev(p: &Pcb, fd: u64, iov: u64, cnt: u64) -> R {
     Ok(total)
 }
 
-/// The console has no input path yet: end of file.
-fn read(fd: u64) -> R {
-    tty_fd(fd)?;
-    Ok(0)
+/// A console read: what is buffered now, else parked until the console
+/// reader thread has bytes.
+fn read(s: &Server, p: &Pcb, h: &MsgHeader, fd: u64, buf: u64, len: u64) -> Answer {
+    if let Err(e) = tty_fd(fd) {
+        return Answer::Rval(e.to_ret());
+    }
+    if len == 0 {
+        return Answer::Rval(0);
+    }
+    let queued = s.parked.lock().iter().any(|w| matches!(w.what, Park::Read { .. }));
+    if !queued {
+        if let Some(r) = give_input(s, p.task, buf, len) {
+            return Answer::Rval(r);
+        }
+    }
+    park(s, p, h, Park::Read { buf, len })
+}
+
+/// Moves buffered input into a reader's memory: the count, or None when
+/// there is nothing yet.
+fn give_input(s: &Server, task: mach::port::PortName, buf: u64, len: u64) -> Option<i64> {
+    let mut q = s.input.lock();
+    if q.is_empty() {
+        return None;
+    }
+    let n = (len as usize).min(q.len());
+    let bytes: Vec<u8> = q.iter().take(n).copied().collect();
+    match mem::write(task, buf, &bytes) {
+        Ok(()) => {
+            q.drain(..n);
+            Some(n as i64)
+        }
+        Err(e) => Some(e.to_ret()),
+    }
+}
+
+/// The console reader thread: parks in the kernel's host_console_read
+/// (so no worker does) and hands what arrives to the parked readers in
+/// arrival order.
+pub extern "C" fn console_reader(arg: u64) -> ! {
+    // SAFETY: main passed the leaked, never-freed Server.
+    let s = unsafe { &*(arg as *const Server) };
+    loop {
+        let Ok(r) = host_console_read::call(&Kernel, machrt::trap::host_self(), 256) else { continue };
+        let data = { r.data };
+        s.input.lock().extend(&data[..(r.len as usize).min(256)]);
+        loop {
+            let next = {
+                let mut l = s.parked.lock();
+                let i = l.iter().position(|w| matches!(w.what, Park::Read { .. }));
+                i.map(|i| l.remove(i))
+            };
+            let Some(w) = next else { break };
+            let Park::Read { buf, len } = w.what else { break };
+            let task = s.procs.lock().values().find(|c| c.pid == w.pid).map(|c| c.task);
+            let Some(task) = task else { crate::drop_reply(&w.header); continue };
+            match give_input(s, task, buf, len) {
+                Some(n) => crate::reply(&mut bsd_syscall::Reply::new(&w.header, n)),
+                None => {
+                    s.parked.lock().insert(0, w);
+                    break;
+                }
+            }
+        }
+    }
 }
 
 fn ioctl(p: &Pcb, fd: u64, req: u32, arg: u64) -> R {

@@ -74,6 +74,8 @@ pub struct Parked {
 pub enum Park {
     Wait { pid: Pid, status: u64, options: u32 },
     Sleep { until_tick: u64 },
+    /// A console read into `buf` of at most `len` bytes.
+    Read { buf: u64, len: u64 },
 }
 
 pub struct Server {
@@ -87,6 +89,8 @@ pub struct Server {
     pub logged: Mutex<Vec<u64>>,
     /// emulib's entry for a fault turned signal (its symbol).
     pub fault_entry: u64,
+    /// Console bytes typed and not yet read.
+    pub input: Mutex<alloc::collections::VecDeque<u8>>,
 }
 
 fn main(args: machrt::Args) -> i32 {
@@ -101,6 +105,7 @@ fn main(args: machrt::Args) -> i32 {
     let s: &'static Server = alloc::boxed::Box::leak(alloc::boxed::Box::new(Server {
         table: ProcTable::new(), procs: Mutex::new(BTreeMap::new()), parked: Mutex::new(Vec::new()),
         files, emulib, pset, logged: Mutex::new(Vec::new()), fault_entry: symbol(emulib, "emulib_fault_entry"),
+        input: Mutex::new(alloc::collections::VecDeque::new()),
     }));
     let argv: Vec<&str> = args.iter().skip(1).collect();
     let Some(path) = argv.first() else { return fail("no init program: give it after -- on the command line") };
@@ -115,6 +120,9 @@ fn main(args: machrt::Args) -> i32 {
     }
     if machrt::thread::spawn(calls::timer, s as *const Server as u64).is_err() {
         println!("unix-server: the timer did not start");
+    }
+    if machrt::thread::spawn(calls::console_reader, s as *const Server as u64).is_err() {
+        println!("unix-server: the console reader did not start");
     }
     serve(s)
 }
