@@ -13,15 +13,18 @@ pub const IRQ: u8 = 4;
 pub fn init() -> Option<u8> {
     let early = try_get_byte();
     // SAFETY: COM1 is a standard ISA device on every PC QEMU emulates; these
-    // writes program 115200 8N1 with FIFOs on, then the receive interrupt
-    // (OUT2 in the modem control register gates it to the PIC).
+    // writes program 115200 8N1 with the FIFOs off (switching them on or
+    // off discards received bytes, and with one holding register QEMU
+    // keeps the rest of the input until it is read, so none is lost),
+    // then the receive interrupt (OUT2 in the modem control register
+    // gates it to the PIC).
     unsafe {
         Port::<u8>::new(COM1 + 1).write(0x00);
         Port::<u8>::new(COM1 + 3).write(0x80);
         Port::<u8>::new(COM1).write(0x01);
         Port::<u8>::new(COM1 + 1).write(0x00);
         Port::<u8>::new(COM1 + 3).write(0x03);
-        Port::<u8>::new(COM1 + 2).write(0xC7);
+        Port::<u8>::new(COM1 + 2).write(0x00);
         Port::<u8>::new(COM1 + 4).write(0x0B);
         Port::<u8>::new(COM1 + 1).write(0x01);
     }
