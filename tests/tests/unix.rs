@@ -83,3 +83,18 @@ fn console_input_reaches_a_blocking_read() {
     let o = unix("/bin/echo", &[cprog("echo")]).input(b"hello there\nsecond line\nquit\n").run();
     o.expect("echo: HELLO THERE").expect("echo: SECOND LINE").expect("echo: 2 lines").expect_status(2);
 }
+
+#[test]
+fn the_server_survives_a_hostile_client() {
+    let o = unix("/bin/hostile", &[cprog("hostile")]).run();
+    for l in o.lines_with("hostile: ") {
+        assert!(!l.ends_with("FAILED"), "{}\n{}", l, o.output);
+    }
+    o.expect("hostile: 20000 RPCs in a row are all answered ok")
+        .expect("hostile: 60 processes forked and reaped ok")
+        .expect("hostile: and the server still answers ok")
+        .expect("hostile: 0 failures")
+        .expect_status(0);
+    // Each unknown call is named once, however often it comes.
+    assert_eq!(o.lines_with("(450) not implemented").len(), 1, "{}", o.output);
+}

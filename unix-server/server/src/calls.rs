@@ -32,8 +32,8 @@ pub fn syscall(s: &'static Server, p: &Pcb, h: &MsgHeader, nr: u64, a: [u64; 6])
         NANOSLEEP | CLOCK_NANOSLEEP => return nanosleep(s, p, h, nr as usize, a),
         BRK => brk(s, p, a[0]),
         MMAP => mmap(p, a[0], a[1], a[2] as u32, a[3] as u32, a[4] as i64),
-        MUNMAP => mem::deallocate(p.task, a[0], a[1]).map(|_| 0),
-        MPROTECT => mem::protect(p.task, a[0], page_up(a[1]).unwrap_or(0), a[2] as u32 & 7).map(|_| 0),
+        MUNMAP => program_range(a[0], a[1]).and_then(|len| mem::deallocate(p.task, a[0], len)).map(|_| 0),
+        MPROTECT => program_range(a[0], a[1]).and_then(|len| mem::protect(p.task, a[0], len, a[2] as u32 & 7)).map(|_| 0),
         SETPGID => s.table.setpgid(p.pid, a[0] as i32, a[1] as i32).map(|_| 0),
         GETPGID => s.table.getpgid(p.pid, a[0] as i32).map(|v| v as i64),
         GETPGRP => s.table.getpgid(p.pid, 0).map(|v| v as i64),
@@ -63,6 +63,16 @@ pub fn syscall(s: &'static Server, p: &Pcb, h: &MsgHeader, nr: u64, a: [u64; 6])
         _ => unknown(s, nr),
     };
     Answer::Rval(r.unwrap_or_else(|e| e.to_ret()))
+}
+
+/// A page-aligned range the program may unmap or protect: never emulib's.
+fn program_range(addr: u64, len: u64) -> Result<u64, Errno> {
+    let len = page_up(len).ok_or(Errno::EINVAL)?;
+    let end = addr.checked_add(len).ok_or(Errno::EINVAL)?;
+    if addr % 4096 != 0 || end > linux_abi::layout::USER_END || linux_abi::layout::overlaps_emulib(addr, end) {
+        return Err(Errno::EINVAL);
+    }
+    Ok(len)
 }
 
 fn unknown(s: &Server, nr: u64) -> R {

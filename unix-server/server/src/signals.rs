@@ -147,6 +147,20 @@ pub fn exception(s: &'static Server, p: &Pcb, h: &MsgHeader, m: &[u8]) {
     let thread = { r.thread }.name;
     let me = machrt::trap::task_self();
     let code = { r.code };
+    if r.exception == EXC_SYSCALL {
+        // A system call number past emulib's range: ENOSYS, as for any
+        // call nobody implements (the thread resumes after its syscall).
+        let ok = unknown_syscall(thread);
+        let _ = machrt::port::deallocate(me, thread);
+        let _ = machrt::port::deallocate(me, { r.task }.name);
+        if ok {
+            crate::reply(&mut exception_raise::Reply::new(h));
+        } else {
+            crate::reply(&mut mach::rpc::reply_error(h, KERN_FAILURE));
+            crate::end_process(s, p, status::signaled(SIGSYS, true));
+        }
+        return;
+    }
     let (sig, si_code) = match r.exception {
         EXC_BAD_ACCESS if code[0] == KERN_PROTECTION_FAILURE as u64 => (SIGSEGV, SEGV_ACCERR),
         EXC_BAD_ACCESS => (SIGSEGV, SEGV_MAPERR),
@@ -165,6 +179,13 @@ pub fn exception(s: &'static Server, p: &Pcb, h: &MsgHeader, m: &[u8]) {
         crate::reply(&mut mach::rpc::reply_error(h, KERN_FAILURE));
         crate::end_process(s, p, status::signaled(sig, true));
     }
+}
+
+fn unknown_syscall(thread: u32) -> bool {
+    let Ok(r) = thread_get_state::call(&Kernel, thread, X86_THREAD_STATE64) else { return false };
+    let mut regs = unsafe_regs(r.state);
+    regs.rax = Errno::ENOSYS.to_ret() as u64;
+    thread_set_state::call(&Kernel, thread, X86_THREAD_STATE64, StateBuf { regs }).is_ok()
 }
 
 fn redirect(s: &'static Server, p: &Pcb, thread: u32, sig: u32, si_code: i32, addr: u64) -> Result<(), ()> {
