@@ -98,3 +98,12 @@ fn the_server_survives_a_hostile_client() {
     // Each unknown call is named once, however often it comes.
     assert_eq!(o.lines_with("(450) not implemented").len(), 1, "{}", o.output);
 }
+
+#[test]
+fn small_calls_ids_sessions_limits_clocks_and_parked_calls() {
+    let o = unix("/bin/misc", &[cprog("misc")]).run();
+    for l in o.lines_with("misc: ") {
+        assert!(!l.ends_with("FAILED"), "{}\n{}", l, o.output);
+    }
+    o.expect("misc: eight processes parked in pause, calls still answered ok").expect("misc: 0 failures").expect_status(0);
+}

@@ -41,7 +41,14 @@ pub fn syscall(s: &'static Server, p: &Pcb, h: &MsgHeader, nr: u64, a: [u64; 6])
         GETSID => s.table.getsid(p.pid, a[0] as i32).map(|v| v as i64),
         GETPID | GETTID | SET_TID_ADDRESS => Ok(p.pid as i64),
         GETPPID => s.table.getppid(p.pid).map(|v| v as i64),
-        GETUID | GETEUID | GETGID | GETEGID => Ok(0),
+        GETUID | GETEUID | GETGID | GETEGID => creds(s, p, |c| Ok(match nr as usize {
+            GETUID => c.uid, GETEUID => c.euid, GETGID => c.gid, _ => c.egid,
+        } as i64)),
+        SETUID => set_creds(s, p, |c| c.setuid(a[0] as u32)),
+        SETGID => set_creds(s, p, |c| c.setgid(a[0] as u32)),
+        SETRESUID => set_creds(s, p, |c| c.setresuid(a[0] as u32, a[1] as u32, a[2] as u32)),
+        GETRESUID | GETRESGID => getres(s, p, nr as usize == GETRESUID, [a[0], a[1], a[2]]),
+        GETGROUPS => Ok(0),
         SET_ROBUST_LIST | SCHED_YIELD | SIGALTSTACK => Ok(0),
         POLL => Ok(0),
         UMASK => proc_state(s, p, |st| Ok(st.set_umask(a[0] as u32) as i64)),
@@ -73,6 +80,28 @@ fn program_range(addr: u64, len: u64) -> Result<u64, Errno> {
         return Err(Errno::EINVAL);
     }
     Ok(len)
+}
+
+fn creds(s: &Server, p: &Pcb, f: impl FnOnce(&unix_server::proc::Credentials) -> R) -> R {
+    proc_state(s, p, |st| f(&st.creds))
+}
+
+/// A credentials change; the process page shows the new ids at once.
+fn set_creds(s: &Server, p: &Pcb, f: impl FnOnce(&mut unix_server::proc::Credentials) -> Result<(), Errno>) -> R {
+    proc_state(s, p, |st| f(&mut st.creds))?;
+    crate::write_proc_page(s, p);
+    Ok(0)
+}
+
+fn getres(s: &Server, p: &Pcb, uids: bool, at: [u64; 3]) -> R {
+    let v = proc_state(s, p, |st| {
+        let c = &st.creds;
+        Ok(if uids { [c.uid, c.euid, c.suid] } else { [c.gid, c.egid, c.sgid] })
+    })?;
+    for (a, v) in at.iter().zip(v) {
+        mem::write(p.task, *a, &v.to_le_bytes())?;
+    }
+    Ok(0)
 }
 
 fn unknown(s: &Server, nr: u64) -> R {
