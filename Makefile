@@ -47,7 +47,7 @@ APPEND ?= log=info
 DEBIAN_PACKAGES := qemu-system-x86 musl-tools
 CARGO := cargo
 
-.PHONY: all kernel tasks emulib cprogs rsprogs run debug test unit-test integration-test deps clean
+.PHONY: all kernel tasks emulib cprogs rsprogs run run-unix debug test unit-test integration-test deps clean
 
 all: kernel tasks emulib cprogs rsprogs
 
@@ -86,6 +86,13 @@ rsprogs:
 # pipe; exits with the status the system powered off with.
 run: deps all
 	@scripts/boot $(KERNEL) "$(APPEND)" $(MODULES) -- $(QEMU_FLAGS)
+
+# The UNIX personality: the server first, emulib and every test program
+# as files under /bin; UNIX_INIT (with arguments) runs as pid 1.
+UNIX_INIT ?= /bin/hello
+run-unix: deps all
+	@scripts/boot $(KERNEL) "log=warn start=first -- $(UNIX_INIT)" $(TASK_BIN)/unix-server $(EMULIB) \
+		$(CPROGS) $(RSPROGS_DIR)/$(TARGET)/$(PROFILE)/rhello -- $(QEMU_FLAGS)
 
 # QEMU stopped at the first instruction, waiting for GDB on port 1234.
 debug: deps all

@@ -159,3 +159,35 @@ routine! {
     reply_ports { }
     reply_ool { }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use core::mem::{offset_of, size_of};
+
+    #[test]
+    fn the_thread_block_has_the_offsets_emulib_entry_uses() {
+        assert_eq!(offset_of!(EmulThread, self_addr), EMUL_T_SELF);
+        assert_eq!(offset_of!(EmulThread, user_rsp), EMUL_T_USER_RSP);
+        assert_eq!(offset_of!(EmulThread, stack_top), EMUL_T_STACK_TOP);
+        assert_eq!(offset_of!(EmulThread, ret_rip), EMUL_T_RET_RIP);
+        assert_eq!(offset_of!(EmulThread, tid), 56);
+        assert_eq!(size_of::<EmulThread>(), 64);
+        // The fast paths read pid and ppid as the page's first two words.
+        assert_eq!((offset_of!(ProcPage, pid), offset_of!(ProcPage, ppid)), (0, 4));
+    }
+
+    #[test]
+    fn messages_fit_and_carry_a_whole_siginfo() {
+        assert_eq!(size_of::<SigDelivery>(), 32 + 128);
+        assert!(size_of::<bsd_sig_next::Reply>() < 4096, "the server's receive buffer");
+        assert_eq!({ bsd_syscall::Request::new(1, 39, [0; 6]).header }.id, 101000);
+    }
+
+    #[test]
+    fn the_fixed_pages_lie_inside_emulibs_range() {
+        assert!(EMUL_PROC_PAGE > EMUL_IMAGE_BASE && EMUL_THREAD0 > EMUL_PROC_PAGE + EMUL_STACK_SIZE);
+        assert!(EMUL_THREAD0 + 4096 <= 0x7f00_1000_0000);
+        assert_eq!(EMUL_THREAD0 % 16, 0, "the first stack top is 16-aligned");
+    }
+}

@@ -41,6 +41,12 @@ static HEAP: machrt::heap::TaskHeap = machrt::heap::TaskHeap::new();
 
 machrt::entry!(main);
 
+// emulib's fixed pages (mach::defs::bsd) lie in the range exec never
+// replaces (linux_abi::layout), with the image at its start.
+const _: () = assert!(EMUL_IMAGE_BASE == EMULIB_BASE);
+const _: () = assert!(EMUL_PROC_PAGE > EMULIB_BASE && EMUL_PROC_PAGE + 4096 <= EMULIB_END);
+const _: () = assert!(EMUL_THREAD0 - EMUL_STACK_SIZE > EMUL_PROC_PAGE && EMUL_THREAD0 + 4096 <= EMULIB_END);
+
 /// Worker threads besides the main one.
 const WORKERS: usize = 3;
 /// How much stack a new process gets (lazily zero-filled).
