@@ -103,7 +103,8 @@ debug: deps all
 
 unit-test: deps
 	$(CARGO) test -p mach -p memfns -p heap -p microkernel --lib
-	$(CARGO) test -p fat32 -p rootfs -p linux-abi -p unix-server -p emulib --lib
+	$(CARGO) test -p fat32 -p rootfs -p linux-abi -p unix-server
+	$(CARGO) test -p emulib --lib
 	bench/test.sh
 
 integration-test: deps all
