@@ -45,6 +45,7 @@ fn signals_handlers_masks_default_actions_and_faults() {
         "SIGTERM's default action kills, and wait4 says so", "an ignored SIGTERM leaves the child alive",
         "SIGKILL cannot be ignored", "the child exits", "its parent got SIGCHLD",
         "a fault became SIGSEGV with its address, caught", "and again after siglongjmp restored the mask",
+        "a handler interrupts a child that makes no calls, which then carries on",
         "an unhandled fault kills with SIGSEGV, seen by wait4",
     ] {
         o.expect(&format!("signals: {} ok", what));

@@ -84,6 +84,7 @@ fn settle(s: &'static Server, pid: i32) {
             drop(st);
             crate::write_proc_page(s, &pcb);
             crate::calls::interrupt(s, pid);
+            kick(s, &pcb);
             return;
         }
         let d = st.signals.deliver();
@@ -198,6 +199,16 @@ fn redirect(s: &'static Server, p: &Pcb, thread: u32, sig: u32, si_code: i32, ad
         }
     }
     let regs = unsafe_regs(thread_get_state::call(&Kernel, thread, X86_THREAD_STATE64).map_err(|_| ())?.state);
+    let mut info = Siginfo::new(sig as i32, si_code);
+    info.set_addr(addr);
+    s.table.post_signal(p.pid, sig, info).map_err(|_| ())?;
+    to_emulib(s, p, thread, regs, sig, addr)
+}
+
+/// Saves the thread's user context as an emulib frame on its emulib
+/// stack and points it at emulib's fault entry, which delivers what is
+/// pending and then returns to that context.
+fn to_emulib(s: &'static Server, p: &Pcb, thread: u32, regs: ThreadState64, sig: u32, addr: u64) -> Result<(), ()> {
     let fpu = unsafe_fpu(thread_get_state::call(&Kernel, thread, X86_FLOAT_STATE64).map_err(|_| ())?.state);
     let block: EmulThread = mem::read(p.task, regs.gs_base, core::mem::size_of::<EmulThread>())
         .ok().and_then(|b| mach::pod::read(&b, 0)).ok_or(())?;
@@ -210,13 +221,33 @@ fn redirect(s: &'static Server, p: &Pcb, thread: u32, sig: u32, si_code: i32, ad
     // SAFETY: Frame is plain integers and bytes, no padding (asserted in emulib).
     let bytes = unsafe { core::slice::from_raw_parts(&f as *const _ as *const u8, emulib::FRAME_SIZE) };
     mem::write(p.task, at, bytes).map_err(|_| ())?;
-    let mut info = Siginfo::new(sig as i32, si_code);
-    info.set_addr(addr);
-    s.table.post_signal(p.pid, sig, info).map_err(|_| ())?;
     let new = ThreadState64 { rip: s.fault_entry, rsp: at, rdi: at, rsi: sig as u64, rdx: addr, rflags: 0x202, ..regs };
     thread_set_state::call(&Kernel, thread, X86_THREAD_STATE64, StateBuf { regs: new }).map_err(|_| ())?;
     crate::write_proc_page(s, p);
     Ok(())
+}
+
+/// A handler is due in a process that may be running program code and
+/// make no call for a long time: stop its thread and, if it is in the
+/// program (not inside emulib, whose way out delivers anyway), send it
+/// through emulib's delivery path now.
+fn kick(s: &'static Server, p: &Pcb) {
+    use mach::defs::task::task_threads;
+    let Ok(r) = task_threads::call(&Kernel, p.task) else { return };
+    let me = machrt::trap::task_self();
+    for t in r.threads().into_iter().filter(|&t| t != 0) {
+        if thread_suspend::call(&Kernel, t).is_ok() {
+            if let Ok(st) = thread_get_state::call(&Kernel, t, X86_THREAD_STATE64) {
+                let regs = unsafe_regs(st.state);
+                let in_emulib = linux_abi::layout::overlaps_emulib(regs.rip, regs.rip + 1);
+                if !in_emulib && regs.gs_base != 0 {
+                    let _ = to_emulib(s, p, t, regs, 0, 0);
+                }
+            }
+            let _ = thread_resume::call(&Kernel, t);
+        }
+        let _ = machrt::port::deallocate(me, t);
+    }
 }
 
 fn unsafe_regs(s: StateBuf) -> ThreadState64 {
