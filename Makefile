@@ -92,7 +92,7 @@ run: deps all
 UNIX_INIT ?= /bin/hello
 run-unix: deps all
 	@scripts/boot $(KERNEL) "log=warn start=first -- $(UNIX_INIT)" $(TASK_BIN)/unix-server $(EMULIB) \
-		$(CPROGS) $(RSPROGS_DIR)/$(TARGET)/$(PROFILE)/rhello -- $(QEMU_FLAGS)
+		$(CPROGS) $(RSPROGS_DIR)/$(TARGET)/$(PROFILE)/rhello $(RSPROGS_DIR)/$(TARGET)/$(PROFILE)/rspawn -- $(QEMU_FLAGS)
 
 # QEMU stopped at the first instruction, waiting for GDB on port 1234.
 debug: deps all

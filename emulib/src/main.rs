@@ -12,6 +12,7 @@
 extern crate memfns;
 
 use emulib::Frame;
+use linux_abi::consts::clone::{CLONE_THREAD, CLONE_VFORK, CLONE_VM};
 use linux_abi::sysno::*;
 use linux_abi::Errno;
 use mach::defs::bsd::*;
@@ -225,7 +226,10 @@ extern "C" fn emulib_syscall(f: &mut Frame) {
         GETGID => page().gid as i64,
         GETEGID => page().egid as i64,
         FORK | VFORK => fork(f),
-        CLONE if a[0] & linux_abi::consts::clone::CLONE_VM == 0 => fork(f),
+        // A clone that makes a process is a fork; CLONE_VM|CLONE_VFORK
+        // (posix_spawn) is one too, the child on the stack it was given:
+        // it shares nothing, and the parent goes on at once.
+        CLONE if a[0] & CLONE_THREAD == 0 && (a[0] & CLONE_VM == 0 || a[0] & CLONE_VFORK != 0) => fork(f),
         EXECVE => return exec(f, a),
         ARCH_PRCTL => arch_prctl(a[0] as u32, a[1]),
         RT_SIGRETURN => return sigreturn(f),
@@ -243,12 +247,17 @@ fn fork(f: &mut Frame) -> i64 {
     }
 }
 
-/// The child's side of fork: fresh names, and 0 from the call.
+/// The child's side of fork: fresh names, and 0 from the call. rax still
+/// holds the call number in the child's copy of the frame: a clone given
+/// a stack starts on it.
 #[unsafe(no_mangle)]
 extern "C" fn emulib_child(f: &mut Frame) {
     let t = thread();
     (t.reply_port, t.server_port, t.task_self, t.thread_self) = (0, 0, 0, 0);
     t.tid = page().pid as u32;
+    if f.rax == CLONE as u64 && f.rsi != 0 {
+        f.rsp = f.rsi;
+    }
     f.rax = 0;
 }
 

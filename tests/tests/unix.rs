@@ -108,3 +108,9 @@ fn small_calls_ids_sessions_limits_clocks_and_parked_calls() {
     }
     o.expect("misc: eight processes parked in pause, calls still answered ok").expect("misc: 0 failures").expect_status(0);
 }
+
+#[test]
+fn rust_std_command_spawns_and_waits() {
+    let o = unix("/bin/rspawn", &[rsprog("rspawn"), cprog("child")]).run();
+    o.expect("child: argv[0] /bin/child argv[1] 6").expect("rspawn: child exited with Some(6)").expect_status(0);
+}
