@@ -28,7 +28,7 @@ pub fn syscall(s: &'static Server, p: &Pcb, h: &MsgHeader, nr: u64, a: [u64; 6])
             crate::end_process(s, p, unix_server::proc::status::exited(a[0] as u8));
             return Answer::Later;
         }
-        WAIT4 => return wait4(s, p, h, a[0] as i32, a[1], a[2] as u32),
+        WAIT4 => return wait4(s, p, h, a[0] as i32, a[1], a[2] as u32, a[3]),
         NANOSLEEP | CLOCK_NANOSLEEP => return nanosleep(s, p, h, nr as usize, a),
         BRK => brk(s, p, a[0]),
         MMAP => mmap(p, a[0], a[1], a[2] as u32, a[3] as u32, a[4] as i64),
@@ -236,7 +236,13 @@ fn ioctl(p: &Pcb, fd: u64, req: u32, arg: u64) -> R {
     }
 }
 
-fn wait4(s: &'static Server, p: &Pcb, h: &MsgHeader, pid: i32, status: u64, options: u32) -> Answer {
+fn wait4(s: &'static Server, p: &Pcb, h: &MsgHeader, pid: i32, status: u64, options: u32, rusage: u64) -> Answer {
+    // No accounting yet: the usage a caller asks for reads as zero.
+    if rusage != 0 {
+        if let Err(e) = mem::write(p.task, rusage, &[0u8; core::mem::size_of::<linux_abi::structs::Rusage>()]) {
+            return Answer::Rval(e.to_ret());
+        }
+    }
     match try_wait(s, p, pid, status, options) {
         Some(r) => Answer::Rval(r),
         None => park(s, p, h, Park::Wait { pid, status, options }),
