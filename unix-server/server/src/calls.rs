@@ -388,7 +388,8 @@ fn mmap(p: &Pcb, addr: u64, len: u64, prot: u32, flags: u32, fd: i64) -> R {
     }
     let size = page_up(len).filter(|&s| s > 0).ok_or(Errno::EINVAL)?;
     let at = if flags & MAP_FIXED != 0 {
-        if addr % 4096 != 0 || linux_abi::layout::overlaps_emulib(addr, addr + size) {
+        let end = addr.checked_add(size).ok_or(Errno::EINVAL)?;
+        if addr % 4096 != 0 || end > linux_abi::layout::USER_END || linux_abi::layout::overlaps_emulib(addr, end) {
             return Err(Errno::EINVAL);
         }
         let _ = mem::deallocate(p.task, addr, size);

@@ -48,14 +48,15 @@ pub fn read_cstr(task: PortName, addr: u64, max: usize) -> Result<Vec<u8>, Errno
     let mut out = Vec::new();
     let mut at = addr;
     while out.len() < max {
-        let chunk = (page_up(at + 1).unwrap_or(at + 1) - at).min(4096) as usize;
+        let next = at.checked_add(1).ok_or(Errno::EFAULT)?;
+        let chunk = (page_up(next).unwrap_or(next) - at).min(4096) as usize;
         let b = read(task, at, chunk)?;
         if let Some(n) = b.iter().position(|&c| c == 0) {
             out.extend_from_slice(&b[..n]);
             return Ok(out);
         }
         out.extend_from_slice(&b);
-        at += chunk as u64;
+        at = at.checked_add(chunk as u64).ok_or(Errno::EFAULT)?;
     }
     Err(Errno::ENAMETOOLONG)
 }
@@ -67,7 +68,7 @@ pub fn read_strv(task: PortName, addr: u64) -> Result<Vec<Vec<u8>>, Errno> {
         return Ok(v);
     }
     for i in 0..1024u64 {
-        let p = read_u64(task, addr + 8 * i)?;
+        let p = read_u64(task, addr.checked_add(8 * i).ok_or(Errno::EFAULT)?)?;
         if p == 0 {
             return Ok(v);
         }
