@@ -21,6 +21,21 @@ USER_RUSTFLAGS := -C relocation-model=static \
 	-C link-arg=-nostartfiles -C link-arg=-static -C link-arg=-zmax-page-size=4096 \
 	-C link-arg=-T$(CURDIR)/machrt/user.ld
 
+# emulib: position-independent code (it lives above 4 GiB) linked as a
+# static executable at its fixed address; its own target directory, since
+# its flags differ from the tasks'.
+EMULIB_DIR := $(OUT)/emulib
+EMULIB := $(EMULIB_DIR)/$(TARGET)/$(PROFILE)/emulib
+EMULIB_RUSTFLAGS := -C relocation-model=pic \
+	-C link-arg=-nostartfiles -C link-arg=-static -C link-arg=-no-pie -C link-arg=-zmax-page-size=4096 \
+	-C link-arg=-T$(CURDIR)/emulib/emulib.ld
+# C test programs (tests/cprogs/*.c), static musl binaries.
+CPROGS_DIR := $(OUT)/cprogs
+CPROGS := $(patsubst tests/cprogs/%.c,$(CPROGS_DIR)/%,$(wildcard tests/cprogs/*.c))
+# Rust std test programs (tests/rsprogs), static-pie for the host target.
+RSPROGS_DIR := $(OUT)/rsprogs
+RSPROGS_RUSTFLAGS := -C target-feature=+crt-static
+
 QEMU := qemu-system-x86_64
 MEM ?= 256M
 QEMU_FLAGS := -accel tcg -cpu qemu64 -m $(MEM) -smp 1 -no-reboot \
@@ -53,9 +68,9 @@ ROOTFS_ARGS = --size $(IMAGE_MIB) --dir $(STAGE):/ $(if $(EXTRA),--dir $(abspath
 DEBIAN_PACKAGES := qemu-system-x86 musl-tools
 CARGO := cargo
 
-.PHONY: all kernel tasks run debug test unit-test integration-test image-test deps clean image stage
+.PHONY: all kernel tasks emulib cprogs rsprogs run run-unix debug test unit-test integration-test image-test deps clean image stage
 
-all: kernel tasks
+all: kernel tasks emulib cprogs rsprogs
 
 # Debian packages the build and the tests need, installed when missing.
 deps:
@@ -71,13 +86,34 @@ kernel:
 		--target $(TARGET) --target-dir $(KERNEL_DIR)
 
 tasks:
-	RUSTFLAGS="$(USER_RUSTFLAGS)" $(CARGO) build --$(PROFILE) -p test-tasks --bins \
+	RUSTFLAGS="$(USER_RUSTFLAGS)" $(CARGO) build --$(PROFILE) -p test-tasks -p unix-server-task --bins \
 		--target $(TARGET) --target-dir $(USER_DIR)
+
+emulib:
+	RUSTFLAGS="$(EMULIB_RUSTFLAGS)" $(CARGO) build --$(PROFILE) -p emulib --bin emulib \
+		--target $(TARGET) --target-dir $(EMULIB_DIR)
+
+cprogs: $(CPROGS)
+
+$(CPROGS_DIR)/%: tests/cprogs/%.c
+	@mkdir -p $(CPROGS_DIR)
+	musl-gcc -static -O2 -o $@ $<
+
+rsprogs:
+	RUSTFLAGS="$(RSPROGS_RUSTFLAGS)" $(CARGO) build --$(PROFILE) -p rsprogs --bins \
+		--target $(TARGET) --target-dir $(RSPROGS_DIR)
 
 # Boots with the serial console on this terminal (Ctrl-A X quits) or on a
 # pipe; exits with the status the system powered off with.
 run: deps all | $(IMAGE)
 	@scripts/boot $(KERNEL) "$(APPEND)" $(MODULES) -- $(QEMU_FLAGS) $(DISK_FLAGS)
+
+# The UNIX personality: the server first, emulib and every test program
+# as files under /bin; UNIX_INIT (with arguments) runs as pid 1.
+UNIX_INIT ?= /bin/hello
+run-unix: deps all
+	@scripts/boot $(KERNEL) "log=warn start=first -- $(UNIX_INIT)" $(TASK_BIN)/unix-server $(EMULIB) \
+		$(CPROGS) $(RSPROGS_DIR)/$(TARGET)/$(PROFILE)/rhello $(RSPROGS_DIR)/$(TARGET)/$(PROFILE)/rspawn -- $(QEMU_FLAGS)
 
 # QEMU stopped at the first instruction, waiting for GDB on port 1234.
 debug: deps all
@@ -89,6 +125,7 @@ debug: deps all
 unit-test: deps
 	$(CARGO) test -p mach -p memfns -p heap -p microkernel --lib
 	$(CARGO) test -p fat32 -p rootfs -p linux-abi -p unix-server -p userland
+	$(CARGO) test -p emulib --lib
 	bench/test.sh
 
 # Builds images from the staged tree (and an EXTRA of its own) in a temp
@@ -97,7 +134,8 @@ image-test: stage
 	IMAGE_STAGE=$(CURDIR)/$(STAGE) IMAGE_MIB=$(IMAGE_MIB) $(CARGO) test -q -p rootfs --test image
 
 integration-test: deps all
-	KERNEL=$(CURDIR)/$(KERNEL) TASKS=$(CURDIR)/$(TASK_BIN) $(CARGO) test -p mk-tests -- --test-threads=2
+	KERNEL=$(CURDIR)/$(KERNEL) TASKS=$(CURDIR)/$(TASK_BIN) EMULIB=$(CURDIR)/$(EMULIB) \
+	CPROGS=$(CURDIR)/$(CPROGS_DIR) RSPROGS=$(CURDIR)/$(RSPROGS_DIR)/$(TARGET)/$(PROFILE) $(CARGO) test -p mk-tests -- --test-threads=2
 
 test: unit-test image-test integration-test
 

@@ -29,6 +29,36 @@ pub fn task(name: &str) -> PathBuf {
     dir.join(name)
 }
 
+fn built(var: &str, default: &str, name: &str) -> PathBuf {
+    std::env::var_os(var).map(PathBuf::from).unwrap_or_else(|| workspace().join(default)).join(name)
+}
+
+/// The emulation library binary.
+pub fn emulib() -> PathBuf {
+    std::env::var_os("EMULIB").map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join("target/emulib/x86_64-unknown-linux-gnu/release/emulib"))
+}
+
+/// A C test program (tests/cprogs), built with musl-gcc -static.
+pub fn cprog(name: &str) -> PathBuf {
+    built("CPROGS", "target/cprogs", name)
+}
+
+/// A Rust std test program (tests/rsprogs), static-pie.
+pub fn rsprog(name: &str) -> PathBuf {
+    built("RSPROGS", "target/rsprogs/x86_64-unknown-linux-gnu/release", name)
+}
+
+/// A UNIX system: the server first (started alone), emulib, the
+/// programs as files under /bin; `init` (with arguments) runs as pid 1.
+pub fn unix(init: &str, programs: &[PathBuf]) -> Boot {
+    let mut m = vec!["unix-server".to_string(), format!("@{}", emulib().display())];
+    m.extend(programs.iter().map(|p| format!("@{}", p.display())));
+    let mut b = Boot { modules: m, ..Boot::new(&[]) };
+    b.append = format!("log=warn start=first -- {}", init);
+    b
+}
+
 /// How to boot.
 #[derive(Clone, Debug)]
 pub struct Boot {

@@ -52,3 +52,16 @@ routine! {
     reply { count: u32, name_len: u32, name: [u8; BOOT_MODULE_NAME_MAX] }
     reply_ool { data }
 }
+
+routine! {
+    /// Reads up to `max` (at most 256) bytes typed on the console, parking
+    /// the caller until at least one has arrived (COM1's receive
+    /// interrupt). Until the device interface lands, as host_console_write.
+    host_console_read = 222;
+    request { max: u32 }
+    request_ports { }
+    request_ool { }
+    reply { len: u32, data: [u8; 256] }
+    reply_ports { }
+    reply_ool { }
+}

@@ -3,6 +3,7 @@
 //! the kernel's servers and every client use. Ids follow Mach 3's
 //! subsystems where Mach 3 had the routine.
 
+pub mod bsd;
 pub mod device;
 pub mod exc;
 pub mod host;

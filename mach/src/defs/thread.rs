@@ -5,6 +5,17 @@ use crate::routine;
 /// `thread_get_state` flavours.
 pub const X86_THREAD_STATE64: u32 = 4;
 pub const X86_FLOAT_STATE64: u32 = 5;
+/// Just the FS and GS bases (arch_prctl): set on the calling thread, the
+/// kernel loads them at once rather than at the next context switch.
+pub const X86_BASE_STATE64: u32 = 6;
+
+/// X86_BASE_STATE64.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BaseState64 {
+    pub fs_base: u64,
+    pub gs_base: u64,
+}
 
 /// Thread special ports.
 pub const THREAD_KERNEL_PORT: u32 = 1;
@@ -56,6 +67,7 @@ impl Default for FloatState64 {
 pub union StateBuf {
     pub regs: ThreadState64,
     pub fpu: FloatState64,
+    pub bases: BaseState64,
 }
 
 impl core::fmt::Debug for StateBuf {
@@ -143,5 +155,6 @@ routine! {
 // SAFETY: repr(C) structs of u64/u32/u8 fields without padding.
 unsafe impl crate::pod::Pod for ThreadState64 {}
 unsafe impl crate::pod::Pod for FloatState64 {}
+unsafe impl crate::pod::Pod for BaseState64 {}
 unsafe impl crate::pod::Pod for StateBuf {}
 unsafe impl crate::pod::Pod for ThreadBasicInfo {}

@@ -1,5 +1,8 @@
 //! The console: the serial line, shared by the kernel's messages and the
 //! tasks' output. One lock keeps lines from interleaving between CPUs.
+//!
+//! Input: the UART's receive interrupt (IRQ4) moves bytes into a small
+//! ring; `read` parks its caller until there is at least one byte.
 
 use crate::arch::serial;
 use core::fmt::{self, Write};
@@ -17,7 +20,9 @@ impl Write for Cons {
 static LOCK: Mutex<()> = Mutex::new(());
 
 pub fn init() {
-    serial::init();
+    if let Some(b) = serial::init() {
+        push(b);
+    }
 }
 
 pub fn write_fmt(args: fmt::Arguments<'_>) {
@@ -33,4 +38,73 @@ pub fn write_bytes(b: &[u8]) {
 /// For the panic path: write even if a CPU died holding the lock.
 pub fn write_fmt_unlocked(args: fmt::Arguments<'_>) {
     let _ = Cons.write_fmt(args);
+}
+
+/// Bytes received and not yet read; the oldest are dropped on overflow.
+struct Ring {
+    buf: [u8; 256],
+    head: usize,
+    len: usize,
+}
+
+static INPUT: Mutex<Ring> = Mutex::new(Ring { buf: [0; 256], head: 0, len: 0 });
+static READERS: crate::kern::sched::WaitQueue = crate::kern::sched::WaitQueue::new();
+
+/// IRQ4: drain the UART into the ring and wake the readers.
+pub fn input_interrupt() {
+    let mut got = false;
+    while let Some(b) = serial::try_get_byte() {
+        push(b);
+        got = true;
+    }
+    if got {
+        READERS.wake_all();
+    }
+}
+
+fn push(b: u8) {
+    let mut r = INPUT.lock();
+    let cap = r.buf.len();
+    if r.len == cap {
+        r.head = (r.head + 1) % cap;
+        r.len -= 1;
+    }
+    let at = (r.head + r.len) % cap;
+    r.buf[at] = b;
+    r.len += 1;
+}
+
+fn take(out: &mut [u8]) -> usize {
+    let mut r = INPUT.lock();
+    let n = r.len.min(out.len());
+    for o in out.iter_mut().take(n) {
+        *o = r.buf[r.head];
+        r.head = (r.head + 1) % r.buf.len();
+    }
+    r.len -= n;
+    n
+}
+
+/// Reads at least one byte, blocking until one arrives; None when the
+/// wait was aborted (thread_abort or termination).
+pub fn read(out: &mut [u8]) -> Option<usize> {
+    use crate::kern::sched;
+    if out.is_empty() {
+        return Some(0);
+    }
+    let me = sched::current();
+    loop {
+        // Bytes may have arrived while interrupts were off in the kernel.
+        input_interrupt();
+        let n = take(out);
+        if n > 0 {
+            return Some(n);
+        }
+        if me.take_aborted() || me.halt_requested() {
+            return None;
+        }
+        READERS.add(&me);
+        sched::block_current();
+        READERS.remove(&me);
+    }
 }

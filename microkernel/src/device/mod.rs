@@ -46,5 +46,8 @@ pub fn interrupt(irq: u8) {
     if irq == DISK_IRQ.load(Ordering::Relaxed) && virtio_blk::interrupt() {
         return;
     }
+    if irq == crate::arch::serial::IRQ {
+        return cons::input_interrupt();
+    }
     crate::kdebug!("unclaimed irq {}", irq);
 }

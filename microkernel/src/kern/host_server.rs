@@ -1,5 +1,5 @@
 //! The host port's server: host_info, host_reboot (power off with a
-//! status) and the console.
+//! status) and the console (write, and a read that parks its caller).
 
 use crate::ipc::kmsg::Kmsg;
 use crate::ipc::kobject::{parse_request, error_reply, reply};
@@ -27,6 +27,15 @@ pub fn serve(req: &mut Kmsg) -> Kmsg {
             let n = (a.len as usize).min(data.len());
             crate::device::cons::write_bytes(&data[..n]);
             reply(&host_console_write::Reply::new(&h))
+        }
+        host_console_read::ID => {
+            let a = parse_request!(host_console_read, req);
+            let mut data = [0u8; 256];
+            let max = (a.max as usize).min(data.len());
+            match crate::device::cons::read(&mut data[..max]) {
+                Some(n) => reply(&host_console_read::Reply::new(&h, n as u32, data)),
+                None => error_reply(&h, KERN_ABORTED),
+            }
         }
         host_get_boot_module::ID => {
             let a = parse_request!(host_get_boot_module, req);

@@ -88,9 +88,11 @@ fn get_state(t: &Arc<Thread>, flavor: u32) -> Result<StateBuf, KernReturn> {
     // SAFETY: on this single CPU the target is not running (or is the
     // caller, whose state was saved on entry), see state_accessible.
     let (frame, fpu, fs, gs) = unsafe { t.user_state() };
+    let (fs, gs) = live_bases(t, *fs, *gs);
     Ok(match flavor {
-        X86_THREAD_STATE64 => StateBuf { regs: thread_state::get_regs(frame, *fs, *gs) },
+        X86_THREAD_STATE64 => StateBuf { regs: thread_state::get_regs(frame, fs, gs) },
         X86_FLOAT_STATE64 => StateBuf { fpu: thread_state::get_fpu(fpu) },
+        X86_BASE_STATE64 => StateBuf { bases: BaseState64 { fs_base: fs, gs_base: gs } },
         _ => return Err(KERN_INVALID_ARGUMENT),
     })
 }
@@ -107,11 +109,39 @@ fn set_state(t: &Arc<Thread>, flavor: u32, s: &StateBuf) -> Result<(), KernRetur
             let regs = unsafe { s.regs };
             let (f, g) = thread_state::set_regs(frame, &regs)?;
             (*fs, *gs) = (f, g);
+            load_bases(t, f, g);
+            Ok(())
+        }
+        X86_BASE_STATE64 => {
+            // SAFETY: as above.
+            let b = unsafe { s.bases };
+            let (f, g) = thread_state::check_bases(b.fs_base, b.gs_base)?;
+            (*fs, *gs) = (f, g);
+            load_bases(t, f, g);
             Ok(())
         }
         // SAFETY: as above.
         X86_FLOAT_STATE64 => thread_state::set_fpu(fpu, unsafe { &s.fpu }),
         _ => Err(KERN_INVALID_ARGUMENT),
+    }
+}
+
+/// The running thread's bases live in the MSRs (saved only at a context
+/// switch): read them there when the target is the caller itself.
+fn live_bases(t: &Arc<Thread>, fs: u64, gs: u64) -> (u64, u64) {
+    if Arc::ptr_eq(t, &sched::current()) {
+        (crate::arch::cpu::read_fs_base(), crate::arch::cpu::read_user_gs_base())
+    } else {
+        (fs, gs)
+    }
+}
+
+/// New bases for the caller itself take effect now: the switch-out path
+/// would otherwise save the stale MSRs over them.
+fn load_bases(t: &Arc<Thread>, fs: u64, gs: u64) {
+    if Arc::ptr_eq(t, &sched::current()) {
+        crate::arch::cpu::write_fs_base(fs);
+        crate::arch::cpu::write_user_gs_base(gs);
     }
 }
 

@@ -51,6 +51,14 @@ pub fn set_regs(f: &mut TrapFrame, s: &ThreadState64) -> Result<(u64, u64), Kern
     Ok((s.fs_base, s.gs_base))
 }
 
+/// FS and GS bases a thread may have (canonical user addresses).
+pub fn check_bases(fs: u64, gs: u64) -> Result<(u64, u64), KernReturn> {
+    if !user_address(fs) || !user_address(gs) {
+        return Err(KERN_INVALID_ARGUMENT);
+    }
+    Ok((fs, gs))
+}
+
 pub fn get_fpu(fpu: &FpuState) -> FloatState64 {
     FloatState64 { fxsave: fpu.0 }
 }

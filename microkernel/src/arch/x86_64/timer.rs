@@ -11,8 +11,9 @@ const PIT_FREQ: u64 = 1_193_182;
 
 pub fn init() {
     // SAFETY: programming the standard PC interrupt controllers and timer:
-    // ICW1-4 remap the PICs to vectors 32-47, then all lines but IRQ0 are
-    // masked and PIT channel 0 runs in rate-generator mode.
+    // ICW1-4 remap the PICs to vectors 32-47, then all lines but IRQ0 (the
+    // clock) and IRQ4 (the console's input) are masked and PIT channel 0
+    // runs in rate-generator mode.
     unsafe {
         let mut m_cmd = Port::<u8>::new(0x20);
         let mut m_data = Port::<u8>::new(0x21);
@@ -26,7 +27,7 @@ pub fn init() {
         s_data.write(2);
         m_data.write(1);
         s_data.write(1);
-        m_data.write(0xfe);
+        m_data.write(0xee);
         s_data.write(0xff);
 
         let div = (PIT_FREQ / HZ) as u16;

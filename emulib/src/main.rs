@@ -1,0 +1,348 @@
+//! emulib, the binary: the entry the trampoline jumps to, the switch
+//! onto emulib's own per-thread stack (so the program's red zone is never
+//! touched), the save and restore of every register the Linux ABI keeps
+//! across a system call, and the dispatch: answered here from the process
+//! page, or sent to the UNIX server as a `mach::defs::bsd` RPC.
+//!
+//! Per-thread state sits at the user GS base (`EmulThread`); the program's
+//! FS base is its own.
+#![no_std]
+#![no_main]
+
+extern crate memfns;
+
+use emulib::Frame;
+use linux_abi::consts::clone::{CLONE_THREAD, CLONE_VFORK, CLONE_VM};
+use linux_abi::sysno::*;
+use linux_abi::Errno;
+use mach::defs::bsd::*;
+use mach::defs::thread::{thread_set_state, BaseState64, StateBuf, X86_BASE_STATE64};
+use mach::kern_return::*;
+use mach::message::*;
+use mach::rpc::{as_bytes, from_bytes, Transport};
+use mach::traps;
+
+// The entry. rax = call number, rcx = return address, r11 = flags, every
+// other register as the program left it, rsp still the program's. The
+// fast paths touch only rax (the result) and the flags, which popfq puts
+// back from r11 on emulib's stack.
+#[cfg(not(test))]
+core::arch::global_asm!(
+    r#"
+    .section .text.emulib_entry, "ax"
+    .global emulib_entry
+emulib_entry:
+    movq %rsp, %gs:{user_rsp}
+    movq %gs:{stack_top}, %rsp
+    cmpq ${getpid}, %rax
+    je 2f
+    cmpq ${gettid}, %rax
+    je 3f
+    cmpq ${getppid}, %rax
+    je 4f
+    pushq %r11
+    pushq %gs:{user_rsp}
+    pushq %rcx
+    pushq %rax
+    pushq %rbx
+    pushq %rcx
+    pushq %rdx
+    pushq %rsi
+    pushq %rdi
+    pushq %rbp
+    pushq %r8
+    pushq %r9
+    pushq %r10
+    pushq %r11
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    subq $512, %rsp
+    fxsave64 (%rsp)
+    movq %rsp, %rdi
+    cld
+    call emulib_syscall
+    .global emulib_return
+emulib_return:
+    fxrstor64 (%rsp)
+    addq $512, %rsp
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %r11
+    popq %r10
+    popq %r9
+    popq %r8
+    popq %rbp
+    popq %rdi
+    popq %rsi
+    popq %rdx
+    popq %rcx
+    popq %rbx
+    popq %rax
+    popq %gs:{ret_rip}
+    popq %gs:{user_rsp}
+    popfq
+    movq %gs:{user_rsp}, %rsp
+    jmp *%gs:{ret_rip}
+
+2:  movabsq ${page}, %rax
+    movslq (%rax), %rax
+    jmp 5f
+3:  movl %gs:{tid}, %eax
+    jmp 5f
+4:  movabsq ${page}, %rax
+    movslq 4(%rax), %rax
+5:  pushq %r11
+    popfq
+    movq %gs:{user_rsp}, %rsp
+    jmp *%rcx
+
+    /* A fork child's first instruction: rsp is the frame the parent
+       saved (the child's copy of it). */
+    .global emulib_fork_child
+emulib_fork_child:
+    movq %rsp, %rdi
+    call emulib_child
+    jmp emulib_return
+
+    /* A fault turned signal: the server put the faulting context as a
+       Frame at rsp, rsi = signal, rdx = address. */
+    .global emulib_fault_entry
+emulib_fault_entry:
+    movq %rsp, %rdi
+    call emulib_fault
+    jmp emulib_return
+"#,
+    user_rsp = const EMUL_T_USER_RSP,
+    stack_top = const EMUL_T_STACK_TOP,
+    ret_rip = const EMUL_T_RET_RIP,
+    tid = const 56,
+    getpid = const GETPID,
+    gettid = const GETTID,
+    getppid = const GETPPID,
+    page = const EMUL_PROC_PAGE,
+    options(att_syntax)
+);
+
+unsafe extern "C" {
+    fn emulib_fork_child();
+}
+
+const _: () = assert!(core::mem::offset_of!(EmulThread, tid) == 56);
+const _: () = assert!(core::mem::offset_of!(EmulThread, stack_top) == EMUL_T_STACK_TOP);
+
+/// This thread's block.
+fn thread() -> &'static mut EmulThread {
+    let p: u64;
+    // SAFETY: gs:0 holds the block's own address (the server or fork set
+    // the GS base to a block whose first word is that address).
+    unsafe { core::arch::asm!("mov {}, gs:[0]", out(reg) p, options(nostack, readonly, preserves_flags)) };
+    // SAFETY: the block is this thread's alone, mapped for the thread's
+    // life, and emulib runs one call at a time per thread.
+    unsafe { &mut *(p as *mut EmulThread) }
+}
+
+fn page() -> ProcPage {
+    // SAFETY: the process page is mapped in every UNIX process and the
+    // server only ever writes whole, aligned words into it.
+    unsafe { core::ptr::read_volatile(EMUL_PROC_PAGE as *const ProcPage) }
+}
+
+/// # Safety
+/// As a raw trap: the arguments must suit it.
+unsafe fn trap6(n: i64, a: u64, b: u64, c: u64, d: u64, e: u64, f: u64) -> u64 {
+    let r: u64;
+    // SAFETY: per the caller; syscall clobbers rcx and r11 only.
+    unsafe {
+        core::arch::asm!("syscall", inlateout("rax") n as u64 => r, in("rdi") a, in("rsi") b, in("rdx") c,
+                         in("r10") d, in("r8") e, in("r9") f, lateout("rcx") _, lateout("r11") _, options(nostack));
+    }
+    r
+}
+
+fn trap0(n: i64) -> u32 {
+    // SAFETY: the self-port traps take no arguments.
+    unsafe { trap6(n, 0, 0, 0, 0, 0, 0) as u32 }
+}
+
+/// RPCs from this thread, replies on its own reply port.
+struct Rpc;
+
+impl Transport for Rpc {
+    fn rpc(&self, buf: &mut [u8], send_size: usize) -> Result<usize, KernReturn> {
+        if buf.len() < MSG_HEADER_SIZE || send_size > buf.len() {
+            return Err(MACH_SEND_MSG_TOO_SMALL);
+        }
+        let reply = thread().reply_port;
+        let mut h: MsgHeader = from_bytes(buf).ok_or(MIG_TYPE_ERROR)?;
+        h.local_port = reply;
+        buf[..MSG_HEADER_SIZE].copy_from_slice(as_bytes(&h));
+        // SAFETY: buf is valid for its whole length, which bounds both sizes.
+        let kr = unsafe {
+            trap6(traps::MACH_MSG, buf.as_mut_ptr() as u64, (MACH_SEND_MSG | MACH_RCV_MSG) as u64, send_size as u64,
+                  buf.len() as u64, reply as u64, 0) as KernReturn
+        };
+        if kr != MACH_MSG_SUCCESS {
+            return Err(kr);
+        }
+        let h: MsgHeader = from_bytes(buf).ok_or(MIG_TYPE_ERROR)?;
+        Ok(h.size as usize)
+    }
+}
+
+/// Makes this thread's port names on first use (and again in a fork
+/// child, whose names start cleared).
+fn ports() -> &'static mut EmulThread {
+    let t = thread();
+    if t.reply_port == 0 {
+        t.reply_port = trap0(traps::MACH_REPLY_PORT);
+        t.task_self = trap0(traps::TASK_SELF);
+        t.thread_self = trap0(traps::THREAD_SELF);
+        let boot = mach::defs::task::task_get_special_port::call(&Rpc, t.task_self, mach::defs::task::TASK_BOOTSTRAP_PORT);
+        t.server_port = boot.map_or(0, |r| { r.port }.name);
+    }
+    t
+}
+
+/// A call for the server, with its raw arguments.
+fn forward(nr: u64, args: [u64; 6]) -> i64 {
+    let t = ports();
+    match bsd_syscall::call(&Rpc, t.server_port, nr, args) {
+        Ok(r) => r.rval,
+        Err(_) => Errno::ENOSYS.to_ret(),
+    }
+}
+
+#[unsafe(no_mangle)]
+extern "C" fn emulib_syscall(f: &mut Frame) {
+    let nr = f.rax;
+    let a = f.args();
+    f.rax = match nr as usize {
+        GETUID => page().uid as i64,
+        GETEUID => page().euid as i64,
+        GETGID => page().gid as i64,
+        GETEGID => page().egid as i64,
+        FORK | VFORK => fork(f),
+        // A clone that makes a process is a fork; CLONE_VM|CLONE_VFORK
+        // (posix_spawn) is one too, the child on the stack it was given:
+        // it shares nothing, and the parent goes on at once.
+        CLONE if a[0] & CLONE_THREAD == 0 && (a[0] & CLONE_VM == 0 || a[0] & CLONE_VFORK != 0) => fork(f),
+        EXECVE => return exec(f, a),
+        ARCH_PRCTL => arch_prctl(a[0] as u32, a[1]),
+        RT_SIGRETURN => return sigreturn(f),
+        _ => forward(nr, a),
+    } as u64;
+    deliver_signals(f);
+}
+
+fn fork(f: &mut Frame) -> i64 {
+    let t = ports();
+    let frame = f as *mut Frame as u64;
+    match bsd_fork::call(&Rpc, t.server_port, emulib_fork_child as *const () as u64, frame, t.self_addr, t.fs_base) {
+        Ok(r) => r.rval,
+        Err(_) => Errno::EAGAIN.to_ret(),
+    }
+}
+
+/// The child's side of fork: fresh names, and 0 from the call. rax still
+/// holds the call number in the child's copy of the frame: a clone given
+/// a stack starts on it.
+#[unsafe(no_mangle)]
+extern "C" fn emulib_child(f: &mut Frame) {
+    let t = thread();
+    (t.reply_port, t.server_port, t.task_self, t.thread_self) = (0, 0, 0, 0);
+    t.tid = page().pid as u32;
+    if f.rax == CLONE as u64 && f.rsi != 0 {
+        f.rsp = f.rsi;
+    }
+    f.rax = 0;
+}
+
+fn exec(f: &mut Frame, a: [u64; 6]) {
+    let t = ports();
+    match bsd_execve::call(&Rpc, t.server_port, a[0], a[1], a[2]) {
+        Ok(r) if r.rval >= 0 => {
+            f.reset_for_exec(r.entry, r.sp);
+            t.fs_base = 0;
+        }
+        Ok(r) => f.rax = r.rval as u64,
+        Err(_) => f.rax = Errno::ENOEXEC.to_ret() as u64,
+    }
+}
+
+fn arch_prctl(code: u32, addr: u64) -> i64 {
+    use linux_abi::consts::arch_prctl::*;
+    let t = ports();
+    match code {
+        ARCH_SET_FS => {
+            let bases = BaseState64 { fs_base: addr, gs_base: t.self_addr };
+            match thread_set_state::call(&Rpc, t.thread_self, X86_BASE_STATE64, StateBuf { bases }) {
+                Ok(_) => {
+                    t.fs_base = addr;
+                    0
+                }
+                Err(_) => Errno::EPERM.to_ret(),
+            }
+        }
+        // The server writes the word, so a bad pointer is EFAULT here too.
+        ARCH_GET_FS => forward(linux_abi::sysno::ARCH_PRCTL as u64, [code as u64, addr, t.fs_base, 0, 0, 0]),
+        _ => Errno::EINVAL.to_ret(),
+    }
+}
+
+/// Before going back to the program: if the server flagged a signal,
+/// ask which, and enter its handler through an rt_sigframe built on the
+/// program's stack below the red zone (as Linux lays it out, so libc's
+/// restorer and debuggers find what they expect).
+fn deliver_signals(f: &mut Frame) {
+    if page().sig_pending == 0 {
+        return;
+    }
+    let t = ports();
+    let Ok(r) = bsd_sig_next::call(&Rpc, t.server_port) else { return };
+    let d = { r.d };
+    if d.sig != 0 {
+        enter_handler(f, &d);
+    }
+}
+
+fn enter_handler(f: &mut Frame, d: &SigDelivery) {
+    let (sp, fp, frame) = emulib::signal_frame(f, d);
+    // SAFETY: the program's own stack; a bad one faults, and the server
+    // turns that fault into the process's death by SIGSEGV.
+    unsafe { emulib::write_frame(sp, fp, &frame, &f.fx) };
+    emulib::enter(f, d, sp);
+}
+
+/// rt_sigreturn: the handler returned into the restorer, so rsp points at
+/// the frame's ucontext. Every register, the FPU state and the mask come
+/// back; then any signal that the restored mask lets through.
+fn sigreturn(f: &mut Frame) {
+    // SAFETY: reads the program's stack, as Linux's rt_sigreturn does (a
+    // bad pointer faults, which the server makes a SIGSEGV).
+    let mask = unsafe { emulib::restore_frame(f) };
+    let t = ports();
+    let _ = bsd_sig_return::call(&Rpc, t.server_port, mask);
+    deliver_signals(f);
+}
+
+/// A fault the server turned into a signal (already posted and flagged).
+#[unsafe(no_mangle)]
+extern "C" fn emulib_fault(f: &mut Frame, _sig: u64, _addr: u64) {
+    deliver_signals(f);
+}
+
+#[cfg(not(test))]
+#[panic_handler]
+fn panic(_info: &core::panic::PanicInfo<'_>) -> ! {
+    let msg = b"emulib: panic\n";
+    // SAFETY: DEBUG_PRINT reads the bytes; DEBUG_TASK_EXIT does not return.
+    unsafe {
+        trap6(traps::DEBUG_PRINT, msg.as_ptr() as u64, msg.len() as u64, 0, 0, 0, 0);
+        trap6(traps::DEBUG_TASK_EXIT, 127, 0, 0, 0, 0, 0);
+    }
+    loop {}
+}

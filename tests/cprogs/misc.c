@@ -1,0 +1,95 @@
+/* The small calls: ids, groups and sessions, limits, uname, getrandom,
+ * clocks and sleeping, times, umask; and blocked calls that do not hold
+ * the server's workers. Exits with the number of failures. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/times.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static int failures;
+
+static void check(int ok, const char *what)
+{
+	printf("misc: %s %s\n", what, ok ? "ok" : "FAILED");
+	if (!ok)
+		failures++;
+}
+
+static long ms_between(struct timespec a, struct timespec b)
+{
+	return (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
+}
+
+int main(void)
+{
+	struct utsname u;
+	check(uname(&u) == 0 && strcmp(u.sysname, "Linux") == 0 && strcmp(u.machine, "x86_64") == 0, "uname");
+	unsigned char r1[32], r2[32];
+	check(getrandom(r1, 32, 0) == 32 && getrandom(r2, 32, 0) == 32 && memcmp(r1, r2, 32) != 0, "getrandom");
+	struct rlimit rl;
+	check(getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur > 0, "getrlimit");
+	rl.rlim_cur = 64;
+	check(setrlimit(RLIMIT_NOFILE, &rl) == 0 && getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur == 64, "setrlimit");
+	check(umask(077) == 022 && umask(022) == 077, "umask");
+
+	pid_t pid = fork();
+	if (pid == 0) {
+		int ok = setsid() == getpid() && getsid(0) == getpid() && getpgid(0) == getpid();
+		ok &= setuid(1000) == 0 && getuid() == 1000 && geteuid() == 1000;
+		ok &= setuid(0) == -1 && errno == EPERM;
+		_exit(ok ? 0 : 1);
+	}
+	int st;
+	check(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	      "a child's setsid, getsid, getpgid, setuid (and losing root)");
+	pid = fork();
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	check(setpgid(pid, pid) == 0 && getpgid(pid) == pid, "setpgid of a child into its own group");
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	struct timespec nap = { 0, 100 * 1000 * 1000 };
+	check(nanosleep(&nap, NULL) == 0, "nanosleep");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	long ms = ms_between(t0, t1);
+	check(ms >= 90 && ms < 2000, "the monotonic clock moved by about the sleep");
+	struct timeval tv;
+	check(gettimeofday(&tv, NULL) == 0, "gettimeofday");
+	struct tms tm;
+	check(times(&tm) != (clock_t)-1, "times");
+
+	/* More blocked calls than the server has workers: it still serves. */
+	pid_t kids[8];
+	for (int i = 0; i < 8; i++) {
+		kids[i] = fork();
+		if (kids[i] == 0) {
+			pause();
+			_exit(0);
+		}
+	}
+	struct timespec shortnap = { 0, 20 * 1000 * 1000 };
+	nanosleep(&shortnap, NULL);
+	check(getpgid(0) == 1 && uname(&u) == 0, "eight processes parked in pause, calls still answered");
+	for (int i = 0; i < 8; i++)
+		kill(kids[i], SIGKILL);
+	int reaped = 0;
+	while (wait(&st) > 0)
+		reaped += WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL;
+	check(reaped == 8, "and they all die of SIGKILL");
+	printf("misc: %d failures\n", failures);
+	return failures;
+}

@@ -1,0 +1,492 @@
+//! The system calls emulib forwards with their raw arguments
+//! (bsd_syscall): one function per call, results Linux style.
+
+use crate::{mem, Answer, Park, Parked, Pcb, Server, MMAP_BASE};
+use alloc::vec::Vec;
+use linux_abi::consts::wait::WNOHANG;
+use linux_abi::layout::page_up;
+use linux_abi::structs::{Rlimit, Timespec, Timeval, Utsname};
+use linux_abi::sysno::*;
+use linux_abi::Errno;
+use mach::defs::bsd::bsd_syscall;
+use mach::defs::host::*;
+use mach::message::MsgHeader;
+use machrt::println;
+use machrt::rpc::Kernel;
+use unix_server::proc::WaitOutcome;
+
+type R = Result<i64, Errno>;
+
+pub fn syscall(s: &'static Server, p: &Pcb, h: &MsgHeader, nr: u64, a: [u64; 6]) -> Answer {
+    let r = match nr as usize {
+        WRITE => write(p, a[0], a[1], a[2]),
+        WRITEV => writev(p, a[0], a[1], a[2]),
+        READ => return read(s, p, h, a[0], a[1], a[2]),
+        IOCTL => ioctl(p, a[0], a[1] as u32, a[2]),
+        EXIT | EXIT_GROUP => {
+            crate::drop_reply(h);
+            crate::end_process(s, p, unix_server::proc::status::exited(a[0] as u8));
+            return Answer::Later;
+        }
+        WAIT4 => return wait4(s, p, h, a[0] as i32, a[1], a[2] as u32, a[3]),
+        NANOSLEEP | CLOCK_NANOSLEEP => return nanosleep(s, p, h, nr as usize, a),
+        BRK => brk(s, p, a[0]),
+        MMAP => mmap(p, a[0], a[1], a[2] as u32, a[3] as u32, a[4] as i64),
+        MUNMAP => program_range(a[0], a[1]).and_then(|len| mem::deallocate(p.task, a[0], len)).map(|_| 0),
+        MPROTECT => program_range(a[0], a[1]).and_then(|len| mem::protect(p.task, a[0], len, a[2] as u32 & 7)).map(|_| 0),
+        SETPGID => s.table.setpgid(p.pid, a[0] as i32, a[1] as i32).map(|_| 0),
+        GETPGID => s.table.getpgid(p.pid, a[0] as i32).map(|v| v as i64),
+        GETPGRP => s.table.getpgid(p.pid, 0).map(|v| v as i64),
+        SETSID => s.table.setsid(p.pid).map(|v| v as i64),
+        GETSID => s.table.getsid(p.pid, a[0] as i32).map(|v| v as i64),
+        GETPID | GETTID | SET_TID_ADDRESS => Ok(p.pid as i64),
+        GETPPID => s.table.getppid(p.pid).map(|v| v as i64),
+        GETUID | GETEUID | GETGID | GETEGID => creds(s, p, |c| Ok(match nr as usize {
+            GETUID => c.uid, GETEUID => c.euid, GETGID => c.gid, _ => c.egid,
+        } as i64)),
+        SETUID => set_creds(s, p, |c| c.setuid(a[0] as u32)),
+        SETGID => set_creds(s, p, |c| c.setgid(a[0] as u32)),
+        SETRESUID => set_creds(s, p, |c| c.setresuid(a[0] as u32, a[1] as u32, a[2] as u32)),
+        GETRESUID | GETRESGID => getres(s, p, nr as usize == GETRESUID, [a[0], a[1], a[2]]),
+        GETGROUPS => Ok(0),
+        SET_ROBUST_LIST | SCHED_YIELD | SIGALTSTACK => Ok(0),
+        POLL => Ok(0),
+        UMASK => proc_state(s, p, |st| Ok(st.set_umask(a[0] as u32) as i64)),
+        PRLIMIT64 => prlimit(s, p, a[1] as u32, a[2], a[3]),
+        GETRLIMIT => prlimit(s, p, a[0] as u32, 0, a[1]),
+        SETRLIMIT => prlimit(s, p, a[0] as u32, a[1], 0),
+        UNAME => uname(p, a[0]),
+        GETRANDOM => getrandom(p, a[0], a[1]),
+        CLOCK_GETTIME => clock_gettime(p, a[1]),
+        GETTIMEOFDAY => gettimeofday(p, a[0]),
+        TIMES => times(p, a[0]),
+        ARCH_PRCTL => mem::write(p.task, a[1], &a[2].to_le_bytes()).map(|_| 0),
+        RT_SIGACTION => crate::signals::sigaction(s, p, a[0] as u32, a[1], a[2]),
+        RT_SIGPROCMASK => crate::signals::sigprocmask(s, p, a[0] as u32, a[1], a[2]),
+        KILL => crate::signals::kill(s, p, a[0] as i32, a[1] as u32),
+        TKILL | TGKILL => crate::signals::kill(s, p, p.pid, a[if nr as usize == TKILL { 1 } else { 2 }] as u32),
+        PAUSE => return park(s, p, h, Park::Sleep { until_tick: u64::MAX }),
+        OPENAT | OPEN | READLINK | NEWFSTATAT | STAT | ACCESS => Err(Errno::ENOENT),
+        _ => unknown(s, nr),
+    };
+    Answer::Rval(r.unwrap_or_else(|e| e.to_ret()))
+}
+
+/// A page-aligned range the program may unmap or protect: never emulib's.
+fn program_range(addr: u64, len: u64) -> Result<u64, Errno> {
+    let len = page_up(len).ok_or(Errno::EINVAL)?;
+    let end = addr.checked_add(len).ok_or(Errno::EINVAL)?;
+    if addr % 4096 != 0 || end > linux_abi::layout::USER_END || linux_abi::layout::overlaps_emulib(addr, end) {
+        return Err(Errno::EINVAL);
+    }
+    Ok(len)
+}
+
+fn creds(s: &Server, p: &Pcb, f: impl FnOnce(&unix_server::proc::Credentials) -> R) -> R {
+    proc_state(s, p, |st| f(&st.creds))
+}
+
+/// A credentials change; the process page shows the new ids at once.
+fn set_creds(s: &Server, p: &Pcb, f: impl FnOnce(&mut unix_server::proc::Credentials) -> Result<(), Errno>) -> R {
+    proc_state(s, p, |st| f(&mut st.creds))?;
+    crate::write_proc_page(s, p);
+    Ok(0)
+}
+
+fn getres(s: &Server, p: &Pcb, uids: bool, at: [u64; 3]) -> R {
+    let v = proc_state(s, p, |st| {
+        let c = &st.creds;
+        Ok(if uids { [c.uid, c.euid, c.suid] } else { [c.gid, c.egid, c.sgid] })
+    })?;
+    for (a, v) in at.iter().zip(v) {
+        mem::write(p.task, *a, &v.to_le_bytes())?;
+    }
+    Ok(0)
+}
+
+fn unknown(s: &Server, nr: u64) -> R {
+    let mut l = s.logged.lock();
+    if !l.contains(&nr) {
+        l.push(nr);
+        println!("unix-server: system call {} ({}) not implemented: ENOSYS", linux_abi::sysno::name(nr as usize).unwrap_or("?"), nr);
+    }
+    Err(Errno::ENOSYS)
+}
+
+fn proc_state<T>(s: &Server, p: &Pcb, f: impl FnOnce(&mut unix_server::proc::ProcState) -> Result<T, Errno>) -> Result<T, Errno> {
+    let proc = s.table.get(p.pid).ok_or(Errno::ESRCH)?;
+    let mut st = proc.state.lock();
+    f(&mut st)
+}
+
+/// Console output, until the files work: fds 1 and 2 (and 0) are it.
+fn console(bytes: &[u8]) {
+    for chunk in bytes.chunks(256) {
+        let mut data = [0u8; 256];
+        data[..chunk.len()].copy_from_slice(chunk);
+        let _ = host_console_write::call(&Kernel, machrt::trap::host_self(), chunk.len() as u32, data);
+    }
+}
+
+fn tty_fd(fd: u64) -> Result<(), Errno> {
+    if fd <= 2 { Ok(()) } else { Err(Errno::EBADF) }
+}
+
+fn write(p: &Pcb, fd: u64, buf: u64, len: u64) -> R {
+    tty_fd(fd)?;
+    let n = len.min(64 * 1024) as usize;
+    let bytes = mem::read(p.task, buf, n)?;
+    console(&bytes);
+    Ok(n as i64)
+}
+
+fn writev(p: &Pcb, fd: u64, iov: u64, cnt: u64) -> R {
+    tty_fd(fd)?;
+    if cnt > 1024 {
+        return Err(Errno::EINVAL);
+    }
+    let v = mem::read(p.task, iov, 16 * cnt as usize)?;
+    let mut total = 0;
+    for e in v.chunks(16) {
+        let base = u64::from_le_bytes(e[..8].try_into().unwrap_or_default());
+        let len = u64::from_le_bytes(e[8..].try_into().unwrap_or_default());
+        total += write(p, fd, base, len)?;
+    }
+    Ok(total)
+}
+
+/// A console read: what is buffered now, else parked until the console
+/// reader thread has bytes.
+fn read(s: &Server, p: &Pcb, h: &MsgHeader, fd: u64, buf: u64, len: u64) -> Answer {
+    if let Err(e) = tty_fd(fd) {
+        return Answer::Rval(e.to_ret());
+    }
+    if len == 0 {
+        return Answer::Rval(0);
+    }
+    let queued = s.parked.lock().iter().any(|w| matches!(w.what, Park::Read { .. }));
+    if !queued {
+        if let Some(r) = give_input(s, p.task, buf, len) {
+            return Answer::Rval(r);
+        }
+    }
+    park(s, p, h, Park::Read { buf, len })
+}
+
+/// Moves buffered input into a reader's memory: the count, or None when
+/// there is nothing yet.
+fn give_input(s: &Server, task: mach::port::PortName, buf: u64, len: u64) -> Option<i64> {
+    let mut q = s.input.lock();
+    if q.is_empty() {
+        return None;
+    }
+    let n = (len as usize).min(q.len());
+    let bytes: Vec<u8> = q.iter().take(n).copied().collect();
+    match mem::write(task, buf, &bytes) {
+        Ok(()) => {
+            q.drain(..n);
+            Some(n as i64)
+        }
+        Err(e) => Some(e.to_ret()),
+    }
+}
+
+/// The console reader thread: parks in the kernel's host_console_read
+/// (so no worker does) and hands what arrives to the parked readers in
+/// arrival order.
+pub extern "C" fn console_reader(arg: u64) -> ! {
+    // SAFETY: main passed the leaked, never-freed Server.
+    let s = unsafe { &*(arg as *const Server) };
+    loop {
+        let Ok(r) = host_console_read::call(&Kernel, machrt::trap::host_self(), 256) else { continue };
+        let data = { r.data };
+        s.input.lock().extend(&data[..(r.len as usize).min(256)]);
+        loop {
+            let next = {
+                let mut l = s.parked.lock();
+                let i = l.iter().position(|w| matches!(w.what, Park::Read { .. }));
+                i.map(|i| l.remove(i))
+            };
+            let Some(w) = next else { break };
+            let Park::Read { buf, len } = w.what else { break };
+            let task = s.procs.lock().values().find(|c| c.pid == w.pid).map(|c| c.task);
+            let Some(task) = task else { crate::drop_reply(&w.header); continue };
+            match give_input(s, task, buf, len) {
+                Some(n) => crate::reply(&mut bsd_syscall::Reply::new(&w.header, n)),
+                None => {
+                    s.parked.lock().insert(0, w);
+                    break;
+                }
+            }
+        }
+    }
+}
+
+fn ioctl(p: &Pcb, fd: u64, req: u32, arg: u64) -> R {
+    use linux_abi::consts::ioctl::TIOCGWINSZ;
+    tty_fd(fd)?;
+    match req {
+        TIOCGWINSZ => {
+            let ws = linux_abi::structs::Winsize { ws_row: 24, ws_col: 80, ..Default::default() };
+            // SAFETY: Winsize is four u16 fields, no padding.
+            let b = unsafe { core::slice::from_raw_parts(&ws as *const _ as *const u8, core::mem::size_of_val(&ws)) };
+            mem::write(p.task, arg, b).map(|_| 0)
+        }
+        _ => Err(Errno::ENOTTY),
+    }
+}
+
+fn wait4(s: &'static Server, p: &Pcb, h: &MsgHeader, pid: i32, status: u64, options: u32, rusage: u64) -> Answer {
+    // No accounting yet: the usage a caller asks for reads as zero.
+    if rusage != 0 {
+        if let Err(e) = mem::write(p.task, rusage, &[0u8; core::mem::size_of::<linux_abi::structs::Rusage>()]) {
+            return Answer::Rval(e.to_ret());
+        }
+    }
+    match try_wait(s, p, pid, status, options) {
+        Some(r) => Answer::Rval(r),
+        None => park(s, p, h, Park::Wait { pid, status, options }),
+    }
+}
+
+/// A wait's result, or None when it must block.
+fn try_wait(s: &Server, p: &Pcb, pid: i32, status: u64, options: u32) -> Option<i64> {
+    match s.table.wait4(p.pid, pid, options) {
+        Ok(WaitOutcome::Child(info)) => {
+            if status != 0 && mem::write(p.task, status, &info.status.to_le_bytes()).is_err() {
+                return Some(Errno::EFAULT.to_ret());
+            }
+            Some(info.pid as i64)
+        }
+        Ok(WaitOutcome::WouldBlock) if options & WNOHANG != 0 => Some(0),
+        Ok(WaitOutcome::WouldBlock) => None,
+        Err(e) => Some(e.to_ret()),
+    }
+}
+
+fn park(s: &Server, p: &Pcb, h: &MsgHeader, what: Park) -> Answer {
+    s.parked.lock().push(Parked { pid: p.pid, header: *h, what });
+    Answer::Later
+}
+
+/// Retries the waits `pid` has parked, answering those that now finish.
+pub fn wake_waiters(s: &Server, pid: i32) {
+    let parked: Vec<Parked> = {
+        let mut l = s.parked.lock();
+        let (mine, rest): (Vec<Parked>, Vec<Parked>) =
+            l.drain(..).partition(|w| w.pid == pid && matches!(w.what, Park::Wait { .. }));
+        *l = rest;
+        mine
+    };
+    let pcb = s.procs.lock().values().copied().find(|c| c.pid == pid);
+    for w in parked {
+        let Park::Wait { pid: which, status, options } = w.what else { continue };
+        let Some(pcb) = pcb else { crate::drop_reply(&w.header); continue };
+        match try_wait(s, &pcb, which, status, options) {
+            Some(r) => crate::reply(&mut bsd_syscall::Reply::new(&w.header, r)),
+            None => s.parked.lock().push(w),
+        }
+    }
+}
+
+/// Drops the parked calls of a process that ended.
+pub fn forget_parked(s: &Server, pid: i32) {
+    let mut l = s.parked.lock();
+    l.retain(|w| {
+        if w.pid == pid {
+            crate::drop_reply(&w.header);
+        }
+        w.pid != pid
+    });
+}
+
+/// Answers every parked call of `pid` with EINTR (a signal came).
+pub fn interrupt(s: &Server, pid: i32) {
+    let mine: Vec<Parked> = {
+        let mut l = s.parked.lock();
+        let (mine, rest): (Vec<Parked>, Vec<Parked>) = l.drain(..).partition(|w| w.pid == pid);
+        *l = rest;
+        mine
+    };
+    for w in mine {
+        crate::reply(&mut bsd_syscall::Reply::new(&w.header, Errno::EINTR.to_ret()));
+    }
+}
+
+fn ticks_and_hz() -> (u64, u64) {
+    match host_info::call(&Kernel, machrt::trap::host_self()) {
+        Ok(r) => ({ r.info }.ticks, ({ r.info }.hz as u64).max(1)),
+        Err(_) => (0, 100),
+    }
+}
+
+fn now_ns() -> u64 {
+    let (t, hz) = ticks_and_hz();
+    t * (1_000_000_000 / hz)
+}
+
+fn nanosleep(s: &Server, p: &Pcb, h: &MsgHeader, nr: usize, a: [u64; 6]) -> Answer {
+    let req = if nr == NANOSLEEP { a[0] } else { a[2] };
+    let ts = match mem::read(p.task, req, 16) {
+        Ok(b) => Timespec { tv_sec: i64::from_le_bytes(b[..8].try_into().unwrap_or_default()),
+                            tv_nsec: i64::from_le_bytes(b[8..16].try_into().unwrap_or_default()) },
+        Err(e) => return Answer::Rval(e.to_ret()),
+    };
+    if ts.tv_sec < 0 || !(0..1_000_000_000).contains(&ts.tv_nsec) {
+        return Answer::Rval(Errno::EINVAL.to_ret());
+    }
+    let (t, hz) = ticks_and_hz();
+    let ns = (ts.tv_sec as u64).saturating_mul(1_000_000_000).saturating_add(ts.tv_nsec as u64);
+    let until = t + ns.div_ceil(1_000_000_000 / hz);
+    park(s, p, h, Park::Sleep { until_tick: until })
+}
+
+/// The timer thread: every tick, answers the sleeps that are due.
+pub extern "C" fn timer(arg: u64) -> ! {
+    // SAFETY: main passed the leaked, never-freed Server.
+    let s = unsafe { &*(arg as *const Server) };
+    let port = machrt::trap::reply_port();
+    let mut buf = machrt::msg::Buffer::<64>::new();
+    loop {
+        let _ = machrt::msg::receive(&mut buf, port, mach::message::MACH_RCV_TIMEOUT, 10);
+        let (now, _) = ticks_and_hz();
+        let due: Vec<Parked> = {
+            let mut l = s.parked.lock();
+            let (due, rest): (Vec<Parked>, Vec<Parked>) =
+                l.drain(..).partition(|w| matches!(w.what, Park::Sleep { until_tick } if until_tick <= now));
+            *l = rest;
+            due
+        };
+        for w in due {
+            crate::reply(&mut bsd_syscall::Reply::new(&w.header, 0));
+        }
+    }
+}
+
+fn brk(s: &Server, p: &Pcb, want: u64) -> R {
+    let cur = p.brk;
+    if want < p.brk_base || want > p.brk_base + (1 << 36) {
+        return Ok(cur as i64);
+    }
+    let (old_end, new_end) = (page_up(cur).unwrap_or(cur), page_up(want).unwrap_or(want));
+    if new_end > old_end && mem::allocate(p.task, old_end, new_end - old_end).is_err() {
+        return Ok(cur as i64);
+    }
+    if new_end < old_end {
+        let _ = mem::deallocate(p.task, new_end, old_end - new_end);
+    }
+    if let Some(pc) = s.procs.lock().get_mut(&p.port) {
+        pc.brk = want;
+    }
+    Ok(want as i64)
+}
+
+fn mmap(p: &Pcb, addr: u64, len: u64, prot: u32, flags: u32, fd: i64) -> R {
+    use linux_abi::consts::mman::*;
+    if flags & MAP_ANONYMOUS == 0 || fd != -1 && fd != 0 && flags & MAP_ANONYMOUS == 0 {
+        return Err(Errno::ENODEV);
+    }
+    let size = page_up(len).filter(|&s| s > 0).ok_or(Errno::EINVAL)?;
+    let at = if flags & MAP_FIXED != 0 {
+        let end = addr.checked_add(size).ok_or(Errno::EINVAL)?;
+        if addr % 4096 != 0 || end > linux_abi::layout::USER_END || linux_abi::layout::overlaps_emulib(addr, end) {
+            return Err(Errno::EINVAL);
+        }
+        let _ = mem::deallocate(p.task, addr, size);
+        mem::allocate(p.task, addr, size)?
+    } else {
+        mem::allocate_anywhere(p.task, if addr >= MMAP_BASE { addr } else { MMAP_BASE }, size)?
+    };
+    if prot & 7 != 3 {
+        mem::protect(p.task, at, size, prot & 7)?;
+    }
+    Ok(at as i64)
+}
+
+fn prlimit(s: &Server, p: &Pcb, res: u32, new: u64, old: u64) -> R {
+    let newl = if new != 0 {
+        let b = mem::read(p.task, new, 16)?;
+        Some(Rlimit { rlim_cur: u64::from_le_bytes(b[..8].try_into().unwrap_or_default()),
+                      rlim_max: u64::from_le_bytes(b[8..].try_into().unwrap_or_default()) })
+    } else {
+        None
+    };
+    let prev = proc_state(s, p, |st| match newl {
+        Some(n) => st.setrlimit(res, n),
+        None => st.rlimit(res),
+    })?;
+    if old != 0 {
+        let mut b = [0u8; 16];
+        b[..8].copy_from_slice(&prev.rlim_cur.to_le_bytes());
+        b[8..].copy_from_slice(&prev.rlim_max.to_le_bytes());
+        mem::write(p.task, old, &b)?;
+    }
+    Ok(0)
+}
+
+fn uname(p: &Pcb, at: u64) -> R {
+    let mut u = Utsname::default();
+    for (f, v) in [(&mut u.sysname, "Linux"), (&mut u.nodename, "mach"), (&mut u.release, "6.1.0-mach3"),
+                   (&mut u.version, "#1 Mach 3 UNIX server"), (&mut u.machine, "x86_64"), (&mut u.domainname, "(none)")] {
+        f[..v.len()].copy_from_slice(v.as_bytes());
+    }
+    // SAFETY: Utsname is byte arrays only.
+    let b = unsafe { core::slice::from_raw_parts(&u as *const _ as *const u8, core::mem::size_of::<Utsname>()) };
+    mem::write(p.task, at, b).map(|_| 0)
+}
+
+/// Not cryptographic: xorshift over the time stamp counter.
+fn random_bytes(n: usize) -> Vec<u8> {
+    use core::sync::atomic::{AtomicU64, Ordering};
+    static STATE: AtomicU64 = AtomicU64::new(0x9e37_79b9_7f4a_7c15);
+    let mut x = STATE.load(Ordering::Relaxed) ^ machrt::trap::rdtsc();
+    let mut v = Vec::with_capacity(n + 8);
+    while v.len() < n {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        v.extend_from_slice(&x.to_le_bytes());
+    }
+    STATE.store(x, Ordering::Relaxed);
+    v.truncate(n);
+    v
+}
+
+pub fn random16() -> [u8; 16] {
+    random_bytes(16).try_into().unwrap_or([7; 16])
+}
+
+fn getrandom(p: &Pcb, buf: u64, len: u64) -> R {
+    let n = len.min(4096) as usize;
+    mem::write(p.task, buf, &random_bytes(n)).map(|_| n as i64)
+}
+
+fn clock_gettime(p: &Pcb, tp: u64) -> R {
+    let ns = now_ns();
+    let ts = Timespec { tv_sec: (ns / 1_000_000_000) as i64, tv_nsec: (ns % 1_000_000_000) as i64 };
+    let mut b = [0u8; 16];
+    b[..8].copy_from_slice(&ts.tv_sec.to_le_bytes());
+    b[8..].copy_from_slice(&ts.tv_nsec.to_le_bytes());
+    mem::write(p.task, tp, &b).map(|_| 0)
+}
+
+fn gettimeofday(p: &Pcb, tv: u64) -> R {
+    if tv == 0 {
+        return Ok(0);
+    }
+    let ns = now_ns();
+    let t = Timeval { tv_sec: (ns / 1_000_000_000) as i64, tv_usec: ((ns % 1_000_000_000) / 1000) as i64 };
+    let mut b = [0u8; 16];
+    b[..8].copy_from_slice(&t.tv_sec.to_le_bytes());
+    b[8..].copy_from_slice(&t.tv_usec.to_le_bytes());
+    mem::write(p.task, tv, &b).map(|_| 0)
+}
+
+fn times(p: &Pcb, buf: u64) -> R {
+    let (t, hz) = ticks_and_hz();
+    let clk = t * unix_server::exec_image::CLK_TCK / hz;
+    if buf != 0 {
+        mem::write(p.task, buf, &[0u8; 32])?;
+    }
+    Ok(clk as i64)
+}

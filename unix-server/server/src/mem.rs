@@ -1,0 +1,138 @@
+//! A process's memory, seen from the server: reading and writing user
+//! addresses (vm_read / vm_write on the process's task, so a bad pointer
+//! is EFAULT, never a fault here) and mapping images into a task.
+
+use alloc::vec::Vec;
+use linux_abi::layout::{page_down, page_up};
+use linux_abi::Errno;
+use mach::defs::vm::*;
+use mach::message::OolDescriptor;
+use mach::port::PortName;
+use mach::vm::VmProt;
+use machrt::rpc::Kernel;
+use unix_server::exec_image::Segment;
+
+/// Copies `len` bytes at `addr` in `task` into a vector.
+pub fn read(task: PortName, addr: u64, len: usize) -> Result<Vec<u8>, Errno> {
+    if len == 0 {
+        return Ok(Vec::new());
+    }
+    let r = vm_read::call(&Kernel, task, addr, len as u64).map_err(|_| Errno::EFAULT)?;
+    let d = { r.data };
+    // SAFETY: the kernel mapped `size` bytes of the reply's data here.
+    let bytes = unsafe { core::slice::from_raw_parts(d.address as *const u8, d.size as usize) }.to_vec();
+    machrt::vm::vm_deallocate(page_down(d.address), page_up(d.address + d.size as u64).unwrap_or(0) - page_down(d.address));
+    Ok(bytes)
+}
+
+pub fn write(task: PortName, addr: u64, bytes: &[u8]) -> Result<(), Errno> {
+    if bytes.is_empty() {
+        return Ok(());
+    }
+    let ool = OolDescriptor::new(bytes.as_ptr() as u64, bytes.len() as u32, false);
+    vm_write::call(&Kernel, task, ool, addr).map(|_| ()).map_err(|_| Errno::EFAULT)
+}
+
+pub fn write_pod<T: mach::pod::Pod>(task: PortName, addr: u64, v: &T) -> Result<(), Errno> {
+    write(task, addr, mach::pod::as_bytes(v))
+}
+
+pub fn read_u64(task: PortName, addr: u64) -> Result<u64, Errno> {
+    let b = read(task, addr, 8)?;
+    Ok(u64::from_le_bytes(b[..8].try_into().map_err(|_| Errno::EFAULT)?))
+}
+
+/// A NUL-terminated string of at most `max` bytes, read a page at a time
+/// so that a string ending just before an unmapped page still reads.
+pub fn read_cstr(task: PortName, addr: u64, max: usize) -> Result<Vec<u8>, Errno> {
+    let mut out = Vec::new();
+    let mut at = addr;
+    while out.len() < max {
+        let next = at.checked_add(1).ok_or(Errno::EFAULT)?;
+        let chunk = (page_up(next).unwrap_or(next) - at).min(4096) as usize;
+        let b = read(task, at, chunk)?;
+        if let Some(n) = b.iter().position(|&c| c == 0) {
+            out.extend_from_slice(&b[..n]);
+            return Ok(out);
+        }
+        out.extend_from_slice(&b);
+        at = at.checked_add(chunk as u64).ok_or(Errno::EFAULT)?;
+    }
+    Err(Errno::ENAMETOOLONG)
+}
+
+/// A NULL-terminated array of string pointers (argv, envp).
+pub fn read_strv(task: PortName, addr: u64) -> Result<Vec<Vec<u8>>, Errno> {
+    let mut v = Vec::new();
+    if addr == 0 {
+        return Ok(v);
+    }
+    for i in 0..1024u64 {
+        let p = read_u64(task, addr.checked_add(8 * i).ok_or(Errno::EFAULT)?)?;
+        if p == 0 {
+            return Ok(v);
+        }
+        v.push(read_cstr(task, p, unix_server::exec_image::MAX_ARG_STRLEN)?);
+    }
+    Err(Errno::E2BIG)
+}
+
+pub fn allocate(task: PortName, addr: u64, size: u64) -> Result<u64, Errno> {
+    vm_allocate::call(&Kernel, task, addr, size, 0).map(|r| r.address).map_err(|_| Errno::ENOMEM)
+}
+
+pub fn allocate_anywhere(task: PortName, hint: u64, size: u64) -> Result<u64, Errno> {
+    vm_allocate::call(&Kernel, task, hint, size, 1).map(|r| r.address).map_err(|_| Errno::ENOMEM)
+}
+
+pub fn deallocate(task: PortName, addr: u64, size: u64) -> Result<(), Errno> {
+    vm_deallocate::call(&Kernel, task, addr, size).map(|_| ()).map_err(|_| Errno::EINVAL)
+}
+
+pub fn protect(task: PortName, addr: u64, size: u64, prot: VmProt) -> Result<(), Errno> {
+    vm_protect::call(&Kernel, task, addr, size, 0, prot).map(|_| ()).map_err(|_| Errno::ENOMEM)
+}
+
+/// Maps the segments of `image` into `task`: each page range allocated
+/// (zero-filled), the file bytes written, then every page given the union
+/// of the protections of the segments touching it.
+pub fn load_segments(task: PortName, image: &[u8], segs: &[Segment]) -> Result<(), Errno> {
+    let mut mapped_to = 0u64;
+    for s in segs {
+        let start = s.map_start().max(mapped_to);
+        if s.map_end() > start {
+            allocate(task, start, s.map_end() - start)?;
+            mapped_to = s.map_end();
+        }
+        let from = s.offset as usize;
+        let bytes = image.get(from..from + s.filesz as usize).ok_or(Errno::ENOEXEC)?;
+        write(task, s.vaddr, bytes)?;
+    }
+    for s in segs {
+        let mut va = s.map_start();
+        while va < s.map_end() {
+            let prot = segs.iter().filter(|o| o.map_start() <= va && va < o.map_end()).fold(0, |p, o| p | o.prot);
+            protect(task, va, 4096, prot)?;
+            va += 4096;
+        }
+    }
+    Ok(())
+}
+
+/// The PT_LOAD segments of emulib (linked at its fixed address).
+pub fn emulib_segments(image: &[u8]) -> Result<Vec<Segment>, Errno> {
+    let elf = goblin::elf::Elf::parse(image).map_err(|_| Errno::ENOEXEC)?;
+    let segs = elf.program_headers.iter()
+        .filter(|p| p.p_type == goblin::elf::program_header::PT_LOAD)
+        .map(|p| Segment { vaddr: p.p_vaddr, memsz: p.p_memsz, offset: p.p_offset, filesz: p.p_filesz, prot: prot_of(p.p_flags) })
+        .collect::<Vec<_>>();
+    if segs.iter().any(|s| !linux_abi::layout::overlaps_emulib(s.vaddr, s.vaddr + s.memsz)) {
+        return Err(Errno::ENOEXEC);
+    }
+    Ok(segs)
+}
+
+fn prot_of(flags: u32) -> u32 {
+    use goblin::elf::program_header::{PF_R, PF_W, PF_X};
+    (if flags & PF_R != 0 { 1 } else { 0 }) | (if flags & PF_W != 0 { 2 } else { 0 }) | (if flags & PF_X != 0 { 4 } else { 0 })
+}
