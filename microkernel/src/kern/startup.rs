@@ -33,7 +33,12 @@ pub fn main(magic: u32, info_pa: u64) -> ! {
     if args.crash {
         panic!("crash=panic on the command line");
     }
-    if super::bootstrap::start_modules(&bi, args.first_task_args(), args.first_only) == 0 {
+    let task_args = super::boot_args::split_words(args.task_line).unwrap_or_else(|e| {
+        crate::kwarn!("command line: {:?} in the first task's arguments; passing none", e);
+        alloc::vec::Vec::new()
+    });
+    let task_args: alloc::vec::Vec<&str> = task_args.iter().map(|s| s.as_str()).collect();
+    if super::bootstrap::start_modules(&bi, &task_args, args.first_only) == 0 {
         crate::kprintln!("no boot module could be started; nothing to run");
         power::poweroff(power::PANIC_STATUS);
     }
