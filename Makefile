@@ -170,7 +170,9 @@ $(OUT)/ports/lua: ports/lua/main.c
 # SYSTEM_BENCH_CMD, when set, prints this system's BENCH lines; it reaches
 # the script unexpanded, so $BENCH_QEMU_FLAGS in it is left to the shell.
 .PHONY: bench bench-test
-bench:
+# This system's column: bench/system.sh boots it with the same machine flags.
+SYSTEM_BENCH_CMD ?= bench/system.sh
+bench: deps all
 	SYSTEM_BENCH_CMD='$(subst ','\'',$(value SYSTEM_BENCH_CMD))' bench/bench.sh
 
 bench-test:

@@ -232,10 +232,58 @@ extern "C" fn emulib_syscall(f: &mut Frame) {
         CLONE if a[0] & CLONE_THREAD == 0 && (a[0] & CLONE_VM == 0 || a[0] & CLONE_VFORK != 0) => fork(f),
         EXECVE => return exec(f, a),
         ARCH_PRCTL => arch_prctl(a[0] as u32, a[1]),
+        CLOCK_GETTIME => clock_gettime(a[0], a[1]),
+        GETTIMEOFDAY => gettimeofday(a[0], a[1]),
         RT_SIGRETURN => return sigreturn(f),
         _ => forward(nr, a),
     } as u64;
     deliver_signals(f);
+}
+
+/// Whether `[addr, addr+len)` is plausible user memory to write a result
+/// to; anything else goes to the server, which answers EFAULT. (A wild
+/// pointer inside the user range faults here, as it would in Linux's vDSO.)
+fn user_buffer(addr: u64, len: u64) -> bool {
+    addr >= 0x1000 && addr.checked_add(len).is_some_and(|end| end <= linux_abi::layout::USER_END)
+}
+
+fn rdtsc() -> u64 {
+    // SAFETY: rdtsc is unprivileged and has no side effects.
+    unsafe { core::arch::x86_64::_rdtsc() }
+}
+
+/// clock_gettime from the TSC and the kernel's fine-clock parameters in
+/// the process page: no message, as Linux's vDSO answers it.
+fn clock_gettime(clock: u64, tp: u64) -> i64 {
+    use linux_abi::consts::clock::*;
+    let page = page();
+    let ns = page.ns_since_boot(rdtsc());
+    let ns = match clock as u32 {
+        CLOCK_REALTIME | CLOCK_REALTIME_COARSE => page.boot_unix_sec * 1_000_000_000 + ns,
+        CLOCK_MONOTONIC | CLOCK_MONOTONIC_RAW | CLOCK_MONOTONIC_COARSE | CLOCK_BOOTTIME => ns,
+        _ => return forward(CLOCK_GETTIME as u64, [clock, tp, 0, 0, 0, 0]),
+    };
+    if page.tsc_hz == 0 || !user_buffer(tp, 16) {
+        return forward(CLOCK_GETTIME as u64, [clock, tp, 0, 0, 0, 0]);
+    }
+    let ts = [(ns / 1_000_000_000) as i64, (ns % 1_000_000_000) as i64];
+    // SAFETY: a user-range pointer the program gave for its timespec.
+    unsafe { core::ptr::write_unaligned(tp as *mut [i64; 2], ts) };
+    0
+}
+
+fn gettimeofday(tv: u64, tz: u64) -> i64 {
+    let page = page();
+    if page.tsc_hz == 0 || tz != 0 || (tv != 0 && !user_buffer(tv, 16)) {
+        return forward(GETTIMEOFDAY as u64, [tv, tz, 0, 0, 0, 0]);
+    }
+    if tv != 0 {
+        let ns = page.boot_unix_sec * 1_000_000_000 + page.ns_since_boot(rdtsc());
+        let t = [(ns / 1_000_000_000) as i64, ((ns % 1_000_000_000) / 1000) as i64];
+        // SAFETY: a user-range pointer the program gave for its timeval.
+        unsafe { core::ptr::write_unaligned(tv as *mut [i64; 2], t) };
+    }
+    0
 }
 
 fn fork(f: &mut Frame) -> i64 {

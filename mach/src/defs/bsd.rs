@@ -40,6 +40,19 @@ pub struct ProcPage {
     /// before returning to the program.
     pub sig_pending: u32,
     pub _pad: u32,
+    /// The kernel's fine clock (host_info): emulib answers clock_gettime
+    /// and gettimeofday from rdtsc with these, without a message.
+    pub tsc_hz: u64,
+    pub boot_tsc: u64,
+    pub boot_unix_sec: u64,
+}
+
+impl ProcPage {
+    /// Nanoseconds since boot at TSC value `tsc`.
+    pub fn ns_since_boot(&self, tsc: u64) -> u64 {
+        let hz = self.tsc_hz.max(1) as u128;
+        ((tsc.wrapping_sub(self.boot_tsc) as u128 * 1_000_000_000) / hz) as u64
+    }
 }
 
 /// The per-thread block at the user GS base (never the program's FS).

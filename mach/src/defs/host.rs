@@ -12,6 +12,11 @@ pub struct HostBasicInfo {
     pub page_size: u32,
     pub hz: u32,
     pub ticks: u64,
+    /// The fine clock: ns since boot = (rdtsc - boot_tsc) * 10^9 / tsc_hz,
+    /// and the wall clock is boot_unix_sec seconds plus that.
+    pub tsc_hz: u64,
+    pub boot_tsc: u64,
+    pub boot_unix_sec: u64,
 }
 
 routine! {

@@ -69,5 +69,8 @@ fn info() -> HostBasicInfo {
         page_size: mach::vm::PAGE_SIZE as u32,
         hz: crate::arch::timer::HZ as u32,
         ticks: super::clock::ticks(),
+        tsc_hz: super::clock::fine_clock().0,
+        boot_tsc: super::clock::fine_clock().1,
+        boot_unix_sec: super::clock::fine_clock().2,
     }
 }

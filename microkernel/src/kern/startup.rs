@@ -25,6 +25,7 @@ pub fn main(magic: u32, info_pa: u64) -> ! {
 
     init_memory(&bi);
     arch::init_cpu0();
+    super::clock::init();
     super::sched::init_cpu(0);
     crate::device::init();
     crate::kinfo!("{} MiB of memory, {} free pages, {} boot modules",

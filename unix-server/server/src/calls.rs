@@ -57,7 +57,7 @@ pub fn syscall(s: &'static Server, p: &Pcb, h: &MsgHeader, nr: u64, a: [u64; 6])
         SETRLIMIT => prlimit(s, p, a[0] as u32, a[1], 0),
         UNAME => uname(p, a[0]),
         GETRANDOM => getrandom(p, a[0], a[1]),
-        CLOCK_GETTIME => clock_gettime(p, a[1]),
+        CLOCK_GETTIME => clock_gettime(p, a[0], a[1]),
         GETTIMEOFDAY => gettimeofday(p, a[0]),
         TIMES => times(p, a[0]),
         ARCH_PRCTL => mem::write(p.task, a[1], &a[2].to_le_bytes()).map(|_| 0),
@@ -320,9 +320,33 @@ fn ticks_and_hz() -> (u64, u64) {
     }
 }
 
+/// The kernel's fine clock (TSC rate, TSC at boot, Unix seconds at
+/// boot), asked of the host once.
+pub fn fine_clock() -> (u64, u64, u64) {
+    use core::sync::atomic::{AtomicU64, Ordering};
+    static HZ: AtomicU64 = AtomicU64::new(0);
+    static BOOT_TSC: AtomicU64 = AtomicU64::new(0);
+    static BOOT_SEC: AtomicU64 = AtomicU64::new(0);
+    if HZ.load(Ordering::Acquire) == 0 {
+        if let Ok(r) = host_info::call(&Kernel, machrt::trap::host_self()) {
+            let i = r.info;
+            BOOT_TSC.store(i.boot_tsc, Ordering::Relaxed);
+            BOOT_SEC.store(i.boot_unix_sec, Ordering::Relaxed);
+            HZ.store(i.tsc_hz.max(1), Ordering::Release);
+        }
+    }
+    (HZ.load(Ordering::Acquire).max(1), BOOT_TSC.load(Ordering::Relaxed), BOOT_SEC.load(Ordering::Relaxed))
+}
+
+/// Nanoseconds since boot, from the TSC.
 fn now_ns() -> u64 {
-    let (t, hz) = ticks_and_hz();
-    t * (1_000_000_000 / hz)
+    let (hz, t0, _) = fine_clock();
+    ((machrt::trap::rdtsc().wrapping_sub(t0) as u128 * 1_000_000_000) / hz as u128) as u64
+}
+
+/// Nanoseconds since 1970 (CLOCK_REALTIME).
+fn realtime_ns() -> u64 {
+    fine_clock().2 * 1_000_000_000 + now_ns()
 }
 
 fn nanosleep(s: &Server, p: &Pcb, h: &MsgHeader, nr: usize, a: [u64; 6]) -> Answer {
@@ -461,8 +485,12 @@ fn getrandom(p: &Pcb, buf: u64, len: u64) -> R {
     mem::write(p.task, buf, &random_bytes(n)).map(|_| n as i64)
 }
 
-fn clock_gettime(p: &Pcb, tp: u64) -> R {
-    let ns = now_ns();
+fn clock_gettime(p: &Pcb, clock: u64, tp: u64) -> R {
+    use linux_abi::consts::clock::*;
+    let ns = match clock as u32 {
+        CLOCK_REALTIME | CLOCK_REALTIME_COARSE => realtime_ns(),
+        _ => now_ns(),
+    };
     let ts = Timespec { tv_sec: (ns / 1_000_000_000) as i64, tv_nsec: (ns % 1_000_000_000) as i64 };
     let mut b = [0u8; 16];
     b[..8].copy_from_slice(&ts.tv_sec.to_le_bytes());
@@ -474,7 +502,7 @@ fn gettimeofday(p: &Pcb, tv: u64) -> R {
     if tv == 0 {
         return Ok(0);
     }
-    let ns = now_ns();
+    let ns = realtime_ns();
     let t = Timeval { tv_sec: (ns / 1_000_000_000) as i64, tv_usec: ((ns % 1_000_000_000) / 1000) as i64 };
     let mut b = [0u8; 16];
     b[..8].copy_from_slice(&t.tv_sec.to_le_bytes());

@@ -252,8 +252,9 @@ pub fn write_proc_page(s: &Server, pcb: &Pcb) {
     let ppid = s.table.getppid(pcb.pid).unwrap_or(0);
     let creds = s.table.get(pcb.pid).map(|p| p.state.lock().creds.clone()).unwrap_or_default();
     let pending = s.table.get(pcb.pid).is_some_and(|p| p.state.lock().signals.has_deliverable());
+    let (tsc_hz, boot_tsc, boot_unix_sec) = calls::fine_clock();
     let page = ProcPage { pid: pcb.pid, ppid, uid: creds.uid, euid: creds.euid, gid: creds.gid, egid: creds.egid,
-                          sig_pending: pending as u32, _pad: 0 };
+                          sig_pending: pending as u32, _pad: 0, tsc_hz, boot_tsc, boot_unix_sec };
     let _ = mem::write_pod(pcb.task, EMUL_PROC_PAGE, &page);
 }
 

@@ -9,6 +9,7 @@ pub mod layout;
 pub mod multiboot;
 pub mod pmap;
 pub mod power;
+pub mod rtc;
 pub mod serial;
 pub mod switch;
 pub mod syscall;
