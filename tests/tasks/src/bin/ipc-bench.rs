@@ -75,6 +75,7 @@ fn client(boot: PortName, n: u64) -> i32 {
     }
     let t1 = machrt::trap::rdtsc();
     println!("null rpc: {} guest instructions per round trip ({} round trips)", (t1 - t0) / n, n);
+    println!("MACH null-rpc-round-trip ticks={}", (t1 - t0) / n);
     for _ in 0..n {
         if rpc(STAMPED) != 0 {
             println!("bench client: rpc failed");

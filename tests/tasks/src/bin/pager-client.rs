@@ -85,6 +85,7 @@ fn check(pages: u64) -> i32 {
     }
     let bad = (0..pages).filter(|&i| !matches(base, i, 0)).count();
     println!("client: pager fault: {} instructions on average, {} at least", total / pages, min);
+    println!("MACH pager-fault ticks={}", total / pages);
     if bad == 0 {
         println!("client: {} pages match the pattern", pages);
         0
