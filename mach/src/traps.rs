@@ -23,12 +23,8 @@ pub const DEBUG_POWEROFF: i64 = -101;
 /// End the calling task with a status (rdi). Temporary until task_terminate.
 pub const DEBUG_TASK_EXIT: i64 = -102;
 
-/// task_create(inherit memory) plus a thread resuming where the caller is:
-/// returns the child's task id to the caller, 0 in the child, or the
-/// negated kern_return.
-pub const DEBUG_TASK_FORK: i64 = -107;
-/// Fills a `vm::DebugVmStats` at rdi: free pages, chain depth and so on.
-/// Temporary until host_statistics / task_info.
+/// Fills a `vm::DebugVmStats` at rdi: free pages, chain depth and so on
+/// (introspection for the VM tests; no Mach interface reports these).
 pub const DEBUG_VM_STATS: i64 = -108;
 
 /// Largest trap number magnitude; anything more negative is invalid.

@@ -46,10 +46,19 @@ pub fn receive<const N: usize>(buf: &mut Buffer<N>, name: PortName, option: MsgO
     unsafe { mach_msg(buf.0.as_mut_ptr(), MACH_RCV_MSG | option, 0, N as u32, name, timeout) }
 }
 
-/// This task's reply port for RPCs (made on first use).
+static REPLY: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
+
+/// See `trap::forget_cached_names`.
+pub(crate) fn forget_reply_port() {
+    REPLY.store(0, core::sync::atomic::Ordering::Relaxed);
+}
+
+/// This task's reply port for RPCs (made on first use). One per task: the
+/// kernel answers its own objects within the caller's trap, so threads
+/// sharing it cannot take each other's replies from kernel RPCs; a task
+/// whose threads wait on other servers concurrently needs one per thread.
 pub fn reply_port() -> PortName {
-    use core::sync::atomic::{AtomicU32, Ordering};
-    static REPLY: AtomicU32 = AtomicU32::new(0);
+    use core::sync::atomic::Ordering;
     let n = REPLY.load(Ordering::Relaxed);
     if n != 0 {
         return n;

@@ -67,28 +67,8 @@ pub unsafe fn trap4(n: i64, a: u64, b: u64, c: u64, d: u64) -> u64 {
     unsafe { trap6(n, a, b, c, d, 0, 0) }
 }
 
-// TEMPORARY: DEBUG_TASK_FORK stands in for a user-level fork built from
-// task_create + thread_create + thread_set_state, and DEBUG_VM_STATS is
-// debugging introspection (frame counts, chain depth) for the VM tests.
-
-/// Which side of a fork we are on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Fork {
-    Child,
-    Parent { child: u64 },
-}
-
-/// Creates a child task with a copy of this address space by inheritance
-/// and a thread resuming here.
-pub fn task_fork() -> Result<Fork, KernReturn> {
-    // SAFETY: the child resumes with the same registers and memory.
-    let r = unsafe { trap4(traps::DEBUG_TASK_FORK, 0, 0, 0, 0) } as i64;
-    match r {
-        0 => Ok(Fork::Child),
-        r if r > 0 => Ok(Fork::Parent { child: r as u64 }),
-        r => Err((-r) as KernReturn),
-    }
-}
+// DEBUG_VM_STATS is debugging introspection (frame counts, chain depth)
+// for the VM tests.
 
 /// The kernel's VM statistics, as the caller's map sees them.
 pub fn vm_stats() -> mach::vm::DebugVmStats {
@@ -119,10 +99,20 @@ pub fn reply_port() -> mach::PortName {
     unsafe { trap2(traps::MACH_REPLY_PORT, 0, 0) as mach::PortName }
 }
 
+static SELF: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
+
+/// Forgets the cached names of this task's rights: a task whose memory was
+/// copied from another (task_create with inherited memory) has a new name
+/// space, so the copied names mean nothing there (Mach's mach_init does
+/// this in a forked child).
+pub fn forget_cached_names() {
+    SELF.store(0, core::sync::atomic::Ordering::Relaxed);
+    crate::msg::forget_reply_port();
+}
+
 /// A send right to this task's port (cached: Mach's mach_task_self()).
 pub fn task_self() -> mach::PortName {
-    use core::sync::atomic::{AtomicU32, Ordering};
-    static SELF: AtomicU32 = AtomicU32::new(0);
+    use core::sync::atomic::Ordering;
     let n = SELF.load(Ordering::Relaxed);
     if n != 0 {
         return n;

@@ -5,7 +5,6 @@ use super::thread::Thread;
 use crate::ipc::port::{KObject, Port};
 use crate::ipc::right::Right;
 use crate::arch::pmap::{Pmap, PmapError};
-use crate::arch::trap::TrapFrame;
 use crate::vm::fault::vm_fault;
 use crate::vm::fork::vm_map_fork;
 use crate::vm::map::VmMap;
@@ -148,21 +147,6 @@ impl Task {
                 }
             }
         }
-        Ok(child)
-    }
-
-    /// A child by task_create with inherited memory and one thread resuming
-    /// from `frame`, a copy of `parent`'s saved registers, with rax = 0.
-    pub fn fork(self: &Arc<Task>, frame: &TrapFrame, parent: &Thread) -> Result<Arc<Task>, KernReturn> {
-        let child = self.create_child(true)?;
-        let mut regs = *frame;
-        regs.rax = 0;
-        let Some(thread) = Thread::new_user_from(&child, &regs, parent) else {
-            child.terminate(TaskExit::Exited(-1));
-            return Err(KERN_RESOURCE_SHORTAGE);
-        };
-        child.add_thread(thread.clone());
-        super::sched::enqueue(thread);
         Ok(child)
     }
 

@@ -158,21 +158,6 @@ impl Thread {
         Self::new_user_with(task, TrapFrame { rip: entry, rflags: 0x202, rsp: sp, ..TrapFrame::default() })
     }
 
-    /// A user thread of `task` resuming with the registers `regs` and a
-    /// copy of `parent`'s FPU state and FS base (the child of a fork;
-    /// `parent` must be the running thread).
-    pub fn new_user_from(task: &Arc<Task>, regs: &TrapFrame, parent: &Thread) -> Option<Arc<Thread>> {
-        let t = Self::new_user_with(task, *regs)?;
-        // SAFETY: t has never run; parent is running on this CPU, its FPU
-        // state saved at entry.
-        unsafe {
-            let m = &mut *t.machine.get();
-            m.fpu = (*parent.machine.get()).fpu.clone();
-            m.fs_base = crate::arch::cpu::read_fs_base();
-        }
-        Some(t)
-    }
-
     pub fn kstack_top(&self) -> Option<u64> {
         self.stack.as_ref().map(|s| s.0.as_ptr() as u64 + KERNEL_STACK_SIZE as u64)
     }

@@ -17,8 +17,6 @@ extern "C" fn syscall_dispatch(frame: &mut TrapFrame) {
     if n == traps::MACH_MSG {
         // First, and straight to mach_msg: the IPC path is the hot one.
         frame.rax = crate::ipc::msg::mach_msg_trap(frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9) as i64 as u64;
-    } else if n == traps::DEBUG_TASK_FORK {
-        frame.rax = debug_task_fork(frame);
     } else if n < 0 {
         frame.rax = mach_trap(n, frame) as i64 as u64;
     } else {
@@ -82,10 +80,8 @@ fn debug_print(addr: u64, len: u64) -> KernReturn {
     KERN_SUCCESS
 }
 
-// The DEBUG_VM_* and DEBUG_TASK_FORK traps are TEMPORARY stand-ins for the
-// task-port RPCs (vm_allocate, vm_deallocate, vm_protect, vm_inherit,
-// task_create with inheritance) that the IPC branch adds; those will call
-// the same kernel functions (TaskVm's methods, Task::fork).
+// DEBUG_VM_STATS is introspection for the VM tests (frame counts, chain
+// depth), which no Mach interface reports.
 
 /// Runs `f` on the calling task's memory.
 fn with_vm(f: impl FnOnce(&mut TaskVm) -> KernReturn) -> KernReturn {
@@ -116,17 +112,6 @@ fn debug_vm_stats(out: u64) -> KernReturn {
             Err(_) => KERN_INVALID_ADDRESS,
         }
     })
-}
-
-/// Forks the calling task: rax is the child's task id in the parent, 0 in
-/// the child, or the negated kern_return on failure.
-fn debug_task_fork(f: &TrapFrame) -> u64 {
-    let t = sched::current();
-    let task = t.task.clone().expect("user thread");
-    match task.fork(f, &t) {
-        Ok(child) => child.id,
-        Err(kr) => (-(kr as i64)) as u64,
-    }
 }
 
 fn exit_task(how: TaskExit) -> ! {

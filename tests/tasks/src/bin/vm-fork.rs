@@ -1,18 +1,32 @@
-//! Address-space copy by inheritance, through the temporary DEBUG_TASK_FORK
-//! trap. `isolation` (default): copy-on-write isolation both ways, SHARE
-//! inheritance both ways (also the mailbox the two sides talk through),
-//! NONE inheritance (the child faults), and the frames a write after fork
-//! allocates. `chain N`: N generations of fork, each parent exiting, each
-//! child writing; reports the longest shadow chain seen.
+//! Address-space copy by inheritance: task_create with inherited memory,
+//! then a thread made in the child (thread_create, thread_set_state,
+//! thread_resume) running a function of the copied program — the Mach way
+//! a UNIX fork is built. `isolation` (default): copy-on-write isolation
+//! both ways, SHARE inheritance both ways (also the mailbox the two sides
+//! talk through), NONE inheritance (the child faults), and the frames a
+//! write after fork allocates. `chain N`: N generations of fork, each
+//! parent exiting, each child writing; reports the longest shadow chain.
 #![no_std]
 #![no_main]
 
+use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use mach::defs::task::{task_create, task_terminate};
 use machrt::println;
-use machrt::trap::{task_exit, task_fork, vm_stats, yield_now, Fork};
+use machrt::rpc::{task_self, Kernel};
+use machrt::trap::{task_exit, vm_stats, yield_now};
 use machrt::vm::{vm_allocate, vm_inherit};
 use mach::vm::*;
 
 const PAGE: u64 = PAGE_SIZE as u64;
+
+// Set before task_create, so every child's copy has them.
+static MBOX: AtomicU64 = AtomicU64::new(0);
+static COW: AtomicU64 = AtomicU64::new(0);
+static HIDDEN: AtomicU64 = AtomicU64::new(0);
+static REGION: AtomicU64 = AtomicU64::new(0);
+static GENERATIONS: AtomicU64 = AtomicU64::new(0);
+static WORST: AtomicU64 = AtomicU64::new(0);
+static FIRST_FREE: AtomicU64 = AtomicU64::new(0);
 
 fn rd(a: u64) -> u64 {
     // SAFETY: the tests only touch pages they allocated.
@@ -33,6 +47,36 @@ fn alloc(pages: u64) -> u64 {
     a
 }
 
+/// A child task with a copy of this one's memory by inheritance, running
+/// `f(arg)` in a thread of its own. Returns the child's task port.
+fn fork_to(f: machrt::thread::Entry, arg: u64) -> Result<mach::PortName, mach::KernReturn> {
+    let child = { task_create::call(&Kernel, task_self(), 1)?.child }.name;
+    machrt::thread::spawn_in(child, f, arg)?;
+    Ok(child)
+}
+
+extern "C" fn isolation_child(_: u64) -> ! {
+    let (mbox, cow, hidden) = (MBOX.load(Relaxed), COW.load(Relaxed), HIDDEN.load(Relaxed));
+    // Warm up: the first call copies this stack page.
+    vm_stats();
+    let before = vm_stats();
+    wr(cow, 200);
+    let after = vm_stats();
+    println!("vm-fork child: a write after fork allocated {} page(s)", after.pages_allocated - before.pages_allocated);
+    wr(mbox + 8, 55);
+    wr(mbox, 1);
+    wait_for(mbox, 2);
+    println!("vm-fork child: cow[0] = {}, cow[1] = {} (parent wrote 301)", rd(cow), rd(cow + PAGE));
+    println!("vm-fork child: shared word from parent = {}", rd(mbox + 16));
+    println!("vm-fork child: chain depth {}", vm_stats().max_chain_depth);
+    wr(mbox, 3);
+    println!("vm-fork child: reading a NONE-inherited page");
+    rd(hidden);
+    println!("vm-fork child: still alive, which is wrong");
+    let _ = task_terminate::call(&Kernel, task_self());
+    loop {}
+}
+
 fn isolation() -> i32 {
     let mbox = alloc(1);
     vm_inherit(mbox, PAGE, VM_INHERIT_SHARE);
@@ -43,28 +87,12 @@ fn isolation() -> i32 {
     let hidden = alloc(1);
     wr(hidden, 7);
     vm_inherit(hidden, PAGE, VM_INHERIT_NONE);
-    match task_fork() {
-        Ok(Fork::Child) => {
-            // Warm up: the first trap copies this stack page.
-            vm_stats();
-            let before = vm_stats();
-            wr(cow, 200);
-            let after = vm_stats();
-            println!("vm-fork child: a write after fork allocated {} page(s)", after.pages_allocated - before.pages_allocated);
-            wr(mbox + 8, 55);
-            wr(mbox, 1);
-            wait_for(mbox, 2);
-            println!("vm-fork child: cow[0] = {}, cow[1] = {} (parent wrote 301)", rd(cow), rd(cow + PAGE));
-            println!("vm-fork child: shared word from parent = {}", rd(mbox + 16));
-            println!("vm-fork child: chain depth {}", vm_stats().max_chain_depth);
-            wr(mbox, 3);
-            println!("vm-fork child: reading a NONE-inherited page");
-            rd(hidden);
-            println!("vm-fork child: still alive, which is wrong");
-            1
-        }
-        Ok(Fork::Parent { child }) => {
-            println!("vm-fork parent: forked task {}", child);
+    MBOX.store(mbox, Relaxed);
+    COW.store(cow, Relaxed);
+    HIDDEN.store(hidden, Relaxed);
+    match fork_to(isolation_child, 0) {
+        Ok(child) => {
+            println!("vm-fork parent: forked task port {:#x}", child);
             wait_for(mbox, 1);
             println!("vm-fork parent: cow[0] = {} (child wrote 200)", rd(cow));
             println!("vm-fork parent: shared word from child = {}", rd(mbox + 8));
@@ -82,40 +110,55 @@ fn isolation() -> i32 {
     }
 }
 
+/// Generation `gen` of the chain, running in its own task.
+extern "C" fn generation(gen: u64) -> ! {
+    // Let the parent finish exiting.
+    yield_now();
+    yield_now();
+    let region = REGION.load(Relaxed);
+    wr(region + (gen % 4) * PAGE, gen);
+    wr(region, gen);
+    let s = vm_stats();
+    WORST.store(WORST.load(Relaxed).max(s.max_chain_depth), Relaxed);
+    // Generation 2 on, the machine is in a steady state: one task running,
+    // the previous one exited (and perhaps not yet reaped).
+    if gen == 2 {
+        FIRST_FREE.store(s.free_pages, Relaxed);
+    }
+    let generations = GENERATIONS.load(Relaxed);
+    if gen == generations {
+        println!("vm-fork chain: {} generations, max chain depth {}, last {}, objects {}",
+                 generations, WORST.load(Relaxed), s.max_chain_depth, s.live_objects);
+        println!("vm-fork chain: free pages at generation 2: {}, at the last: {}", FIRST_FREE.load(Relaxed), s.free_pages);
+        println!("vm-fork chain: region[0] = {}", rd(region));
+        task_exit(0)
+    }
+    // This thread's stack is of no use to the child, which gets its own:
+    // without this each generation would inherit every earlier one's.
+    let here = &gen as *const u64 as u64;
+    if let Ok(r) = mach::defs::vm::vm_region::call(&Kernel, task_self(), here) {
+        let i = r.info;
+        vm_inherit(i.address, i.size, VM_INHERIT_NONE);
+    }
+    if let Err(kr) = fork_to(generation, gen + 1) {
+        println!("vm-fork chain: fork failed at generation {}: {}", gen + 1, mach::kern_return::name(kr));
+        task_exit(2)
+    }
+    task_exit(0)
+}
+
 fn chain(generations: u64) -> i32 {
     let region = alloc(4);
     wr(region, 0);
-    let mut worst = 0;
-    let mut first_free = 0;
-    for gen in 1..=generations {
-        match task_fork() {
-            Ok(Fork::Parent { .. }) => task_exit(0),
-            Ok(Fork::Child) => {}
-            Err(kr) => {
-                println!("vm-fork chain: fork failed at generation {}: {}", gen, mach::kern_return::name(kr));
-                return 2;
-            }
-        }
-        // Let the parent finish exiting.
-        yield_now();
-        yield_now();
-        wr(region + (gen % 4) * PAGE, gen);
-        wr(region, gen);
-        let s = vm_stats();
-        worst = worst.max(s.max_chain_depth);
-        // Generation 2 on, the machine is in a steady state: one task
-        // running, the previous one exited (and perhaps not yet reaped).
-        if gen == 2 {
-            first_free = s.free_pages;
-        }
-        if gen == generations {
-            println!("vm-fork chain: {} generations, max chain depth {}, last {}, objects {}",
-                     generations, worst, s.max_chain_depth, s.live_objects);
-            println!("vm-fork chain: free pages at generation 2: {}, at the last: {}", first_free, s.free_pages);
-            println!("vm-fork chain: region[0] = {}", rd(region));
+    REGION.store(region, Relaxed);
+    GENERATIONS.store(generations, Relaxed);
+    match fork_to(generation, 1) {
+        Ok(_) => 0,
+        Err(kr) => {
+            println!("vm-fork chain: fork failed at generation 1: {}", mach::kern_return::name(kr));
+            2
         }
     }
-    0
 }
 
 fn main(args: machrt::Args) -> i32 {
