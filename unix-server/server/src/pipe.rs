@@ -79,7 +79,7 @@ pub fn write(s: &'static Server, p: &Pcb, h: &MsgHeader, pipe: &Arc<Pipe>, buf: 
 
 /// Writes what fits from `done` on; the new count.
 fn try_write(s: &'static Server, p: &Pcb, pipe: &Arc<Pipe>, buf: u64, len: u64, mut done: u64) -> Result<u64, Errno> {
-    let data = mem::read(p.task, buf + done, (len - done) as usize)?;
+    let data = mem::read(p.task, buf.checked_add(done).ok_or(Errno::EFAULT)?, (len - done) as usize)?;
     let first = done;
     while done < len {
         let r = pipe.buf.lock().write(&data[(done - first) as usize..]);

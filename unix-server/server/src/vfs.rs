@@ -204,6 +204,10 @@ pub fn exec_image(s: &crate::Server, n: &Namei) -> Result<Cow<'static, [u8]>, Er
             if !fat32::is_exec_mode(m.mode) {
                 return Err(Errno::EACCES);
             }
+            // The image is read whole into the server: bound it.
+            if m.size > 256 << 20 {
+                return Err(Errno::ENOEXEC);
+            }
             let mut v = alloc::vec![0u8; m.size as usize];
             let got = fs.read(ino, 0, &mut v).map_err(fe)?;
             v.truncate(got);
