@@ -68,7 +68,7 @@ ROOTFS_ARGS = --size $(IMAGE_MIB) --dir $(STAGE):/ $(if $(EXTRA),--dir $(abspath
 DEBIAN_PACKAGES := qemu-system-x86 musl-tools
 CARGO := cargo
 
-.PHONY: all kernel tasks emulib cprogs rsprogs run run-unix debug test unit-test integration-test image-test deps clean image stage
+.PHONY: all kernel tasks emulib cprogs rsprogs userland run run-unix debug test unit-test integration-test image-test deps clean image stage
 
 all: kernel tasks emulib cprogs rsprogs
 
@@ -133,7 +133,12 @@ unit-test: deps
 image-test: stage
 	IMAGE_STAGE=$(CURDIR)/$(STAGE) IMAGE_MIB=$(IMAGE_MIB) $(CARGO) test -q -p rootfs --test image
 
-integration-test: deps all
+# The static userland (tests/tests/files.rs puts some on its disk images).
+userland:
+	userland/build-static.sh
+
+integration-test: deps all userland
+	USERLAND=$(CURDIR)/$(OUT)/userland/$(TARGET)/$(PROFILE) \
 	KERNEL=$(CURDIR)/$(KERNEL) TASKS=$(CURDIR)/$(TASK_BIN) EMULIB=$(CURDIR)/$(EMULIB) \
 	CPROGS=$(CURDIR)/$(CPROGS_DIR) RSPROGS=$(CURDIR)/$(RSPROGS_DIR)/$(TARGET)/$(PROFILE) $(CARGO) test -p mk-tests -- --test-threads=2
 

@@ -82,7 +82,7 @@ pub struct FileSystem<D: BlockDevice> {
     pub(crate) dcache: SectorCache,
     pub(crate) chains: ChainCache,
     pub(crate) lookups: LookupCache,
-    pub(crate) clock: Box<dyn Clock>,
+    pub(crate) clock: Box<dyn Clock + Send>,
     pub(crate) read_only: bool,
     pub(crate) update_atime: bool,
     was_clean: bool,
@@ -93,7 +93,7 @@ impl<D: BlockDevice> FileSystem<D> {
     /// FSInfo hints (trusted only after a clean unmount, otherwise the free
     /// clusters are counted) and, unless read-only, marks the volume dirty
     /// until `unmount`.
-    pub fn mount(mut dev: D, clock: Box<dyn Clock>, opts: MountOptions) -> Result<Self> {
+    pub fn mount(mut dev: D, clock: Box<dyn Clock + Send>, opts: MountOptions) -> Result<Self> {
         let bs = dev.block_size();
         if bs == 0 || bs > 65536 {
             return Err(Error::Unsupported);

@@ -264,3 +264,8 @@ impl Outcome {
         self.output.lines().filter(|l| l.contains(s)).collect()
     }
 }
+
+/// A userland tool (userland/, static), as `userland/build-static.sh` builds it.
+pub fn userland(name: &str) -> PathBuf {
+    built("USERLAND", "target/userland/x86_64-unknown-linux-gnu/release", name)
+}

@@ -35,10 +35,12 @@ fn user_faults_are_reported_and_only_end_their_task() {
 
 #[test]
 fn the_clock_preempts_a_spinning_task() {
-    // The spinner is first in line; only a timer interrupt lets the second
-    // task run and power the machine off.
+    // The spinner is first in line and never yields; only a timer
+    // interrupt lets the second task run and power the machine off. (On a
+    // loaded host the clock may take the spinner off before it has even
+    // printed its line, so the line is not required.)
     let o = Boot::new(&["spin", "hello poweroff status=5"]).timeout(30).run();
-    o.expect("spin task: spinning").expect("hello from the first task").expect_status(5);
+    o.expect("hello from the first task").expect_status(5);
 }
 
 #[test]

@@ -24,6 +24,8 @@ use linux_abi::Errno;
 /// What a descriptor refers to; the files, pipes and ttys work implements
 /// it. Only what the descriptor layer itself needs is here.
 pub trait FileObject: Send + Sync {
+    /// The concrete object, for the layer that made it.
+    fn as_any(&self) -> &dyn core::any::Any;
     /// False for pipes, sockets and ttys: lseek is ESPIPE.
     fn seekable(&self) -> bool {
         true
@@ -316,12 +318,18 @@ mod tests {
 
     struct Dummy(u64);
     impl FileObject for Dummy {
+        fn as_any(&self) -> &dyn core::any::Any {
+            self
+        }
         fn size(&self) -> u64 {
             self.0
         }
     }
     struct Pipe;
     impl FileObject for Pipe {
+        fn as_any(&self) -> &dyn core::any::Any {
+            self
+        }
         fn seekable(&self) -> bool {
             false
         }

@@ -23,6 +23,9 @@ extern crate std;
 
 pub mod exec_image;
 pub mod fd;
+pub mod namei;
+pub mod pipe;
+pub mod tty;
 pub mod proc;
 pub mod sigframe;
 pub mod signal;

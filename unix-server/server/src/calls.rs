@@ -1,7 +1,11 @@
 //! The system calls emulib forwards with their raw arguments
 //! (bsd_syscall): one function per call, results Linux style.
 
-use crate::{mem, Answer, Park, Parked, Pcb, Server, MMAP_BASE};
+use crate::{files, mem, Answer, Park, Parked, Pcb, Server, MMAP_BASE};
+use linux_abi::consts::at::AT_REMOVEDIR;
+use linux_abi::consts::open::{O_CREAT, O_TRUNC, O_WRONLY};
+
+const AT_FDCWD: i64 = linux_abi::consts::at::AT_FDCWD as i64;
 use alloc::vec::Vec;
 use linux_abi::consts::wait::WNOHANG;
 use linux_abi::layout::page_up;
@@ -19,10 +23,49 @@ type R = Result<i64, Errno>;
 
 pub fn syscall(s: &'static Server, p: &Pcb, h: &MsgHeader, nr: u64, a: [u64; 6]) -> Answer {
     let r = match nr as usize {
-        WRITE => write(p, a[0], a[1], a[2]),
-        WRITEV => writev(p, a[0], a[1], a[2]),
-        READ => return read(s, p, h, a[0], a[1], a[2]),
-        IOCTL => ioctl(p, a[0], a[1] as u32, a[2]),
+        WRITE => return files::write(s, p, h, a[0], a[1], a[2], None),
+        PWRITE64 => return files::write(s, p, h, a[0], a[1], a[2], Some(a[3])),
+        WRITEV => return files::vector(s, p, h, a[0], a[1], a[2], true),
+        READ => return files::read(s, p, h, a[0], a[1], a[2], None),
+        PREAD64 => return files::read(s, p, h, a[0], a[1], a[2], Some(a[3])),
+        READV => return files::vector(s, p, h, a[0], a[1], a[2], false),
+        IOCTL => files::ioctl(s, p, a[0], a[1] as u32, a[2]),
+        OPEN => files::open(s, p, AT_FDCWD, a[0], a[1] as u32, a[2] as u32),
+        CREAT => files::open(s, p, AT_FDCWD, a[0], O_CREAT | O_WRONLY | O_TRUNC, a[1] as u32),
+        OPENAT => files::open(s, p, a[0] as i64, a[1], a[2] as u32, a[3] as u32),
+        CLOSE => files::close(s, p, a[0]),
+        LSEEK => files::lseek(s, p, a[0], a[1] as i64, a[2] as u32),
+        DUP | DUP2 | DUP3 => files::dup(s, p, nr as usize, a),
+        FCNTL => files::fcntl(s, p, a[0], a[1] as u32, a[2]),
+        PIPE => files::pipe(s, p, a[0], 0),
+        PIPE2 => files::pipe(s, p, a[0], a[1] as u32),
+        GETDENTS64 => files::getdents64(s, p, a[0], a[1], a[2]),
+        STAT => files::stat(s, p, AT_FDCWD, a[0], a[1], 0),
+        LSTAT => files::stat(s, p, AT_FDCWD, a[0], a[1], 0),
+        FSTAT => files::fstat(s, p, a[0], a[1]),
+        NEWFSTATAT => files::stat(s, p, a[0] as i64, a[1], a[2], a[3] as u32),
+        STATX => files::statx(s, p, a[0] as i64, a[1], a[2] as u32, a[4]),
+        ACCESS => files::access(s, p, AT_FDCWD, a[0], a[1] as u32),
+        FACCESSAT | FACCESSAT2 => files::access(s, p, a[0] as i64, a[1], a[2] as u32),
+        GETCWD => files::getcwd(s, p, a[0], a[1]),
+        CHDIR => files::chdir(s, p, a[0]),
+        FCHDIR => files::fchdir(s, p, a[0]),
+        MKDIR => files::mkdir(s, p, AT_FDCWD, a[0]),
+        MKDIRAT => files::mkdir(s, p, a[0] as i64, a[1]),
+        RMDIR => files::unlink(s, p, AT_FDCWD, a[0], AT_REMOVEDIR),
+        UNLINK => files::unlink(s, p, AT_FDCWD, a[0], 0),
+        UNLINKAT => files::unlink(s, p, a[0] as i64, a[1], a[2] as u32),
+        RENAME => files::rename(s, p, AT_FDCWD, a[0], AT_FDCWD, a[1]),
+        RENAMEAT | RENAMEAT2 => files::rename(s, p, a[0] as i64, a[1], a[2] as i64, a[3]),
+        FTRUNCATE => files::ftruncate(s, p, a[0], a[1] as i64),
+        TRUNCATE => files::truncate(s, p, a[0], a[1] as i64),
+        FSYNC | FDATASYNC => files::fsync(s, p, a[0]),
+        SYNC | SYNCFS => crate::vfs::sync().map(|_| 0),
+        READLINK => files::readlink(s, p, AT_FDCWD, a[0]),
+        READLINKAT => files::readlink(s, p, a[0] as i64, a[1]),
+        CHMOD | FCHMOD | FCHMODAT | CHOWN | FCHOWN | LCHOWN | FCHOWNAT | UTIMENSAT | FADVISE64 => Ok(0),
+        POLL => return crate::poll::poll(s, p, h, a[0], a[1], a[2] as i32 as i64),
+        PPOLL => return ppoll(s, p, h, a),
         EXIT | EXIT_GROUP => {
             crate::drop_reply(h);
             crate::end_process(s, p, unix_server::proc::status::exited(a[0] as u8));
@@ -50,7 +93,6 @@ pub fn syscall(s: &'static Server, p: &Pcb, h: &MsgHeader, nr: u64, a: [u64; 6])
         GETRESUID | GETRESGID => getres(s, p, nr as usize == GETRESUID, [a[0], a[1], a[2]]),
         GETGROUPS => Ok(0),
         SET_ROBUST_LIST | SCHED_YIELD | SIGALTSTACK => Ok(0),
-        POLL => Ok(0),
         UMASK => proc_state(s, p, |st| Ok(st.set_umask(a[0] as u32) as i64)),
         PRLIMIT64 => prlimit(s, p, a[1] as u32, a[2], a[3]),
         GETRLIMIT => prlimit(s, p, a[0] as u32, 0, a[1]),
@@ -65,8 +107,7 @@ pub fn syscall(s: &'static Server, p: &Pcb, h: &MsgHeader, nr: u64, a: [u64; 6])
         RT_SIGPROCMASK => crate::signals::sigprocmask(s, p, a[0] as u32, a[1], a[2]),
         KILL => crate::signals::kill(s, p, a[0] as i32, a[1] as u32),
         TKILL | TGKILL => crate::signals::kill(s, p, p.pid, a[if nr as usize == TKILL { 1 } else { 2 }] as u32),
-        PAUSE => return park(s, p, h, Park::Sleep { until_tick: u64::MAX }),
-        OPENAT | OPEN | READLINK | NEWFSTATAT | STAT | ACCESS => Err(Errno::ENOENT),
+        PAUSE => return park(s, p, h, Park::Sleep { until_ns: u64::MAX }),
         _ => unknown(s, nr),
     };
     Answer::Rval(r.unwrap_or_else(|e| e.to_ret()))
@@ -119,123 +160,6 @@ fn proc_state<T>(s: &Server, p: &Pcb, f: impl FnOnce(&mut unix_server::proc::Pro
     f(&mut st)
 }
 
-/// Console output, until the files work: fds 1 and 2 (and 0) are it.
-fn console(bytes: &[u8]) {
-    for chunk in bytes.chunks(256) {
-        let mut data = [0u8; 256];
-        data[..chunk.len()].copy_from_slice(chunk);
-        let _ = host_console_write::call(&Kernel, machrt::trap::host_self(), chunk.len() as u32, data);
-    }
-}
-
-fn tty_fd(fd: u64) -> Result<(), Errno> {
-    if fd <= 2 { Ok(()) } else { Err(Errno::EBADF) }
-}
-
-fn write(p: &Pcb, fd: u64, buf: u64, len: u64) -> R {
-    tty_fd(fd)?;
-    let n = len.min(64 * 1024) as usize;
-    let bytes = mem::read(p.task, buf, n)?;
-    console(&bytes);
-    Ok(n as i64)
-}
-
-fn writev(p: &Pcb, fd: u64, iov: u64, cnt: u64) -> R {
-    tty_fd(fd)?;
-    if cnt > 1024 {
-        return Err(Errno::EINVAL);
-    }
-    let v = mem::read(p.task, iov, 16 * cnt as usize)?;
-    let mut total = 0;
-    for e in v.chunks(16) {
-        let base = u64::from_le_bytes(e[..8].try_into().unwrap_or_default());
-        let len = u64::from_le_bytes(e[8..].try_into().unwrap_or_default());
-        total += write(p, fd, base, len)?;
-    }
-    Ok(total)
-}
-
-/// A console read: what is buffered now, else parked until the console
-/// reader thread has bytes.
-fn read(s: &Server, p: &Pcb, h: &MsgHeader, fd: u64, buf: u64, len: u64) -> Answer {
-    if let Err(e) = tty_fd(fd) {
-        return Answer::Rval(e.to_ret());
-    }
-    if len == 0 {
-        return Answer::Rval(0);
-    }
-    let queued = s.parked.lock().iter().any(|w| matches!(w.what, Park::Read { .. }));
-    if !queued {
-        if let Some(r) = give_input(s, p.task, buf, len) {
-            return Answer::Rval(r);
-        }
-    }
-    park(s, p, h, Park::Read { buf, len })
-}
-
-/// Moves buffered input into a reader's memory: the count, or None when
-/// there is nothing yet.
-fn give_input(s: &Server, task: mach::port::PortName, buf: u64, len: u64) -> Option<i64> {
-    let mut q = s.input.lock();
-    if q.is_empty() {
-        return None;
-    }
-    let n = (len as usize).min(q.len());
-    let bytes: Vec<u8> = q.iter().take(n).copied().collect();
-    match mem::write(task, buf, &bytes) {
-        Ok(()) => {
-            q.drain(..n);
-            Some(n as i64)
-        }
-        Err(e) => Some(e.to_ret()),
-    }
-}
-
-/// The console reader thread: parks in the kernel's host_console_read
-/// (so no worker does) and hands what arrives to the parked readers in
-/// arrival order.
-pub extern "C" fn console_reader(arg: u64) -> ! {
-    // SAFETY: main passed the leaked, never-freed Server.
-    let s = unsafe { &*(arg as *const Server) };
-    loop {
-        let Ok(r) = host_console_read::call(&Kernel, machrt::trap::host_self(), 256) else { continue };
-        let data = { r.data };
-        s.input.lock().extend(&data[..(r.len as usize).min(256)]);
-        loop {
-            let next = {
-                let mut l = s.parked.lock();
-                let i = l.iter().position(|w| matches!(w.what, Park::Read { .. }));
-                i.map(|i| l.remove(i))
-            };
-            let Some(w) = next else { break };
-            let Park::Read { buf, len } = w.what else { break };
-            let task = s.procs.lock().values().find(|c| c.pid == w.pid).map(|c| c.task);
-            let Some(task) = task else { crate::drop_reply(&w.header); continue };
-            match give_input(s, task, buf, len) {
-                Some(n) => crate::reply(&mut bsd_syscall::Reply::new(&w.header, n)),
-                None => {
-                    s.parked.lock().insert(0, w);
-                    break;
-                }
-            }
-        }
-    }
-}
-
-fn ioctl(p: &Pcb, fd: u64, req: u32, arg: u64) -> R {
-    use linux_abi::consts::ioctl::TIOCGWINSZ;
-    tty_fd(fd)?;
-    match req {
-        TIOCGWINSZ => {
-            let ws = linux_abi::structs::Winsize { ws_row: 24, ws_col: 80, ..Default::default() };
-            // SAFETY: Winsize is four u16 fields, no padding.
-            let b = unsafe { core::slice::from_raw_parts(&ws as *const _ as *const u8, core::mem::size_of_val(&ws)) };
-            mem::write(p.task, arg, b).map(|_| 0)
-        }
-        _ => Err(Errno::ENOTTY),
-    }
-}
-
 fn wait4(s: &'static Server, p: &Pcb, h: &MsgHeader, pid: i32, status: u64, options: u32, rusage: u64) -> Answer {
     // No accounting yet: the usage a caller asks for reads as zero.
     if rusage != 0 {
@@ -264,7 +188,7 @@ fn try_wait(s: &Server, p: &Pcb, pid: i32, status: u64, options: u32) -> Option<
     }
 }
 
-fn park(s: &Server, p: &Pcb, h: &MsgHeader, what: Park) -> Answer {
+pub fn park(s: &Server, p: &Pcb, h: &MsgHeader, what: Park) -> Answer {
     s.parked.lock().push(Parked { pid: p.pid, header: *h, what });
     Answer::Later
 }
@@ -313,7 +237,7 @@ pub fn interrupt(s: &Server, pid: i32) {
     }
 }
 
-fn ticks_and_hz() -> (u64, u64) {
+pub fn ticks_and_hz() -> (u64, u64) {
     match host_info::call(&Kernel, machrt::trap::host_self()) {
         Ok(r) => ({ r.info }.ticks, ({ r.info }.hz as u64).max(1)),
         Err(_) => (0, 100),
@@ -339,7 +263,7 @@ pub fn fine_clock() -> (u64, u64, u64) {
 }
 
 /// Nanoseconds since boot, from the TSC.
-fn now_ns() -> u64 {
+pub fn now_ns() -> u64 {
     let (hz, t0, _) = fine_clock();
     ((machrt::trap::rdtsc().wrapping_sub(t0) as u128 * 1_000_000_000) / hz as u128) as u64
 }
@@ -359,10 +283,9 @@ fn nanosleep(s: &Server, p: &Pcb, h: &MsgHeader, nr: usize, a: [u64; 6]) -> Answ
     if ts.tv_sec < 0 || !(0..1_000_000_000).contains(&ts.tv_nsec) {
         return Answer::Rval(Errno::EINVAL.to_ret());
     }
-    let (t, hz) = ticks_and_hz();
+    // On the same clock clock_gettime reads, so a sleep and the clock agree.
     let ns = (ts.tv_sec as u64).saturating_mul(1_000_000_000).saturating_add(ts.tv_nsec as u64);
-    let until = t + ns.div_ceil(1_000_000_000 / hz);
-    park(s, p, h, Park::Sleep { until_tick: until })
+    park(s, p, h, Park::Sleep { until_ns: now_ns().saturating_add(ns) })
 }
 
 /// The timer thread: every tick, answers the sleeps that are due.
@@ -374,16 +297,18 @@ pub extern "C" fn timer(arg: u64) -> ! {
     loop {
         let _ = machrt::msg::receive(&mut buf, port, mach::message::MACH_RCV_TIMEOUT, 10);
         let (now, _) = ticks_and_hz();
+        let now_ns = now_ns();
         let due: Vec<Parked> = {
             let mut l = s.parked.lock();
             let (due, rest): (Vec<Parked>, Vec<Parked>) =
-                l.drain(..).partition(|w| matches!(w.what, Park::Sleep { until_tick } if until_tick <= now));
+                l.drain(..).partition(|w| matches!(w.what, Park::Sleep { until_ns } if until_ns <= now_ns));
             *l = rest;
             due
         };
         for w in due {
             crate::reply(&mut bsd_syscall::Reply::new(&w.header, 0));
         }
+        crate::poll::retry(s, now);
     }
 }
 
@@ -460,7 +385,7 @@ fn uname(p: &Pcb, at: u64) -> R {
 }
 
 /// Not cryptographic: xorshift over the time stamp counter.
-fn random_bytes(n: usize) -> Vec<u8> {
+pub fn random_bytes(n: usize) -> Vec<u8> {
     use core::sync::atomic::{AtomicU64, Ordering};
     static STATE: AtomicU64 = AtomicU64::new(0x9e37_79b9_7f4a_7c15);
     let mut x = STATE.load(Ordering::Relaxed) ^ machrt::trap::rdtsc();
@@ -517,4 +442,21 @@ fn times(p: &Pcb, buf: u64) -> R {
         mem::write(p.task, buf, &[0u8; 32])?;
     }
     Ok(clk as i64)
+}
+
+/// ppoll: the timeout is a timespec (NULL: forever); the mask is ignored.
+fn ppoll(s: &Server, p: &Pcb, h: &MsgHeader, a: [u64; 6]) -> Answer {
+    let ms = if a[2] == 0 {
+        -1
+    } else {
+        match mem::read(p.task, a[2], 16) {
+            Ok(b) => {
+                let sec = i64::from_le_bytes(b[..8].try_into().unwrap_or_default());
+                let ns = i64::from_le_bytes(b[8..16].try_into().unwrap_or_default());
+                sec.saturating_mul(1000).saturating_add(ns / 1_000_000).max(0)
+            }
+            Err(e) => return Answer::Rval(e.to_ret()),
+        }
+    };
+    crate::poll::poll(s, p, h, a[0], a[1], ms)
 }

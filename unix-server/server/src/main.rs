@@ -15,8 +15,15 @@
 extern crate alloc;
 
 mod calls;
+mod devfs;
+mod disk;
+mod files;
 mod mem;
+mod pipe;
+mod poll;
 mod signals;
+mod tty;
+mod vfs;
 
 use alloc::collections::BTreeMap;
 use alloc::string::String;
@@ -79,9 +86,25 @@ pub struct Parked {
 
 pub enum Park {
     Wait { pid: Pid, status: u64, options: u32 },
-    Sleep { until_tick: u64 },
-    /// A console read into `buf` of at most `len` bytes.
-    Read { buf: u64, len: u64 },
+    /// nanosleep until the fine clock reads `until_ns` (pause: never).
+    Sleep { until_ns: u64 },
+    /// A terminal read into `buf` of at most `len` bytes.
+    Tty { buf: u64, len: u64 },
+    /// A read of an empty pipe.
+    PipeRead { pipe: alloc::sync::Arc<pipe::Pipe>, buf: u64, len: u64 },
+    /// A write to a full pipe, `done` bytes of it already in.
+    PipeWrite { pipe: alloc::sync::Arc<pipe::Pipe>, buf: u64, len: u64, done: u64 },
+    Poll { fds: u64, nfds: u64, until_tick: u64 },
+}
+
+/// The one server, for code that runs where no reference is at hand (a
+/// pipe end's last close).
+static SERVER: core::sync::atomic::AtomicPtr<Server> = core::sync::atomic::AtomicPtr::new(core::ptr::null_mut());
+
+pub fn server() -> Option<&'static Server> {
+    let p = SERVER.load(core::sync::atomic::Ordering::Acquire);
+    // SAFETY: only ever set to the leaked, never-freed Server.
+    unsafe { p.as_ref() }
 }
 
 pub struct Server {
@@ -95,8 +118,6 @@ pub struct Server {
     pub logged: Mutex<Vec<u64>>,
     /// emulib's entry for a fault turned signal (its symbol).
     pub fault_entry: u64,
-    /// Console bytes typed and not yet read.
-    pub input: Mutex<alloc::collections::VecDeque<u8>>,
 }
 
 fn main(args: machrt::Args) -> i32 {
@@ -111,8 +132,9 @@ fn main(args: machrt::Args) -> i32 {
     let s: &'static Server = alloc::boxed::Box::leak(alloc::boxed::Box::new(Server {
         table: ProcTable::new(), procs: Mutex::new(BTreeMap::new()), parked: Mutex::new(Vec::new()),
         files, emulib, pset, logged: Mutex::new(Vec::new()), fault_entry: symbol(emulib, "emulib_fault_entry"),
-        input: Mutex::new(alloc::collections::VecDeque::new()),
     }));
+    SERVER.store(s as *const Server as *mut Server, core::sync::atomic::Ordering::Release);
+    vfs::mount_root();
     let argv: Vec<&str> = args.iter().skip(1).collect();
     let Some(path) = argv.first() else { return fail("no init program: give it after -- on the command line") };
     if let Err(e) = start_init(s, path, &argv) {
@@ -127,7 +149,7 @@ fn main(args: machrt::Args) -> i32 {
     if machrt::thread::spawn(calls::timer, s as *const Server as u64).is_err() {
         println!("unix-server: the timer did not start");
     }
-    if machrt::thread::spawn(calls::console_reader, s as *const Server as u64).is_err() {
+    if machrt::thread::spawn(tty::console_reader, s as *const Server as u64).is_err() {
         println!("unix-server: the console reader did not start");
     }
     serve(s)
@@ -282,7 +304,9 @@ fn start_thread(task: PortName, regs: ThreadState64) -> Result<(), KernReturn> {
 
 /// init: an empty task, emulib and its pages, the program, one thread.
 fn start_init(s: &'static Server, path: &str, argv: &[&str]) -> Result<(), Errno> {
-    let file = find(s, path.as_bytes())?;
+    let name = unix_server::namei::namei("/", path.as_bytes())?;
+    let image = vfs::exec_image(s, &name)?;
+    let file = &image[..];
     let plan = unix_server::exec_image::plan(file).map_err(|_| Errno::ENOEXEC)?;
     let task = { task_create::call(&Kernel, machrt::trap::task_self(), 0).map_err(|_| Errno::EAGAIN)?.child }.name;
     let segs = mem::emulib_segments(s.emulib)?;
@@ -295,6 +319,7 @@ fn start_init(s: &'static Server, path: &str, argv: &[&str]) -> Result<(), Errno
     let env: [&[u8]; 2] = [b"PATH=/bin", b"HOME=/"];
     let (pentry, sp) = load_program(task, file, &plan, &argv, &env, path.as_bytes())?;
     let proc = s.table.create_init(Credentials::root())?;
+    console_fds(&proc);
     let tblock = EmulThread { self_addr: EMUL_THREAD0, stack_top: EMUL_THREAD0, tid: proc.pid as u32, ..Default::default() };
     mem::write_pod(task, EMUL_THREAD0, &tblock)?;
     let port = process_port(s, task).map_err(|_| Errno::EAGAIN)?;
@@ -305,8 +330,14 @@ fn start_init(s: &'static Server, path: &str, argv: &[&str]) -> Result<(), Errno
     start_thread(task, regs).map_err(|_| Errno::EAGAIN)
 }
 
-pub fn find(s: &Server, path: &[u8]) -> Result<&'static [u8], Errno> {
-    s.files.iter().find(|f| f.path.as_bytes() == path).map(|f| f.bytes).ok_or(Errno::ENOENT)
+/// init's 0, 1 and 2: the console terminal, one description.
+fn console_fds(proc: &unix_server::proc::Proc) {
+    let tty = vfs::Vnode::new(vfs::Node::Dev(devfs::Dev::Tty), alloc::string::String::from("/dev/console"));
+    let f = unix_server::fd::OpenFile::new(tty, linux_abi::consts::open::O_RDWR);
+    let mut t = proc.fds.lock();
+    for _ in 0..3 {
+        let _ = t.install(f.clone(), false, 1024);
+    }
 }
 
 /// Maps a program's segments and a fresh stack; returns (entry, sp).
@@ -359,7 +390,9 @@ fn execve(s: &'static Server, pcb: &Pcb, path: u64, argv: u64, envp: u64) -> Res
     let path = mem::read_cstr(pcb.task, path, 4096)?;
     let argv = mem::read_strv(pcb.task, argv)?;
     let envp = mem::read_strv(pcb.task, envp)?;
-    let file = find(s, &path)?;
+    let cwd = s.table.get(pcb.pid).map(|p| p.state.lock().cwd.clone()).unwrap_or_default();
+    let image = vfs::exec_image(s, &unix_server::namei::namei(&cwd, &path)?)?;
+    let file = &image[..];
     let plan = unix_server::exec_image::plan(file)?;
     // The program part of the address space goes; emulib's range stays.
     mem::deallocate(pcb.task, USER_MIN, EMULIB_BASE - USER_MIN)?;
@@ -375,7 +408,7 @@ fn execve(s: &'static Server, pcb: &Pcb, path: u64, argv: u64, envp: u64) -> Res
             return Err(Errno::ENOEXEC);
         }
     };
-    let _ = s.table.exec(pcb.pid);
+    drop(s.table.exec(pcb.pid)); // close-on-exec descriptors go here, no lock held
     if let Some(p) = s.procs.lock().get_mut(&pcb.port) {
         (p.brk_base, p.brk) = (plan.brk, plan.brk);
     }
@@ -395,6 +428,7 @@ pub fn end_process(s: &'static Server, pcb: &Pcb, wstatus: i32) {
     if pcb.pid == unix_server::proc::INIT_PID {
         use unix_server::proc::status::*;
         let code = if wifexited(wstatus) { wexitstatus(wstatus) as u32 } else { 128 + wtermsig(wstatus) };
+        vfs::unmount_root();
         let _ = host_reboot::call(&Kernel, machrt::trap::host_self(), HOST_REBOOT_HALT, code);
         machrt::trap::poweroff(code as u8);
     }

@@ -136,3 +136,25 @@ fn prot_of(flags: u32) -> u32 {
     use goblin::elf::program_header::{PF_R, PF_W, PF_X};
     (if flags & PF_R != 0 { 1 } else { 0 }) | (if flags & PF_W != 0 { 2 } else { 0 }) | (if flags & PF_X != 0 { 4 } else { 0 })
 }
+
+/// The bytes of a linux_abi struct (repr(C), integer fields only, padding
+/// spelled out as fields).
+pub fn struct_bytes<T: Copy>(v: &T) -> &[u8] {
+    // SAFETY: callers pass linux_abi's repr(C) plain-data structs, whose
+    // bytes are all initialized.
+    unsafe { core::slice::from_raw_parts(v as *const T as *const u8, core::mem::size_of::<T>()) }
+}
+
+pub fn write_struct<T: Copy>(task: PortName, addr: u64, v: &T) -> Result<(), Errno> {
+    write(task, addr, struct_bytes(v))
+}
+
+/// A linux_abi struct from user memory.
+pub fn read_struct<T: Copy + Default>(task: PortName, addr: u64) -> Result<T, Errno> {
+    let b = read(task, addr, core::mem::size_of::<T>())?;
+    let mut v = T::default();
+    // SAFETY: T is a plain-data linux_abi struct (any bytes are a valid
+    // value) and `b` holds exactly size_of::<T>() bytes.
+    unsafe { core::ptr::copy_nonoverlapping(b.as_ptr(), &mut v as *mut T as *mut u8, core::mem::size_of::<T>()) };
+    Ok(v)
+}

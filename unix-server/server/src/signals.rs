@@ -259,3 +259,15 @@ fn unsafe_fpu(s: StateBuf) -> FloatState64 {
     // SAFETY: the reply to an X86_FLOAT_STATE64 request holds that flavour.
     unsafe { s.fpu }
 }
+
+/// The sender the server uses for signals of its own (tty keys, SIGPIPE
+/// of a process to itself): init's rights, which may signal anyone.
+pub const KERNEL: i32 = unix_server::proc::INIT_PID;
+
+/// Posts `sig` to `pid` (a group if negative) on behalf of `caller`.
+pub fn post(s: &'static Server, caller: i32, pid: i32, sig: u32) {
+    let info = Siginfo::new(sig as i32, linux_abi::consts::signal::SI_KERNEL);
+    if let Ok(w) = s.table.kill(caller, pid, sig, info) {
+        wake(s, &w);
+    }
+}

@@ -4,7 +4,11 @@ use crate::fd::FileObject;
 use crate::signal::{SigAction, SigSet};
 
 struct F;
-impl FileObject for F {}
+impl FileObject for F {
+    fn as_any(&self) -> &dyn core::any::Any {
+        self
+    }
+}
 
 fn sys() -> ProcTable {
     let t = ProcTable::new();

@@ -1,0 +1,77 @@
+//! The file side of the UNIX personality on a real disk: a small FAT32
+//! image built here (with the `rootfs` crate) from the C test programs and
+//! the userland tools, the UNIX server mounting it as the root.
+
+use mk_tests::*;
+use std::path::{Path, PathBuf};
+
+/// A 40 MiB image of `bin` (program names from cprogs or userland) and
+/// extra files (path, contents), in a fresh temp dir; returns the image.
+fn image(tag: &str, cprogs: &[&str], tools: &[&str], extra: &[(&str, &str)]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("mk-files-{}-{}", tag, std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let stage = dir.join("root");
+    std::fs::create_dir_all(stage.join("bin")).unwrap();
+    for (name, path) in cprogs.iter().map(|n| (n, cprog(n))).chain(tools.iter().map(|n| (n, userland(n)))) {
+        assert!(path.exists(), "{} not built: {}", name, path.display());
+        std::fs::copy(&path, stage.join("bin").join(name)).unwrap();
+    }
+    for (p, text) in extra {
+        let at = stage.join(p.trim_start_matches('/'));
+        std::fs::create_dir_all(at.parent().unwrap()).unwrap();
+        std::fs::write(at, text).unwrap();
+    }
+    let out = dir.join("root.img");
+    let spec = rootfs::Spec { out: out.clone(), size_mib: 40, dirs: vec![(stage, "/".into())], ..Default::default() };
+    rootfs::build_to_file(&spec).unwrap();
+    out
+}
+
+/// Boots the UNIX server (emulib as the only module) with `disk`.
+fn boot(init: &str, disk: &Path) -> Boot {
+    unix(init, &[]).disk(disk).timeout(90)
+}
+
+fn read_back(img: &Path, path: &str) -> Vec<u8> {
+    let dev = fat32::MemDevice::from_vec(std::fs::read(img).unwrap());
+    let mut fs = fat32::FileSystem::mount(dev, Box::new(fat32::FixedClock(fat32::DateTime::new(2024, 1, 1, 0, 0, 0))),
+                                          fat32::MountOptions { read_only: true, update_atime: false }).unwrap();
+    assert!(fs.was_cleanly_unmounted(), "the volume was not unmounted cleanly");
+    let ino = fs.resolve(path).unwrap();
+    let size = fs.stat(ino).unwrap().size as usize;
+    let mut v = vec![0u8; size];
+    fs.read(ino, 0, &mut v).unwrap();
+    v
+}
+
+#[test]
+fn file_calls_and_their_errnos_devices_and_pipes() {
+    let img = image("calls", &["files"], &[], &[]);
+    let o = boot("/bin/files", &img).run();
+    o.expect_not("FAIL").expect("ok pipe between processes").expect("files done 0 failures").expect_status(0);
+    assert_eq!(read_back(&img, "/tmp/a.txt"), b"HELLOxyz");
+}
+
+#[test]
+fn a_shell_script_from_the_disk_pipes_redirects_and_persists() {
+    let script = "echo hi > /tmp/x\ncat /tmp/x | wc -c\nls /dev\necho persisted > /home/p.txt\ncat < /dev/null\necho done\n";
+    let img = image("sh", &[], &["sh", "cat", "wc", "ls", "echo"], &[("/etc/t.sh", script)]);
+    let o = boot("/bin/sh /etc/t.sh", &img).run();
+    o.expect("      3").expect("null").expect("urandom").expect("done").expect_status(0);
+    assert_eq!(read_back(&img, "/home/p.txt"), b"persisted\n");
+    assert_eq!(read_back(&img, "/tmp/x"), b"hi\n");
+}
+
+#[test]
+fn the_tty_edits_lines_in_canonical_mode() {
+    let script = "read a\necho \"got [$a]\"\nread b\necho \"got [$b]\"\n";
+    let img = image("tty", &[], &["sh", "echo"], &[("/etc/t.sh", script)]);
+    let o = boot("/bin/sh /etc/t.sh", &img).input(b"helo\x7flo world\njunk\x15second\n").run();
+    o.expect("got [hello world]").expect("got [second]").expect_status(0);
+}
+
+#[test]
+fn without_a_disk_the_boot_modules_are_the_files() {
+    let o = unix("/bin/hello", &[cprog("hello")]).run();
+    o.expect("hello from musl").expect_status(42);
+}
