@@ -107,7 +107,7 @@ pub fn mach_msg(addr: u64, option: MsgOption, send_size: u64, rcv_size: u64, rcv
     let (sent, reply, receiver) = take_rights(&mut task.space.lock(), &msg.header, rd, ld, rcv_name)?;
     let large = option & MACH_RCV_LARGE != 0;
     match deliver(&receiver, msg, &sent, reply) {
-        Ok(leftover) => drop(leftover),
+        Ok(leftover) => leftover.release(),
         Err(reply) => {
             // The receiver's buffer is not writable now: queue the message
             // as the general path would; the receiver faults it in.
