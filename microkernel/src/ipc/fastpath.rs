@@ -40,17 +40,25 @@
 //! requeue and wake-up checks ~340, copyout of rights ~420 and bytes ~230,
 //! AST check ~45 (sched::current's lock and Arc clone in most of these).
 //!
-//! Where it goes now (~1,150 per mach_msg, 2,302 per round trip): trap
-//! entry, dispatch and exit ~165; reading the message (VM lock, page walk)
-//! ~90; name lookups ~60; claiming the receiver ~100; taking the rights
-//! ~75 (removing the used send-once name on the server's side); the
-//! receiver's side (VM lock, page walk, space lock, reverse lookup of the
-//! destination's name, the reply's new name, the header) ~250; the
-//! sender's wait ~60; the handoff (scheduler lock, TSS and per-CPU state,
-//! CR3 and FS/GS, switch_context) ~190; wait-queue removal and the Arc
-//! drops on the way out ~100. Spin locks (about 15 per message) and Arc
-//! counts are the largest single share; an L4-class figure (~600 per round
-//! trip) needs a path that takes no per-object locks and no counts.
+//! Then (~1,100 per mach_msg, 2,208 per round trip): trap entry, dispatch
+//! and exit ~165; reading the message (VM lock, page walk) ~90; name
+//! lookups ~60; claiming the receiver ~100; taking the rights ~75; the
+//! receiver's side ~250; the sender's wait ~60; the handoff ~190;
+//! wait-queue removal and the Arc drops ~100.
+//!
+//! Now (1,945 per round trip, ~970 per mach_msg): the frame of each
+//! thread's buffer is kept with the pmap generation (no page walk on
+//! either side while no translation changed), the switch loads the task's
+//! CR3 without its VM lock, the receiver's local name comes from the name
+//! it receives on (checked in its space) instead of the reverse map, the
+//! general path's frame is out of line, and a used send-once name goes
+//! with one table lookup. Roughly, per mach_msg: entry, dispatch, AST and
+//! exit ~125; reading the message ~85; rights and claiming the receiver
+//! ~250; the receiver's side ~160; the sender's wait ~100; the handoff
+//! ~170; the rest of mach_msg ~50. Spin locks (about 13 per message) and
+//! Arc counts are still the largest single share; an L4-class figure
+//! (~600 per round trip) needs a path that takes no per-object locks and
+//! no counts (e.g. one lock per port pair, intrusive wait queues).
 
 use super::kmsg::Kmsg;
 use super::mqueue::{self, Wait};
