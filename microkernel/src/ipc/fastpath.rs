@@ -40,17 +40,25 @@
 //! requeue and wake-up checks ~340, copyout of rights ~420 and bytes ~230,
 //! AST check ~45 (sched::current's lock and Arc clone in most of these).
 //!
-//! Where it goes now (~1,150 per mach_msg, 2,302 per round trip): trap
-//! entry, dispatch and exit ~165; reading the message (VM lock, page walk)
-//! ~90; name lookups ~60; claiming the receiver ~100; taking the rights
-//! ~75 (removing the used send-once name on the server's side); the
-//! receiver's side (VM lock, page walk, space lock, reverse lookup of the
-//! destination's name, the reply's new name, the header) ~250; the
-//! sender's wait ~60; the handoff (scheduler lock, TSS and per-CPU state,
-//! CR3 and FS/GS, switch_context) ~190; wait-queue removal and the Arc
-//! drops on the way out ~100. Spin locks (about 15 per message) and Arc
-//! counts are the largest single share; an L4-class figure (~600 per round
-//! trip) needs a path that takes no per-object locks and no counts.
+//! Then (~1,100 per mach_msg, 2,208 per round trip): trap entry, dispatch
+//! and exit ~165; reading the message (VM lock, page walk) ~90; name
+//! lookups ~60; claiming the receiver ~100; taking the rights ~75; the
+//! receiver's side ~250; the sender's wait ~60; the handoff ~190;
+//! wait-queue removal and the Arc drops ~100.
+//!
+//! Now (1,945 per round trip, ~970 per mach_msg): the frame of each
+//! thread's buffer is kept with the pmap generation (no page walk on
+//! either side while no translation changed), the switch loads the task's
+//! CR3 without its VM lock, the receiver's local name comes from the name
+//! it receives on (checked in its space) instead of the reverse map, the
+//! general path's frame is out of line, and a used send-once name goes
+//! with one table lookup. Roughly, per mach_msg: entry, dispatch, AST and
+//! exit ~125; reading the message ~85; rights and claiming the receiver
+//! ~250; the receiver's side ~160; the sender's wait ~100; the handoff
+//! ~170; the rest of mach_msg ~50. Spin locks (about 13 per message) and
+//! Arc counts are still the largest single share; an L4-class figure
+//! (~600 per round trip) needs a path that takes no per-object locks and
+//! no counts (e.g. one lock per port pair, intrusive wait queues).
 
 use super::kmsg::Kmsg;
 use super::mqueue::{self, Wait};
@@ -102,12 +110,12 @@ pub fn mach_msg(addr: u64, option: MsgOption, send_size: u64, rcv_size: u64, rcv
     // Filled in place, never zeroed or moved: under -icount every byte a
     // `rep stosb`/`rep movsb` touches counts as one instruction.
     let mut slot = MaybeUninit::<Msg>::uninit();
-    let msg = read_message(&task.vm.lock().pmap, addr, size, &mut slot)?;
+    let msg = read_message(me, &task.vm.lock().pmap, addr, size, &mut slot)?;
     let (rd, ld) = simple_header(&msg.header)?;
     let (sent, reply, receiver) = take_rights(&mut task.space.lock(), &msg.header, rd, ld, rcv_name)?;
     let large = option & MACH_RCV_LARGE != 0;
     match deliver(&receiver, msg, &sent, reply) {
-        Ok(leftover) => drop(leftover),
+        Ok(leftover) => leftover.release(),
         Err(reply) => {
             // The receiver's buffer is not writable now: queue the message
             // as the general path would; the receiver faults it in.
@@ -122,21 +130,37 @@ pub fn mach_msg(addr: u64, option: MsgOption, send_size: u64, rcv_size: u64, rcv
         Right::SendOnce(sent.dest).consume();
     }
     receiver.set_wait_result(THREAD_MSG_DELIVERED);
-    if wait_handing_off(&sent.src, addr, rcv_size, receiver) {
+    if wait_handing_off(&sent.src, rcv_name, addr, rcv_size, receiver) {
         return Some(KERN_SUCCESS);
     }
     Some(super::msg::receive(task, addr, rcv_size, rcv_name, large, Wait::Forever))
 }
 
-/// The page frame behind `va`, if mapped (writable when `write`), for
-/// `len` bytes that must not cross the page.
-fn frame_of(pmap: &Pmap, va: u64, len: usize, write: bool) -> Option<u64> {
+/// The writable page frame behind `va` in `t`'s address space, for `len`
+/// bytes that must not cross the page; the caller holds the VM lock of
+/// `t`'s task (whose pmap `pmap` is). The frame found last is kept in the
+/// thread with the pmap generation (arch pmap::generation): while no
+/// translation anywhere changed since, it still stands, and the page
+/// tables are not walked again. (With several CPUs the VM lock does not
+/// keep out pmap::page_remove_all, which takes only the pv lock; the
+/// uncached lookup has the same window. Closing it takes the pv lock here
+/// or, as Mach does, a TLB shootdown that waits for this CPU.)
+fn frame_of(t: &Thread, pmap: &Pmap, va: u64, len: usize) -> Option<u64> {
     let off = va % PAGE_SIZE as u64;
     if off as usize + len > PAGE_SIZE {
         return None;
     }
-    let (pa, writable) = pmap.extract(va - off)?;
-    (writable || !write).then_some(pa + off)
+    let page = va - off;
+    let gen = crate::arch::pmap::generation();
+    if let Some(pa) = t.cached_frame(page, gen) {
+        return Some(pa + off);
+    }
+    let (pa, writable) = pmap.extract(page)?;
+    if !writable {
+        return None;
+    }
+    t.cache_frame(page, pa, gen);
+    Some(pa + off)
 }
 
 /// Reads the message from the sender's memory, if it is present in one
@@ -144,8 +168,8 @@ fn frame_of(pmap: &Pmap, va: u64, len: usize, write: bool) -> Option<u64> {
 /// too: the same buffer receives the reply, and the general path refuses
 /// an unwritable receive buffer at once (MACH_RCV_INVALID_DATA) rather
 /// than after the wait.
-fn read_message<'a>(pmap: &Pmap, addr: u64, size: usize, slot: &'a mut MaybeUninit<Msg>) -> Option<&'a Msg> {
-    let pa = frame_of(pmap, addr, size, true)?;
+fn read_message<'a>(me: &Thread, pmap: &Pmap, addr: u64, size: usize, slot: &'a mut MaybeUninit<Msg>) -> Option<&'a Msg> {
+    let pa = frame_of(me, pmap, addr, size)?;
     let p = phys_to_virt(pa) as *const u8;
     let words = (size - MSG_HEADER_SIZE) / 4;
     // SAFETY: [p, p + size) is one present user frame seen through the
@@ -266,12 +290,12 @@ fn deliver(r: &Thread, m: &Msg, sent: &Sent, reply: Right) -> Result<Right, Righ
     let size = m.header.size as usize;
     // Lock order: a task's VM lock before its space lock.
     let vm = task.vm.lock();
-    let Some(pa) = frame_of(&vm.pmap, addr, size, true) else { return Err(reply) };
+    let Some(pa) = frame_of(r, &vm.pmap, addr, size) else { return Err(reply) };
     let reply_type = if reply.is_null() { 0 } else { MACH_MSG_TYPE_PORT_SEND_ONCE };
     let dest_type = if sent.send_once { MACH_MSG_TYPE_PORT_SEND_ONCE } else { MACH_MSG_TYPE_PORT_SEND };
     let (local, remote, leftover) = {
         let mut sp = task.space.lock();
-        let local = sp.name_of(&sent.dest).unwrap_or(MACH_PORT_NULL);
+        let local = local_name(&sp, &sent.dest, r.rcv_name());
         let (remote, leftover) = sp.copyout(reply);
         (local, remote, leftover)
     };
@@ -289,6 +313,17 @@ fn deliver(r: &Thread, m: &Msg, sent: &Sent, reply: Right) -> Result<Right, Righ
     }
     drop(vm);
     Ok(leftover)
+}
+
+/// The receiver's name for the destination (its receive right's name),
+/// found without the reverse map when the name it receives on is that
+/// right: a space has one name for a port's send and receive rights, so a
+/// name holding the receive right is the one name_of would give.
+fn local_name(sp: &SpaceInner, dest: &Arc<Port>, hint: PortName) -> PortName {
+    match sp.peek(hint) {
+        Some(e) if e.bits & MACH_PORT_TYPE_RECEIVE != 0 && matches!(&e.object, Object::Port(p) if Arc::ptr_eq(p, dest)) => hint,
+        _ => sp.name_of(dest).unwrap_or(MACH_PORT_NULL),
+    }
 }
 
 /// The general delivery of the message, with the rights already taken
@@ -313,8 +348,9 @@ fn deliver_general(m: &Msg, sent: &Sent, reply: Right, r: Arc<Thread>) -> KernRe
 /// priorities allow. True when a message was delivered to it the same way;
 /// false when it must receive the general way (something is queued, the
 /// source died, or another kind of wakeup).
-fn wait_handing_off(src: &mqueue::Source, addr: u64, rcv_size: u64, r: Arc<Thread>) -> bool {
+fn wait_handing_off(src: &mqueue::Source, rcv_name: PortName, addr: u64, rcv_size: u64, r: Arc<Thread>) -> bool {
     let me = sched::current_arc();
+    me.set_rcv_name(rcv_name);
     let max = rcv_size.min(u32::MAX as u64) as u32;
     let q = match src {
         mqueue::Source::Port(p) => assert_wait_port(p, &me, addr, max),

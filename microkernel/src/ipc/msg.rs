@@ -22,11 +22,19 @@ use mach::port::*;
 use mach::vm::PAGE_SIZE;
 
 /// The trap, for the running thread's task.
+#[inline]
 pub fn mach_msg_trap(addr: u64, option: u64, send_size: u64, rcv_size: u64, rcv_name: u64, timeout: u64) -> KernReturn {
     let option = option as MsgOption;
     if let Some(kr) = super::fastpath::mach_msg(addr, option, send_size, rcv_size, rcv_name as PortName) {
         return kr;
     }
+    general(addr, option, send_size, rcv_size, rcv_name, timeout)
+}
+
+/// The general path, out of line so that the fast path's callers do not
+/// pay for its stack frame (saved registers, a large frame) on every call.
+#[inline(never)]
+fn general(addr: u64, option: MsgOption, send_size: u64, rcv_size: u64, rcv_name: u64, timeout: u64) -> KernReturn {
     let Some(task) = sched::current_ref().task.clone() else {
         return KERN_INVALID_TASK;
     };

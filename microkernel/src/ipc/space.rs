@@ -200,10 +200,7 @@ impl SpaceInner {
     /// name was made for that right alone and never entered the reverse
     /// map, so there is nothing else to update (the fast path's MOVE_SEND_ONCE).
     pub fn remove_send_once(&mut self, name: PortName) -> Option<Entry> {
-        if self.entries.get(name)?.bits != MACH_PORT_TYPE_SEND_ONCE {
-            return None;
-        }
-        self.entries.remove(name)
+        self.entries.remove_if(name, |e| e.bits == MACH_PORT_TYPE_SEND_ONCE)
     }
 
     /// Writes back an entry a right was taken from: gone if it holds

@@ -109,6 +109,22 @@ impl EntryTable {
         }
     }
 
+    /// Removes the entry of `name` if `take` accepts it, finding it once.
+    pub fn remove_if(&mut self, name: PortName, take: impl Fn(&Entry) -> bool) -> Option<Entry> {
+        let i = index_of(name);
+        match self.slots.get_mut(i) {
+            Some(s) if s.name == name && s.entry.as_ref().is_some_and(&take) => {
+                self.free.push(i as u32);
+                s.entry.take()
+            }
+            Some(s) if s.name == name && s.entry.is_some() => None,
+            _ => match self.other.get(&name) {
+                Some(e) if take(e) => self.other.remove(&name),
+                _ => None,
+            },
+        }
+    }
+
     pub fn remove(&mut self, name: PortName) -> Option<Entry> {
         if self.slot(name).is_some() {
             let i = index_of(name);
@@ -172,6 +188,20 @@ mod tests {
         assert!(t.get(0x303).is_none());
         assert!(t.get(0x207).is_none());
         assert!(t.get(0).is_none());
+    }
+
+    #[test]
+    fn remove_if_removes_only_what_it_accepts() {
+        let mut t = EntryTable::new();
+        let a = t.insert_new(entry(1));
+        t.insert(0x50, entry(2));
+        assert!(t.remove_if(a, |e| e.urefs == 2).is_none());
+        assert!(t.remove_if(0x50, |e| e.urefs == 1).is_none());
+        assert!(t.remove_if(a + 4, |_| true).is_none(), "another generation");
+        assert_eq!(t.remove_if(a, |e| e.urefs == 1).unwrap().urefs, 1);
+        assert!(t.get(a).is_none());
+        assert_eq!(t.remove_if(0x50, |_| true).unwrap().urefs, 2);
+        assert_ne!(t.insert_new(entry(3)), a, "the slot was freed, under a new name");
     }
 
     #[test]

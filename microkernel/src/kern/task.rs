@@ -86,6 +86,9 @@ pub struct Task {
     pub id: u64,
     pub name: String,
     pub vm: Mutex<TaskVm>,
+    /// The pmap's root (Pmap::root), fixed for the task's life: a switch
+    /// loads it without taking the VM lock.
+    cr3: u64,
     pub threads: Mutex<Vec<Arc<Thread>>>,
     pub exit: Mutex<Option<TaskExit>>,
     /// Where UNIX system calls go (the trampoline); inherited by children.
@@ -108,10 +111,12 @@ static TASKS: Mutex<Vec<Arc<Task>>> = Mutex::new(Vec::new());
 impl Task {
     pub fn create(name: &str) -> Result<Arc<Task>, PmapError> {
         let pmap = Pmap::new()?;
+        let cr3 = pmap.root();
         let task = Arc::new_cyclic(|me| Task {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             name: String::from(name),
             vm: Mutex::new(TaskVm { map: VmMap::new(VM_MIN_ADDRESS, VM_MAX_ADDRESS), pmap }),
+            cr3,
             threads: Mutex::new(Vec::new()),
             exit: Mutex::new(None),
             emulation: Mutex::new(EmulationVector::NONE),
@@ -163,7 +168,7 @@ impl Task {
     }
 
     pub fn activate(&self) {
-        self.vm.lock().pmap.activate();
+        crate::arch::pmap::activate_root(self.cr3);
     }
 
     /// Sets the emulation vector; takes effect at the next system call,

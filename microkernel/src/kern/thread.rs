@@ -75,6 +75,18 @@ pub struct Thread {
     /// its wakeup; the state transition orders the two.
     rcv_addr: AtomicU64,
     rcv_max: AtomicU32,
+    /// The name the thread receives on while blocked in the fast path: a
+    /// hint for the sender, which checks it against the receiver's space
+    /// before using it as the message's local name (ipc/fastpath.rs).
+    rcv_name: AtomicU32,
+    /// The frame of the user page its mach_msg buffer was last found in
+    /// (page address, frame, pmap generation), so that an RPC loop does
+    /// not walk the page tables on every message (ipc/fastpath.rs). Read
+    /// and written only under the task's VM lock, by the thread itself or
+    /// by a sender delivering to it while it is blocked.
+    buf_page: AtomicU64,
+    buf_frame: AtomicU64,
+    buf_gen: AtomicU64,
 }
 
 /// Wait results (Mach's THREAD_AWAKENED and friends).
@@ -124,6 +136,10 @@ impl Thread {
             wait_result: AtomicU8::new(THREAD_AWAKENED),
             rcv_addr: AtomicU64::new(0),
             rcv_max: AtomicU32::new(0),
+            rcv_name: AtomicU32::new(0),
+            buf_page: AtomicU64::new(u64::MAX),
+            buf_frame: AtomicU64::new(0),
+            buf_gen: AtomicU64::new(0),
         }
     }
 
@@ -214,6 +230,30 @@ impl Thread {
     pub fn publish_rcv_buffer(&self, addr: u64, max: u32) {
         self.rcv_addr.store(addr, Ordering::Relaxed);
         self.rcv_max.store(max, Ordering::Release);
+    }
+
+    pub fn set_rcv_name(&self, name: u32) {
+        self.rcv_name.store(name, Ordering::Relaxed);
+    }
+
+    /// The name last published by set_rcv_name (a hint: see rcv_name).
+    pub fn rcv_name(&self) -> u32 {
+        self.rcv_name.load(Ordering::Relaxed)
+    }
+
+    /// The cached writable frame of user page `page`, if it was looked up
+    /// at translation generation `gen` (the caller holds the task's VM lock).
+    pub fn cached_frame(&self, page: u64, gen: u64) -> Option<u64> {
+        (self.buf_page.load(Ordering::Relaxed) == page && self.buf_gen.load(Ordering::Relaxed) == gen)
+            .then(|| self.buf_frame.load(Ordering::Relaxed))
+    }
+
+    /// Remembers that `page` was writable at `frame` at generation `gen`
+    /// (the caller holds the task's VM lock).
+    pub fn cache_frame(&self, page: u64, frame: u64, gen: u64) {
+        self.buf_page.store(page, Ordering::Relaxed);
+        self.buf_frame.store(frame, Ordering::Relaxed);
+        self.buf_gen.store(gen, Ordering::Relaxed);
     }
 
     /// The published receive buffer (address, size), if any.

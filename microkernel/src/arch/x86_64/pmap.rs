@@ -228,6 +228,33 @@ pub fn page_remove_all(pa: u64) {
     }
 }
 
+/// Advanced whenever any user translation changes (removed, replaced,
+/// downgraded, or its accessed/dirty bits cleared): every such change goes
+/// through tlb_invalidate. A translation looked up when the generation was
+/// g still stands while it is g, since the only changes that bypass it add
+/// a translation where there was none. The IPC fast path keeps the frame of
+/// a thread's message buffer with the generation it saw (ipc/fastpath.rs),
+/// so an RPC loop does not walk the page tables on every message. One
+/// counter for all pmaps: changes are rare next to messages, and a per-pmap
+/// counter would have to be reached from page_remove_all's (pml4, va) pairs.
+static GENERATION: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+/// The translation generation (see GENERATION).
+pub fn generation() -> u64 {
+    GENERATION.load(core::sync::atomic::Ordering::Acquire)
+}
+
+/// Makes `root` (a live pmap's root, Pmap::root) the address space of the
+/// running CPU, without the pmap itself (and so without its owner's lock).
+pub fn activate_root(root: u64) {
+    if current_cr3() != root {
+        // SAFETY: `root` is the top table of a live pmap (the caller holds
+        // its task), and every pmap maps the kernel half, so kernel code
+        // and stacks stay mapped across the switch.
+        unsafe { load_cr3(root) };
+    }
+}
+
 /// Makes a changed translation of `va` in the address space `pml4` take
 /// effect. The single place for TLB consistency: with one CPU only the
 /// active address space can have it cached (switching CR3 flushes the
@@ -235,6 +262,7 @@ pub fn page_remove_all(pa: u64) {
 /// the pmap's set of active CPUs would be sent a shootdown IPI and waited
 /// for, before the frame could be reused.
 fn tlb_invalidate(pml4: u64, va: u64) {
+    GENERATION.fetch_add(1, core::sync::atomic::Ordering::Release);
     if current_cr3() == pml4 {
         invlpg(va);
     }
@@ -399,6 +427,11 @@ impl Pmap {
             return None;
         }
         Some((e & ADDR_MASK, e & W != 0))
+    }
+
+    /// The physical address of the top table, fixed for the pmap's life.
+    pub fn root(&self) -> u64 {
+        self.pml4
     }
 
     /// Makes this the address space of the running CPU.
