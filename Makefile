@@ -40,15 +40,22 @@ QEMU := qemu-system-x86_64
 MEM ?= 256M
 QEMU_FLAGS := -accel tcg -cpu qemu64 -m $(MEM) -smp 1 -no-reboot \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 -display none
-# What `make run` boots: the first task and its arguments (after --).
-MODULES ?= $(TASK_BIN)/hello
-APPEND ?= log=info
+# What `make run` boots: the UNIX server alone as the first task
+# (start=first), emulib as its file, and the root image as the disk, from
+# which it starts /sbin/init: the console gets a shell. INIT="PATH ARGS"
+# has init run that command instead and power off when it ends; make then
+# succeeds only if the command's status was 0. MODULES and APPEND replace
+# the boot modules and the kernel command line (e.g. to boot Mach test
+# tasks: MODULES=target/user/.../hello APPEND=log=info).
+INIT ?=
+MODULES ?= $(TASK_BIN)/unix-server $(EMULIB)
+APPEND ?= log=warn start=first -- /sbin/init$(if $(INIT), -- $(INIT))
 # A raw disk image to attach as a virtio-blk PCI disk (device "hd0"):
 # the root image by default, `make run DISK=path` for another, `DISK=` for
 # none. Writes reach the file.
 DISK ?= $(IMAGE)
 comma := ,
-DISK_FLAGS := $(if $(DISK),-drive file=$(DISK)$(comma)if=none$(comma)format=raw$(comma)id=d0 -device virtio-blk-pci$(comma)drive=d0)
+DISK_FLAGS = $(if $(DISK),-drive file=$(DISK)$(comma)if=none$(comma)format=raw$(comma)id=d0 -device virtio-blk-pci$(comma)drive=d0)
 
 # The root file system image (`make image`): the static userland in /bin
 # (init also in /sbin), Debian's busybox-static as /bin/busybox, the ported
@@ -106,7 +113,7 @@ rsprogs:
 # Boots with the serial console on this terminal (Ctrl-A X quits) or on a
 # pipe; exits with the status the system powered off with.
 run: deps all | $(IMAGE)
-	@scripts/boot $(KERNEL) "$(APPEND)" $(MODULES) -- $(QEMU_FLAGS) $(DISK_FLAGS)
+	@$(if $(INIT),scripts/run-init,scripts/boot) $(KERNEL) "$(APPEND)" $(MODULES) -- $(QEMU_FLAGS) $(DISK_FLAGS)
 
 # The UNIX personality: the server first, emulib and every test program
 # as files under /bin; UNIX_INIT (with arguments) runs as pid 1.

@@ -98,6 +98,7 @@ pub fn syscall(s: &'static Server, p: &Pcb, h: &MsgHeader, nr: u64, a: [u64; 6])
         GETRLIMIT => prlimit(s, p, a[0] as u32, 0, a[1]),
         SETRLIMIT => prlimit(s, p, a[0] as u32, a[1], 0),
         UNAME => uname(p, a[0]),
+        REBOOT => reboot(s, p, a[0] as u32, a[1] as u32, a[2] as u32),
         GETRANDOM => getrandom(p, a[0], a[1]),
         CLOCK_GETTIME => clock_gettime(p, a[0], a[1]),
         GETTIMEOFDAY => gettimeofday(p, a[0]),
@@ -371,6 +372,30 @@ fn prlimit(s: &Server, p: &Pcb, res: u32, new: u64, old: u64) -> R {
         mem::write(p.task, old, &b)?;
     }
     Ok(0)
+}
+
+/// reboot(2): root only, with Linux's magic numbers. Power-off and halt
+/// sync and unmount the root, then power the machine off (status 0);
+/// restart does the same, since the machine cannot boot itself again.
+fn reboot(s: &Server, p: &Pcb, magic1: u32, magic2: u32, cmd: u32) -> R {
+    use linux_abi::consts::reboot::*;
+    if magic1 != LINUX_REBOOT_MAGIC1
+        || ![LINUX_REBOOT_MAGIC2, LINUX_REBOOT_MAGIC2A, LINUX_REBOOT_MAGIC2B, LINUX_REBOOT_MAGIC2C].contains(&magic2)
+    {
+        return Err(Errno::EINVAL);
+    }
+    if creds(s, p, |c| Ok(c.euid as i64))? != 0 {
+        return Err(Errno::EPERM);
+    }
+    match cmd {
+        LINUX_REBOOT_CMD_POWER_OFF | LINUX_REBOOT_CMD_HALT | LINUX_REBOOT_CMD_RESTART => {
+            crate::vfs::unmount_root();
+            let _ = host_reboot::call(&Kernel, machrt::trap::host_self(), HOST_REBOOT_HALT, 0);
+            machrt::trap::poweroff(0)
+        }
+        LINUX_REBOOT_CMD_CAD_ON | LINUX_REBOOT_CMD_CAD_OFF => Ok(0),
+        _ => Err(Errno::EINVAL),
+    }
 }
 
 fn uname(p: &Pcb, at: u64) -> R {
