@@ -144,8 +144,8 @@ image-test: stage
 userland:
 	userland/build-static.sh
 
-integration-test: deps all userland
-	USERLAND=$(CURDIR)/$(OUT)/userland/$(TARGET)/$(PROFILE) \
+integration-test: deps all userland | $(IMAGE)
+	IMAGE=$(CURDIR)/$(IMAGE) USERLAND=$(CURDIR)/$(OUT)/userland/$(TARGET)/$(PROFILE) \
 	KERNEL=$(CURDIR)/$(KERNEL) TASKS=$(CURDIR)/$(TASK_BIN) EMULIB=$(CURDIR)/$(EMULIB) \
 	CPROGS=$(CURDIR)/$(CPROGS_DIR) RSPROGS=$(CURDIR)/$(RSPROGS_DIR)/$(TARGET)/$(PROFILE) $(CARGO) test -p mk-tests -- --test-threads=2
 

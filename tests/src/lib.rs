@@ -15,6 +15,11 @@ pub fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
+/// The root image `make image` builds (`IMAGE` overrides).
+pub fn root_image() -> PathBuf {
+    std::env::var_os("IMAGE").map(PathBuf::from).unwrap_or_else(|| workspace().join("target/root.img"))
+}
+
 pub fn kernel() -> PathBuf {
     std::env::var_os("KERNEL").map(PathBuf::from).unwrap_or_else(|| {
         workspace().join("target/kernel/x86_64-unknown-linux-gnu/release/microkernel")
@@ -77,6 +82,8 @@ pub struct Boot {
     /// the file: no snapshot).
     pub disk: Option<PathBuf>,
     pub disk_readonly: bool,
+    /// Writes go to a temporary overlay, the file stays as it was.
+    pub disk_snapshot: bool,
 }
 
 impl Boot {
@@ -90,6 +97,7 @@ impl Boot {
             timeout: Duration::from_secs(60),
             disk: None,
             disk_readonly: false,
+            disk_snapshot: false,
         }
     }
     pub fn append(mut self, a: &str) -> Boot {
@@ -116,6 +124,13 @@ impl Boot {
     pub fn disk_readonly(mut self, image: &std::path::Path) -> Boot {
         self.disk = Some(image.to_path_buf());
         self.disk_readonly = true;
+        self
+    }
+    /// The disk image, writable by the system, its writes thrown away at
+    /// the end (QEMU's snapshot): for booting the shared root image.
+    pub fn disk_snapshot(mut self, image: &std::path::Path) -> Boot {
+        self.disk = Some(image.to_path_buf());
+        self.disk_snapshot = true;
         self
     }
     pub fn timeout(mut self, secs: u64) -> Boot {
@@ -150,7 +165,11 @@ impl Boot {
             .args(["-append", &self.append])
             .args(["-initrd", &self.module_arg()]);
         if let Some(d) = &self.disk {
-            let ro = if self.disk_readonly { ",readonly=on" } else { "" };
+            let ro = match (self.disk_readonly, self.disk_snapshot) {
+                (true, _) => ",readonly=on",
+                (_, true) => ",snapshot=on",
+                _ => "",
+            };
             cmd.arg("-drive").arg(format!("file={},if=none,format=raw,id=d0{}", d.display(), ro))
                 .args(["-device", "virtio-blk-pci,drive=d0"]);
         }
