@@ -75,8 +75,10 @@ pub struct Boot {
     pub memory: String,
     /// Deterministic instruction counting (`-icount shift=0,sleep=off`).
     pub icount: bool,
-    /// Bytes typed on the console after boot.
-    pub input: Vec<u8>,
+    /// Bytes typed on the console after boot, in steps: each step is
+    /// typed after waiting its delay (for a ^C that must come while a
+    /// command runs).
+    pub input: Vec<(u64, Vec<u8>)>,
     pub timeout: Duration,
     /// A raw disk image attached as a virtio-blk PCI device (writes reach
     /// the file: no snapshot).
@@ -113,7 +115,12 @@ impl Boot {
         self
     }
     pub fn input(mut self, b: &[u8]) -> Boot {
-        self.input = b.to_vec();
+        self.input = vec![(0, b.to_vec())];
+        self
+    }
+    /// Types `b` after `ms` milliseconds more (after the earlier steps).
+    pub fn then_type(mut self, ms: u64, b: &[u8]) -> Boot {
+        self.input.push((ms, b.to_vec()));
         self
     }
     pub fn disk(mut self, image: &std::path::Path) -> Boot {
@@ -186,7 +193,11 @@ impl Boot {
         let mut stdin = child.stdin.take().unwrap();
         let input = self.input.clone();
         std::thread::spawn(move || {
-            let _ = stdin.write_all(&input);
+            for (ms, bytes) in &input {
+                std::thread::sleep(Duration::from_millis(*ms));
+                let _ = stdin.write_all(bytes);
+                let _ = stdin.flush();
+            }
             // Keep stdin open until QEMU ends, as a terminal would.
             std::thread::sleep(Duration::from_secs(3600));
             drop(stdin);

@@ -27,6 +27,9 @@ fn boots_to_a_shell_that_runs_the_tools_lua_and_busybox() {
 lua -e 'print(6*7)'\nbusybox printf 'from-%s\\n' busybox\necho abc > f && cat f f\n\
 ls /bin | grep -c '^l'\npoweroff\n";
     let o = unix("/sbin/init", &[]).disk_snapshot(&image()).input(typed).timeout(180).run();
+    if let Some(t) = o.time_of("/ # ") {
+        println!("wall time from QEMU start to the shell prompt: {:?}", t);
+    }
     o.expect("Welcome to the Mach microkernel")
         .expect("hi from the shell")
         .expect("now in /tmp")
@@ -35,4 +38,64 @@ ls /bin | grep -c '^l'\npoweroff\n";
         .expect("abc\nabc");
     println!("{}", o.output);
     assert!(o.status.is_some(), "poweroff ended the machine:\n{}", o.output);
+}
+
+/// A writable copy of the root image for a session whose writes are
+/// checked afterwards.
+fn image_copy(name: &str) -> std::path::PathBuf {
+    let p = std::env::temp_dir().join(format!("mk-system-{}-{}.img", name, std::process::id()));
+    std::fs::copy(image(), &p).expect("copy the root image");
+    p
+}
+
+/// A file of the FAT image, read on the host.
+fn read_back(img: &std::path::Path, path: &str) -> Option<Vec<u8>> {
+    let dev = fat32::MemDevice::from_vec(std::fs::read(img).ok()?);
+    let clock = Box::new(fat32::FixedClock(fat32::DateTime::new(2026, 1, 1, 0, 0, 0)));
+    let mut fs = fat32::FileSystem::mount(dev, clock, fat32::MountOptions { read_only: true, update_atime: false }).ok()?;
+    let ino = fs.resolve(path).ok()?;
+    let size = fs.stat(ino).ok()?.size as usize;
+    let mut buf = vec![0u8; size];
+    let n = fs.read(ino, 0, &mut buf).ok()?;
+    buf.truncate(n);
+    Some(buf)
+}
+
+#[test]
+fn a_shell_session_over_the_console() {
+    let img = image_copy("session");
+    // Each expected line is one only running the command produces: the
+    // shell echoes what is typed. The ^C comes once `sleep 30` runs: a
+    // ^C flushes typed-ahead input, as POSIX says.
+    let o = unix("/sbin/init", &[]).disk(&img).timeout(240)
+        .input(b"cd /home\n\
+printf 'a x\\nb\\nc x\\n' > f; echo matches-$(cat f | grep x | wc -l)\n\
+echo one > g; echo two >> g; echo lines-$(cat g | wc -l)\n\
+printf 'for i in 1 2 3; do if [ $i = 2 ]; then echo is-two; else echo not-$i; fi; done\\n' > s.sh; sh s.sh\n\
+sh -c 'sleep 1 & wait; echo waited-$?'\n\
+printf 'print(string.rep(\"ab\", 3))\\n' > t.lua; lua t.lua\n\
+ls -l /bin/lua\n\
+echo xyz | busybox awk '{ print length($0) * 11 }'\n\
+busybox find /etc -name motd\n\
+echo kept-after-poweroff > note.txt\n")
+        .then_type(8000, b"sleep 30\n")
+        .then_type(2500, b"\x03")
+        .then_type(1000, b"echo back-after-$((40+2))\npoweroff\n")
+        .run();
+    o.expect("is-two").expect("not-1").expect("not-3")
+        .expect("waited-0")
+        .expect("ababab")
+        .expect("-rwxr-xr-x")
+        .expect("33")
+        .expect("/etc/motd")
+        .expect("back-after-42");
+    // wc pads its count, so the number may follow spaces.
+    let counted = |tag: &str, n: &str| o.output.lines().any(|l| l.starts_with(tag) && l[tag.len()..].trim() == n);
+    assert!(counted("matches-", "2"), "a pipeline cat | grep | wc:\n{}", o.output);
+    assert!(counted("lines-", "2"), "> then >>:\n{}", o.output);
+    assert!(o.status.is_some(), "poweroff ended the machine:\n{}", o.output);
+    assert_eq!(read_back(&img, "/home/note.txt").as_deref(), Some(&b"kept-after-poweroff\n"[..]),
+               "the session's file is in the image after power-off");
+    assert_eq!(read_back(&img, "/home/g").as_deref(), Some(&b"one\ntwo\n"[..]));
+    let _ = std::fs::remove_file(&img);
 }

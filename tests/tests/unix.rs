@@ -16,6 +16,7 @@ fn a_rust_std_hello_runs_as_static_pie() {
     o.expect("hello from Rust std, args [\"/bin/rhello\", \"x\"]")
         .expect("rhello: heap sum 500500")
         .expect("rhello: pid 1")
+        .expect("rhello: env and String: hej x007")
         .expect_status(7);
 }
 

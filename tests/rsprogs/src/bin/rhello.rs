@@ -6,5 +6,11 @@ fn main() {
     let v: Vec<u64> = (1..=1000).collect();
     println!("rhello: heap sum {}", v.iter().sum::<u64>());
     println!("rhello: pid {}", std::process::id());
+    // SAFETY: single-threaded here, so nobody reads the environment meanwhile.
+    unsafe { std::env::set_var("RHELLO_GREETING", "hej") };
+    let greeting = std::env::var("RHELLO_GREETING").unwrap_or_default();
+    let mut s = String::from(greeting);
+    s.push_str(&format!(" x{:03}", 7));
+    println!("rhello: env and String: {}", s);
     std::process::exit(7);
 }
