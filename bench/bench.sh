@@ -30,7 +30,7 @@ if [ -n "${SYSTEM_BENCH_CMD:-}" ]; then
 	. "$ROOT/bench/qemu-common.sh"
 	extra=$OUT/system-extra
 	rm -rf "$extra" && mkdir -p "$extra/bin" && cp "$BIN" "$extra/bin/syscall-bench"
-	for run in icount $(printf 'wall-%s ' $walls); do
+	for run in icount icount-repeat $(printf 'wall-%s ' $walls); do
 		mode=${run%%-*} log=$logs/system-$run.log
 		say "this system, $run run: $SYSTEM_BENCH_CMD"
 		host_busy >"$log"
@@ -38,7 +38,10 @@ if [ -n "${SYSTEM_BENCH_CMD:-}" ]; then
 			BENCH_BIN=$BIN BENCH_EXTRA_DIR=$extra \
 			timeout "${BENCH_TIMEOUT:-900}" bash -c "$SYSTEM_BENCH_CMD") </dev/null >>"$log" 2>&1 \
 			|| say "this system's $run run exited with status $? (log: $log)"
-		system+=(--system-$mode "$log")
+		case $run in
+		icount-repeat) system+=(--system-icount-repeat "$log") ;;
+		*) system+=(--system-$mode "$log") ;;
+		esac
 	done
 else
 	say "SYSTEM_BENCH_CMD not set: this system's column is n/a"
