@@ -1,10 +1,12 @@
 //! The root disk as a `fat32::BlockDevice` over the kernel's Mach device
-//! port (`hd0`). Every device request is an RPC, so reads go through a
-//! small cache of whole chunks (read ahead: the FAT and directories are
-//! read a sector at a time); writes go through to the device at once and
-//! update the cached copy, so nothing is lost at power-off beyond what
-//! the file system itself still holds.
+//! port (`hd0`). Every device request is an RPC, so the disk is seen
+//! through a write-back cache of whole 64 KiB chunks: reads fill chunks,
+//! writes change cached chunks and mark them dirty, and dirty chunks go to
+//! the device when they are evicted and on `flush` — which the file
+//! system calls on sync, fsync and unmount (power-off unmounts), so what a
+//! program synced, and everything at a clean shutdown, is on the disk.
 
+use alloc::collections::BTreeMap;
 use alloc::vec;
 use alloc::vec::Vec;
 use fat32::{BlockDevice, Error};
@@ -17,16 +19,24 @@ use machrt::rpc::Kernel;
 const RECORD: usize = 512;
 /// Records per cached chunk (64 KiB).
 const CHUNK: u64 = 128;
-/// Chunks kept (1 MiB).
-const CACHED: usize = 16;
+/// Chunks kept (16 MiB): the root's metadata and the files in use.
+const CACHED: usize = 256;
 /// The kernel's limit per device request, in records.
 const MAX_IO: u64 = (DEVICE_IO_MAX as u64) / RECORD as u64;
+
+struct Chunk {
+    bytes: Vec<u8>,
+    dirty: bool,
+    /// Last use, for evicting the least recently used.
+    used: u64,
+}
 
 pub struct Disk {
     port: PortName,
     records: u64,
-    /// (first record of the chunk, its bytes), most recent last.
-    chunks: Vec<(u64, Vec<u8>)>,
+    /// Chunks by their first record.
+    chunks: BTreeMap<u64, Chunk>,
+    clock: u64,
 }
 
 impl Disk {
@@ -39,7 +49,7 @@ impl Disk {
         if st[DEV_GET_SIZE_RECORD_SIZE] as usize != RECORD {
             return None;
         }
-        Some(Disk { port, records: st[DEV_GET_SIZE_RECORDS] as u64, chunks: Vec::new() })
+        Some(Disk { port, records: st[DEV_GET_SIZE_RECORDS] as u64, chunks: BTreeMap::new(), clock: 0 })
     }
 
     fn device_read(&self, rec: u64, buf: &mut [u8]) -> fat32::Result<()> {
@@ -56,21 +66,50 @@ impl Disk {
         Ok(())
     }
 
-    /// The cached chunk starting at record `start`, read in if missing.
-    fn chunk(&mut self, start: u64) -> fat32::Result<&[u8]> {
-        if let Some(i) = self.chunks.iter().position(|c| c.0 == start) {
-            let c = self.chunks.remove(i);
-            self.chunks.push(c);
-        } else {
-            let n = CHUNK.min(self.records - start) as usize;
-            let mut b = vec![0u8; n * RECORD];
-            self.device_read(start, &mut b)?;
-            if self.chunks.len() >= CACHED {
-                self.chunks.remove(0);
+    fn device_write(&self, rec: u64, buf: &[u8]) -> fat32::Result<()> {
+        for (i, part) in buf.chunks(MAX_IO as usize * RECORD).enumerate() {
+            let ool = OolDescriptor::new(part.as_ptr() as u64, part.len() as u32, false);
+            let r = device_write::call(&Kernel, self.port, ool, D_WRITE, rec + i as u64 * MAX_IO).map_err(|_| Error::Io)?;
+            if r.bytes_written as usize != part.len() {
+                return Err(Error::Io);
             }
-            self.chunks.push((start, b));
         }
-        Ok(&self.chunks.last().ok_or(Error::Io)?.1)
+        Ok(())
+    }
+
+    /// Makes room for one more chunk: the least recently used goes,
+    /// written back first if dirty.
+    fn evict(&mut self) -> fat32::Result<()> {
+        if self.chunks.len() < CACHED {
+            return Ok(());
+        }
+        let Some((&start, _)) = self.chunks.iter().min_by_key(|(_, c)| c.used) else { return Ok(()) };
+        if let Some(c) = self.chunks.get(&start) {
+            if c.dirty {
+                self.device_write(start, &c.bytes)?;
+            }
+        }
+        self.chunks.remove(&start);
+        Ok(())
+    }
+
+    /// The cached chunk starting at record `start`, read in if missing
+    /// (unless `whole`: the caller overwrites all of it).
+    fn chunk(&mut self, start: u64, whole: bool) -> fat32::Result<&mut Chunk> {
+        self.clock += 1;
+        let now = self.clock;
+        if !self.chunks.contains_key(&start) {
+            self.evict()?;
+            let n = CHUNK.min(self.records - start) as usize;
+            let mut bytes = vec![0u8; n * RECORD];
+            if !whole {
+                self.device_read(start, &mut bytes)?;
+            }
+            self.chunks.insert(start, Chunk { bytes, dirty: false, used: now });
+        }
+        let c = self.chunks.get_mut(&start).ok_or(Error::Io)?;
+        c.used = now;
+        Ok(c)
     }
 
     fn check(&self, lba: u64, len: usize) -> fat32::Result<u64> {
@@ -79,6 +118,27 @@ impl Disk {
             return Err(Error::Io);
         }
         Ok(n)
+    }
+
+    /// Calls `f(chunk bytes range, buffer range, chunk)` for each piece of
+    /// the records [lba, lba+n) as chunks cut them.
+    fn pieces(&mut self, lba: u64, n: u64, writing: bool,
+              mut f: impl FnMut(core::ops::Range<usize>, core::ops::Range<usize>, &mut Chunk)) -> fat32::Result<()> {
+        let mut done = 0u64;
+        while done < n {
+            let rec = lba + done;
+            let start = rec - rec % CHUNK;
+            let len = CHUNK.min(self.records - start);
+            let take = (start + len - rec).min(n - done);
+            let whole = writing && rec == start && take == len;
+            let c = self.chunk(start, whole)?;
+            let from = ((rec - start) as usize) * RECORD;
+            let to = (done as usize) * RECORD;
+            let bytes = take as usize * RECORD;
+            f(from..from + bytes, to..to + bytes, c);
+            done += take;
+        }
+        Ok(())
     }
 }
 
@@ -93,43 +153,26 @@ impl BlockDevice for Disk {
 
     fn read_blocks(&mut self, lba: u64, buf: &mut [u8]) -> fat32::Result<()> {
         let n = self.check(lba, buf.len())?;
-        // Big transfers (file data) go straight to the device.
-        if n > CHUNK {
-            for (i, part) in buf.chunks_mut(MAX_IO as usize * RECORD).enumerate() {
-                self.device_read(lba + i as u64 * MAX_IO, part)?;
-            }
-            return Ok(());
-        }
-        let mut done = 0u64;
-        while done < n {
-            let rec = lba + done;
-            let start = rec - rec % CHUNK;
-            let take = (start + CHUNK - rec).min(n - done);
-            let c = self.chunk(start)?;
-            let from = ((rec - start) as usize) * RECORD;
-            let to = (done as usize) * RECORD;
-            buf[to..to + take as usize * RECORD].copy_from_slice(&c[from..from + take as usize * RECORD]);
-            done += take;
-        }
-        Ok(())
+        self.pieces(lba, n, false, |c, b, chunk| buf[b].copy_from_slice(&chunk.bytes[c]))
     }
 
     fn write_blocks(&mut self, lba: u64, buf: &[u8]) -> fat32::Result<()> {
         let n = self.check(lba, buf.len())?;
-        for (i, part) in buf.chunks(MAX_IO as usize * RECORD).enumerate() {
-            let ool = OolDescriptor::new(part.as_ptr() as u64, part.len() as u32, false);
-            let r = device_write::call(&Kernel, self.port, ool, D_WRITE, lba + i as u64 * MAX_IO).map_err(|_| Error::Io)?;
-            if r.bytes_written as usize != part.len() {
-                return Err(Error::Io);
+        self.pieces(lba, n, true, |c, b, chunk| {
+            chunk.bytes[c].copy_from_slice(&buf[b]);
+            chunk.dirty = true;
+        })
+    }
+
+    /// Writes every dirty chunk back, in disk order.
+    fn flush(&mut self) -> fat32::Result<()> {
+        let dirty: Vec<u64> = self.chunks.iter().filter(|(_, c)| c.dirty).map(|(&s, _)| s).collect();
+        for start in dirty {
+            if let Some(c) = self.chunks.get(&start) {
+                self.device_write(start, &c.bytes)?;
             }
-        }
-        // Keep cached copies true.
-        for (start, bytes) in self.chunks.iter_mut() {
-            let cend = *start + (bytes.len() / RECORD) as u64;
-            let (lo, hi) = (lba.max(*start), (lba + n).min(cend));
-            if lo < hi {
-                let src = &buf[((lo - lba) as usize) * RECORD..((hi - lba) as usize) * RECORD];
-                bytes[((lo - *start) as usize) * RECORD..((hi - *start) as usize) * RECORD].copy_from_slice(src);
+            if let Some(c) = self.chunks.get_mut(&start) {
+                c.dirty = false;
             }
         }
         Ok(())
