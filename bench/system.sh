@@ -2,9 +2,10 @@
 # This system's run of the benchmark, the default SYSTEM_BENCH_CMD: the
 # kernel with the UNIX server first (start=first), emulib, and the
 # benchmark as /bin/syscall-bench, in the machine flags of this run
-# (BENCH_QEMU_FLAGS), plus the exit device. The root image is attached as
-# the disk when there is one (a snapshot: the run changes nothing), so the
-# file cases run on it once the server mounts it. Under icount it then
+# (BENCH_QEMU_FLAGS), plus the exit device. No disk: without one the
+# server's root is a FAT32 volume in memory, as Linux's side runs on tmpfs,
+# and the run stays deterministic (a virtio disk's completions arrive in
+# host time, which moves every later figure under icount). Under icount it then
 # boots the Mach-level benchmarks (trampoline bounce, null RPC, a page
 # served by an external pager), whose MACH lines the report prints.
 set -euo pipefail
@@ -13,12 +14,10 @@ t=target
 kernel=$t/kernel/x86_64-unknown-linux-gnu/release/microkernel
 tasks=$t/user/x86_64-unknown-linux-gnu/release
 exitdev=(-device isa-debug-exit,iobase=0xf4,iosize=0x04)
-disk=()
-[ -f "$t/root.img" ] && disk=(-drive "file=$t/root.img,if=none,format=raw,id=d0,snapshot=on" -device virtio-blk-pci,drive=d0)
 # shellcheck disable=SC2086 # the flags are words
 scripts/boot "$kernel" "log=warn start=first -- /bin/syscall-bench /tmp" \
 	"$tasks/unix-server" "$t/emulib/x86_64-unknown-linux-gnu/release/emulib" \
-	"${BENCH_BIN:-$t/bench/syscall-bench}" -- $BENCH_QEMU_FLAGS "${exitdev[@]}" "${disk[@]}"
+	"${BENCH_BIN:-$t/bench/syscall-bench}" -- $BENCH_QEMU_FLAGS "${exitdev[@]}"
 if [ "${BENCH_MODE:-icount}" = icount ]; then
 	# shellcheck disable=SC2086
 	for modules in "$tasks/trampoline" "$tasks/ipc-bench server,$tasks/ipc-bench client 2000" \

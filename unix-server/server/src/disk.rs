@@ -31,7 +31,64 @@ struct Chunk {
     used: u64,
 }
 
-pub struct Disk {
+/// The root file system's device: the disk, or — on a machine without
+/// one — memory, so that /tmp and the like still exist (a tmpfs, in
+/// effect; the programs then come from the boot modules).
+pub enum Disk {
+    Device(DeviceDisk),
+    Ram(fat32::MemDevice),
+}
+
+/// Size of the memory root: FAT32 needs 65525 clusters at least.
+const RAM_ROOT_BYTES: usize = 40 << 20;
+
+impl Disk {
+    /// hd0, if the machine has one.
+    pub fn open() -> Option<Disk> {
+        DeviceDisk::open().map(Disk::Device)
+    }
+
+    /// A freshly formatted FAT32 volume in memory.
+    pub fn ram() -> Option<Disk> {
+        let dev = fat32::MemDevice::new(RAM_ROOT_BYTES);
+        fat32::format(dev, &fat32::FormatOptions::default()).ok().map(Disk::Ram)
+    }
+}
+
+impl BlockDevice for Disk {
+    fn block_size(&self) -> usize {
+        match self {
+            Disk::Device(d) => d.block_size(),
+            Disk::Ram(m) => m.block_size(),
+        }
+    }
+    fn num_blocks(&self) -> u64 {
+        match self {
+            Disk::Device(d) => d.num_blocks(),
+            Disk::Ram(m) => m.num_blocks(),
+        }
+    }
+    fn read_blocks(&mut self, lba: u64, buf: &mut [u8]) -> fat32::Result<()> {
+        match self {
+            Disk::Device(d) => d.read_blocks(lba, buf),
+            Disk::Ram(m) => m.read_blocks(lba, buf),
+        }
+    }
+    fn write_blocks(&mut self, lba: u64, buf: &[u8]) -> fat32::Result<()> {
+        match self {
+            Disk::Device(d) => d.write_blocks(lba, buf),
+            Disk::Ram(m) => m.write_blocks(lba, buf),
+        }
+    }
+    fn flush(&mut self) -> fat32::Result<()> {
+        match self {
+            Disk::Device(d) => d.flush(),
+            Disk::Ram(m) => m.flush(),
+        }
+    }
+}
+
+pub struct DeviceDisk {
     port: PortName,
     records: u64,
     /// Chunks by their first record.
@@ -39,9 +96,9 @@ pub struct Disk {
     clock: u64,
 }
 
-impl Disk {
+impl DeviceDisk {
     /// hd0, if the machine has one.
-    pub fn open() -> Option<Disk> {
+    pub fn open() -> Option<DeviceDisk> {
         let me = machrt::trap::task_self();
         let master = { task_get_special_port::call(&Kernel, me, TASK_DEVICE_MASTER_PORT).ok()?.port }.name;
         let port = { device_open::call(&Kernel, master, D_READ | D_WRITE, dev_name("hd0")).ok()?.device }.name;
@@ -49,7 +106,7 @@ impl Disk {
         if st[DEV_GET_SIZE_RECORD_SIZE] as usize != RECORD {
             return None;
         }
-        Some(Disk { port, records: st[DEV_GET_SIZE_RECORDS] as u64, chunks: BTreeMap::new(), clock: 0 })
+        Some(DeviceDisk { port, records: st[DEV_GET_SIZE_RECORDS] as u64, chunks: BTreeMap::new(), clock: 0 })
     }
 
     fn device_read(&self, rec: u64, buf: &mut [u8]) -> fat32::Result<()> {
@@ -142,7 +199,7 @@ impl Disk {
     }
 }
 
-impl BlockDevice for Disk {
+impl BlockDevice for DeviceDisk {
     fn block_size(&self) -> usize {
         RECORD
     }

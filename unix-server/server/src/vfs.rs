@@ -104,15 +104,26 @@ pub fn with_fs<T>(f: impl FnOnce(&mut Fs) -> Result<T, Errno>) -> Result<T, Errn
 struct Uptime;
 impl fat32::Clock for Uptime {
     fn now(&self) -> fat32::DateTime {
-        fat32::DateTime::from_unix(1_704_067_200 + (crate::calls::now_ns() / 1_000_000_000) as i64)
+        let boot = crate::calls::fine_clock().2 as i64;
+        fat32::DateTime::from_unix(boot + (crate::calls::now_ns() / 1_000_000_000) as i64)
     }
 }
 
-/// Mounts hd0 as the root, if there is a disk with a FAT32 volume.
+/// Mounts hd0 as the root if there is a disk, else a volume in memory.
 pub fn mount_root() {
-    let Some(disk) = Disk::open() else { return };
+    let Some(disk) = Disk::open().or_else(Disk::ram) else { return };
+    let in_memory = matches!(disk, Disk::Ram(_));
     match FileSystem::mount(disk, alloc::boxed::Box::new(Uptime), fat32::MountOptions { read_only: false, update_atime: false }) {
-        Ok(fs) => *ROOT.lock() = Some(fs),
+        Ok(mut fs) => {
+            if in_memory {
+                // The directories every system has; the programs come
+                // from the boot modules.
+                for d in ["tmp", "home", "etc"] {
+                    let _ = fs.mkdir(fat32::ROOT_INO, d);
+                }
+            }
+            *ROOT.lock() = Some(fs)
+        }
         Err(e) => machrt::println!("unix-server: hd0 does not mount: {:?}", e),
     }
 }
