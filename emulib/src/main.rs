@@ -235,6 +235,7 @@ extern "C" fn emulib_syscall(f: &mut Frame) {
         CLOCK_GETTIME => clock_gettime(a[0], a[1]),
         GETTIMEOFDAY => gettimeofday(a[0], a[1]),
         RT_SIGRETURN => return sigreturn(f),
+        PREAD64 => pread(a),
         _ => forward(nr, a),
     } as u64;
     deliver_signals(f);
@@ -319,6 +320,48 @@ fn exec(f: &mut Frame, a: [u64; 6]) {
         Ok(r) => f.rax = r.rval as u64,
         Err(_) => f.rax = Errno::ENOEXEC.to_ret() as u64,
     }
+}
+
+/// pread64 on a mapped regular file (`MappedFd`): copied from the
+/// mapping, no message. The length comes from the object's header page,
+/// which the server flushes (with the data pages) on every write or
+/// truncate before replying, so this sees what a server read would.
+/// pread leaves the description's offset alone, so sharing the
+/// description (fork, dup) does not matter; read and lseek still go to
+/// the server, which owns the offset. Anything unusual (no slot, a range
+/// past the mapped window, a negative offset) goes to the server too.
+fn pread(a: [u64; 6]) -> i64 {
+    let (fd, buf, count, off) = (a[0], a[1], a[2], a[3]);
+    if fd >= EMUL_MAP_SLOTS as u64 || (off as i64) < 0 || (count as i64) < 0 {
+        return forward(PREAD64 as u64, a);
+    }
+    // SAFETY: the server allocates the table page in every process before
+    // it runs, and fork and exec keep it; whole aligned words.
+    let slot = unsafe { core::ptr::read_volatile((EMUL_MAP_TABLE as *const MappedFd).add(fd as usize)) };
+    if slot.addr == 0 {
+        return forward(PREAD64 as u64, a);
+    }
+    // SAFETY: the slot names a live read-only mapping of the file's object
+    // (the server clears the slot before it unmaps); page 0 is the header.
+    let len = unsafe { core::ptr::read_volatile(slot.addr as *const u64) };
+    let window = slot.size - MAPPED_DATA;
+    if len > window {
+        return forward(PREAD64 as u64, a);
+    }
+    if off >= len || count == 0 {
+        return 0;
+    }
+    let n = count.min(len - off);
+    if !user_buffer(buf, n) || linux_abi::layout::overlaps_emulib(buf, buf + n) {
+        return forward(PREAD64 as u64, a);
+    }
+    // SAFETY: the source lies inside the mapping (off + n <= len <= window).
+    // The destination is a user-range buffer the program gave (as for
+    // clock_gettime's timespec; emulib's range is refused above).
+    unsafe {
+        core::ptr::copy_nonoverlapping((slot.addr + MAPPED_DATA + off) as *const u8, buf as *mut u8, n as usize);
+    }
+    n as i64
 }
 
 fn arch_prctl(code: u32, addr: u64) -> i64 {

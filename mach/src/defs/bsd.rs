@@ -90,6 +90,44 @@ pub const EMUL_T_RET_RIP: usize = 24;
 unsafe impl crate::pod::Pod for ProcPage {}
 unsafe impl crate::pod::Pod for EmulThread {}
 
+/// Mapped regular files (the inode pager, issue 6). When a process opens
+/// a regular file O_RDONLY, the server maps the file's memory object
+/// (one per inode, shared by every opener) read-only into the process and
+/// records it in this table, one slot per descriptor below
+/// EMUL_MAP_SLOTS; emulib answers pread64 from the mapping without a
+/// message. The object's first page is a [`MappedHeader`] (the file's
+/// current length), its data starts at MAPPED_DATA. The server writes the
+/// slots (vm_write) at open, close, dup2 onto the fd, and exec; on a write
+/// or truncate of the file it flushes the object's resident pages before
+/// replying, so every mapping (header included) refaults fresh data.
+pub const EMUL_MAP_TABLE: u64 = 0x7f00_0a00_0000;
+pub const EMUL_MAP_SLOTS: usize = 256;
+/// Where file offset 0 lies in a mapped file's object (after the header).
+pub const MAPPED_DATA: u64 = 4096;
+
+/// One slot: 0 in `addr` means no mapping (ask the server).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MappedFd {
+    /// The mapping's base in the process (the header page).
+    pub addr: u64,
+    /// Bytes mapped, header included: file bytes at or past
+    /// size - MAPPED_DATA are not mapped and go to the server.
+    pub size: u64,
+}
+
+/// Page 0 of a file's memory object.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MappedHeader {
+    /// The file's length when the page was provided.
+    pub len: u64,
+}
+
+// SAFETY: repr(C), u64 fields, no padding.
+unsafe impl crate::pod::Pod for MappedFd {}
+unsafe impl crate::pod::Pod for MappedHeader {}
+
 /// What a signal delivery needs (the answer to bsd_sig_next).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -202,5 +240,7 @@ mod tests {
         assert!(EMUL_PROC_PAGE > EMUL_IMAGE_BASE && EMUL_THREAD0 > EMUL_PROC_PAGE + EMUL_STACK_SIZE);
         assert!(EMUL_THREAD0 + 4096 <= 0x7f00_1000_0000);
         assert_eq!(EMUL_THREAD0 % 16, 0, "the first stack top is 16-aligned");
+        assert!(EMUL_MAP_TABLE > EMUL_THREAD0 && EMUL_MAP_TABLE + 4096 <= 0x7f00_1000_0000);
+        assert_eq!(core::mem::size_of::<MappedFd>() * EMUL_MAP_SLOTS, 4096, "the table is one page");
     }
 }

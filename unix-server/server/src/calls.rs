@@ -24,6 +24,7 @@ type R = Result<i64, Errno>;
 pub fn syscall(s: &'static Server, p: &Pcb, h: &MsgHeader, nr: u64, a: [u64; 6]) -> Answer {
     let r = match nr as usize {
         WRITE => return files::write(s, p, h, a[0], a[1], a[2], None),
+        PREAD64 | PWRITE64 if (a[3] as i64) < 0 => Err(Errno::EINVAL),
         PWRITE64 => return files::write(s, p, h, a[0], a[1], a[2], Some(a[3])),
         WRITEV => return files::vector(s, p, h, a[0], a[1], a[2], true),
         READ => return files::read(s, p, h, a[0], a[1], a[2], None),

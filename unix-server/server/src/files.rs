@@ -82,7 +82,20 @@ pub fn open(s: &Server, p: &Pcb, dirfd: i64, path: u64, flags: u32, mode: u32) -
             with_fs(|fs| fs.truncate(ino, 0).map_err(fe))?;
         }
     }
-    install(s, p, OpenFile::new(v, flags), flags & O_CLOEXEC != 0)
+    let ino = match v.node {
+        Node::Fat { ino, dir: false } if flags & O_ACCMODE == O_RDONLY => Some(ino),
+        _ => None,
+    };
+    if flags & O_TRUNC != 0 && flags & O_ACCMODE != O_RDONLY {
+        if let Node::Fat { ino, dir: false } = v.node {
+            crate::inode_pager::changed(ino);
+        }
+    }
+    let fd = install(s, p, OpenFile::new(v, flags), flags & O_CLOEXEC != 0)?;
+    if let Some(ino) = ino {
+        crate::inode_pager::opened(p.pid, p.task, fd as i32, ino);
+    }
+    Ok(fd)
 }
 
 fn check_open(v: &Vnode, flags: u32) -> Result<(), Errno> {
@@ -127,7 +140,8 @@ fn create(s: &Server, p: &Pcb, n: &Namei, mode: u32) -> Result<Node, Errno> {
 pub fn close(s: &Server, p: &Pcb, fd: u64) -> R {
     let proc = s.table.get(p.pid).ok_or(Errno::ESRCH)?;
     let old = proc.fds.lock().close(fd as i32);
-    drop(old?); // the last reference may close a pipe end: no lock held
+    drop(old?);
+    crate::inode_pager::closed(p.pid, p.task, fd as i32); // the last reference may close a pipe end: no lock held
     Ok(0)
 }
 
@@ -198,7 +212,10 @@ fn write_other(p: &Pcb, f: &OpenFile, v: &Vnode, buf: u64, len: u64, at: Option<
             let data = mem::read(p.task, buf, len as usize)?;
             let append = at.is_none() && f.status_flags() & O_APPEND != 0;
             let off = if append { None } else { Some(at.unwrap_or_else(|| f.offset())) };
-            let (start, n) = vfs::fat_write(*ino, off, &data)?;
+            let w = vfs::fat_write(*ino, off, &data);
+            // Mapped readers refault the new bytes and length.
+            crate::inode_pager::changed(*ino);
+            let (start, n) = w?;
             if at.is_none() {
                 f.set_offset(start + n as u64);
             }
@@ -266,7 +283,11 @@ pub fn dup(s: &Server, p: &Pcb, nr: usize, a: [u64; 6]) -> R {
             _ => t.dup3(a[0] as i32, a[1] as i32, a[2] as u32, lim),
         }
     };
-    r.map(|(fd, _old)| fd as i64)
+    let (fd, old) = r?;
+    if old.is_some() {
+        crate::inode_pager::closed(p.pid, p.task, fd);
+    }
+    Ok(fd as i64)
 }
 
 pub fn fcntl(s: &Server, p: &Pcb, fd: u64, cmd: u32, arg: u64) -> R {
@@ -510,6 +531,13 @@ pub fn rename(s: &Server, p: &Pcb, olddir: i64, old: u64, newdir: i64, new: u64)
     })
 }
 
+/// Truncates, then drops the pages mapped readers hold (coherence).
+fn truncated(ino: fat32::Ino, len: u64) -> R {
+    let r = with_fs(|fs| fs.truncate(ino, len).map_err(fe)).map(|_| 0);
+    crate::inode_pager::changed(ino);
+    r
+}
+
 pub fn ftruncate(s: &Server, p: &Pcb, fd: u64, len: i64) -> R {
     if len < 0 {
         return Err(Errno::EINVAL);
@@ -517,7 +545,7 @@ pub fn ftruncate(s: &Server, p: &Pcb, fd: u64, len: i64) -> R {
     let f = fd_get(s, p, fd)?;
     let v = vnode(&f).ok_or(Errno::EINVAL)?;
     match v.node {
-        Node::Fat { ino, dir: false } if f.writable() => with_fs(|fs| fs.truncate(ino, len as u64).map_err(fe)).map(|_| 0),
+        Node::Fat { ino, dir: false } if f.writable() => truncated(ino, len as u64),
         Node::Fat { dir: true, .. } => Err(Errno::EISDIR),
         Node::Fat { .. } => Err(Errno::EBADF),
         _ => Err(Errno::EINVAL),
@@ -530,7 +558,7 @@ pub fn truncate(s: &Server, p: &Pcb, path: u64, len: i64) -> R {
     }
     let n = fs_path(s, p, AT_FDCWD as i64, path)?;
     match vfs::lookup(s, &n)? {
-        Node::Fat { ino, dir: false } => with_fs(|fs| fs.truncate(ino, len as u64).map_err(fe)).map(|_| 0),
+        Node::Fat { ino, dir: false } => truncated(ino, len as u64),
         Node::Fat { dir: true, .. } => Err(Errno::EISDIR),
         _ => Err(Errno::EINVAL),
     }

@@ -18,6 +18,7 @@ mod calls;
 mod devfs;
 mod disk;
 mod files;
+mod inode_pager;
 mod mem;
 mod pipe;
 mod poll;
@@ -135,6 +136,7 @@ fn main(args: machrt::Args) -> i32 {
     }));
     SERVER.store(s as *const Server as *mut Server, core::sync::atomic::Ordering::Release);
     vfs::mount_root();
+    inode_pager::start();
     let argv: Vec<&str> = args.iter().skip(1).collect();
     let Some(path) = argv.first() else { return fail("no init program: give it after -- on the command line") };
     if let Err(e) = start_init(s, path, &argv) {
@@ -313,6 +315,8 @@ fn start_init(s: &'static Server, path: &str, argv: &[&str]) -> Result<(), Errno
     mem::load_segments(task, s.emulib, &segs)?;
     let entry = goblin::elf::Elf::parse(s.emulib).map_err(|_| Errno::ENOEXEC)?.entry;
     mem::allocate(task, EMUL_PROC_PAGE, 4096)?;
+    // The mapped-file table (zero: nothing mapped); fork and exec keep it.
+    mem::allocate(task, EMUL_MAP_TABLE, 4096)?;
     mem::allocate(task, EMUL_THREAD0 - EMUL_STACK_SIZE, EMUL_STACK_SIZE + 4096)?;
     task_set_emulation::call(&Kernel, task, entry, EMUL_FIRST_CALL, EMUL_LAST_CALL).map_err(|_| Errno::EAGAIN)?;
     let argv: Vec<&[u8]> = argv.iter().map(|a| a.as_bytes()).collect();
@@ -374,6 +378,7 @@ fn fork(s: &'static Server, parent: &Pcb, rip: u64, rsp: u64, gs: u64, fs: u64) 
         }
     };
     let pcb = Pcb { pid: proc.pid, task, port, ..*parent };
+    inode_pager::forked(parent.pid, proc.pid);
     s.procs.lock().insert(port, pcb);
     write_proc_page(s, &pcb);
     let regs = ThreadState64 { rip, rsp, rflags: 0x202, gs_base: gs, fs_base: fs, ..Default::default() };
@@ -408,6 +413,7 @@ fn execve(s: &'static Server, pcb: &Pcb, path: u64, argv: u64, envp: u64) -> Res
             return Err(Errno::ENOEXEC);
         }
     };
+    inode_pager::exec(pcb.pid, pcb.task);
     drop(s.table.exec(pcb.pid)); // close-on-exec descriptors go here, no lock held
     if let Some(p) = s.procs.lock().get_mut(&pcb.port) {
         (p.brk_base, p.brk) = (plan.brk, plan.brk);
@@ -423,6 +429,7 @@ pub fn end_process(s: &'static Server, pcb: &Pcb, wstatus: i32) {
     let _ = task_terminate::call(&Kernel, pcb.task);
     s.procs.lock().remove(&pcb.port);
     calls::forget_parked(s, pcb.pid);
+    inode_pager::forget(pcb.pid);
     let _ = machrt::port::destroy(machrt::trap::task_self(), pcb.port);
     let _ = machrt::port::deallocate(machrt::trap::task_self(), pcb.task);
     if pcb.pid == unix_server::proc::INIT_PID {

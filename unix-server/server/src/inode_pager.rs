@@ -1,0 +1,253 @@
+//! The inode pager (issue 6, first part): one memory object per FAT
+//! inode, served by a pager thread on its own port set, mapped read-only
+//! into every process that opens the file O_RDONLY, so emulib answers
+//! pread64 from memory (`mach::defs::bsd::MappedFd`).
+//!
+//! The object's page 0 is a `MappedHeader` (the file's length); file
+//! offset `o` is object offset `MAPPED_DATA + o`. Coherence: a write or
+//! truncate calls [`changed`] before the server replies, which flushes
+//! every resident page of the object (memory_object_lock_request is
+//! served synchronously by the kernel, since the control port is a kernel
+//! port), so the next access by any process refaults and gets the new
+//! bytes and length from here.
+
+use crate::mem;
+use crate::vfs::{self, fe, with_fs};
+use alloc::collections::BTreeMap;
+use fat32::Ino;
+use unix_server::proc::Pid;
+use mach::defs::bsd::*;
+use mach::defs::memory_object::*;
+use mach::defs::vm::vm_map;
+use mach::kern_return::*;
+use mach::message::*;
+use mach::port::*;
+use mach::vm::{PAGE_SIZE, VM_INHERIT_SHARE, VM_PROT_NONE, VM_PROT_READ};
+use machrt::msg::Buffer;
+use machrt::rpc::Kernel;
+use machrt::sync::Mutex;
+
+const PAGE: u64 = PAGE_SIZE as u64;
+/// Pages one data_provided carries at most.
+const RUN: u64 = 16;
+/// Where mappings go (above anonymous mmap's MMAP_BASE, below emulib).
+const MAP_HINT: u64 = 0x3000_0000_0000;
+/// Room for growth mapped beyond the length at open.
+const SLACK: u64 = 1 << 20;
+
+struct Object {
+    /// Receive right (in the pager's set) plus one send right.
+    port: PortName,
+    /// The kernel's control port, 0 until memory_object_init.
+    control: PortName,
+}
+
+struct Pager {
+    pset: PortName,
+    by_ino: BTreeMap<Ino, Object>,
+    by_port: BTreeMap<PortName, Ino>,
+    /// (pid, fd) -> the slot written into that process.
+    slots: BTreeMap<(Pid, i32), MappedFd>,
+}
+
+static PAGER: Mutex<Option<Pager>> = Mutex::new(None);
+
+/// Starts the pager thread. Without it files are simply not mapped.
+pub fn start() {
+    let t = machrt::trap::task_self();
+    let Ok(pset) = machrt::port::allocate(t, MACH_PORT_RIGHT_PORT_SET) else { return };
+    *PAGER.lock() = Some(Pager { pset, by_ino: BTreeMap::new(), by_port: BTreeMap::new(), slots: BTreeMap::new() });
+    if machrt::thread::spawn(serve, pset as u64).is_err() {
+        *PAGER.lock() = None;
+        machrt::println!("unix-server: the inode pager did not start");
+    }
+}
+
+fn port_for(p: &mut Pager, ino: Ino) -> Option<PortName> {
+    if let Some(o) = p.by_ino.get(&ino) {
+        return Some(o.port);
+    }
+    let t = machrt::trap::task_self();
+    let port = machrt::port::allocate(t, MACH_PORT_RIGHT_RECEIVE).ok()?;
+    if machrt::port::insert_right(t, port, port, MACH_MSG_TYPE_MAKE_SEND).is_err()
+        || machrt::port::move_member(t, port, p.pset).is_err()
+    {
+        let _ = machrt::port::destroy(t, port);
+        return None;
+    }
+    p.by_ino.insert(ino, Object { port, control: 0 });
+    p.by_port.insert(port, ino);
+    Some(port)
+}
+
+fn slot_addr(fd: i32) -> u64 {
+    EMUL_MAP_TABLE + fd as u64 * core::mem::size_of::<MappedFd>() as u64
+}
+
+/// open(O_RDONLY) of a regular file installed as `fd`: map its object
+/// into the process and fill the slot. Failure only means no fast path.
+pub fn opened(pid: Pid, task: PortName, fd: i32, ino: Ino) {
+    if fd < 0 || fd as usize >= EMUL_MAP_SLOTS {
+        return;
+    }
+    let Ok(len) = with_fs(|fs| fs.stat(ino).map_err(fe)).map(|m| m.size as u64) else { return };
+    let port = {
+        let mut g = PAGER.lock();
+        let Some(p) = g.as_mut() else { return };
+        let Some(port) = port_for(p, ino) else { return };
+        port
+    };
+    let size = MAPPED_DATA + (len + SLACK).next_multiple_of(PAGE);
+    let Ok(r) = vm_map::call(&Kernel, task, port, MAP_HINT, size, 0, 1, 0, 0, VM_PROT_READ, VM_PROT_READ, VM_INHERIT_SHARE)
+    else { return };
+    let slot = MappedFd { addr: r.address, size };
+    if mem::write_pod(task, slot_addr(fd), &slot).is_err() {
+        let _ = mem::deallocate(task, r.address, size);
+        return;
+    }
+    if let Some(p) = PAGER.lock().as_mut() {
+        p.slots.insert((pid, fd), slot);
+    }
+}
+
+/// `fd` of `pid` no longer names what it did (close, dup2 onto it):
+/// clear the slot and unmap.
+pub fn closed(pid: Pid, task: PortName, fd: i32) {
+    let old = PAGER.lock().as_mut().and_then(|p| p.slots.remove(&(pid, fd)));
+    if let Some(s) = old {
+        let _ = mem::write_pod(task, slot_addr(fd), &MappedFd::default());
+        let _ = mem::deallocate(task, s.addr, s.size);
+    }
+}
+
+/// exec: the mappings are gone with the old image; clear the table.
+pub fn exec(pid: Pid, task: PortName) {
+    if forget(pid) {
+        let _ = mem::write(task, EMUL_MAP_TABLE, &[0u8; 4096]);
+    }
+}
+
+/// The process is gone (or its image is): drop its records; whether it had any.
+pub fn forget(pid: Pid) -> bool {
+    PAGER.lock().as_mut().map_or(false, |p| {
+        let keys: alloc::vec::Vec<_> = p.slots.range((pid, i32::MIN)..=(pid, i32::MAX)).map(|(k, _)| *k).collect();
+        for k in &keys {
+            p.slots.remove(k);
+        }
+        !keys.is_empty()
+    })
+}
+
+/// fork: the child has the parent's table and mappings (VM_INHERIT_SHARE).
+pub fn forked(parent: Pid, child: Pid) {
+    if let Some(p) = PAGER.lock().as_mut() {
+        let stale: alloc::vec::Vec<_> = p.slots.range((child, i32::MIN)..=(child, i32::MAX)).map(|(k, _)| *k).collect();
+        for k in stale {
+            p.slots.remove(&k);
+        }
+        let copy: alloc::vec::Vec<_> = p.slots.range((parent, i32::MIN)..=(parent, i32::MAX)).map(|(k, v)| (k.1, *v)).collect();
+        for (fd, v) in copy {
+            p.slots.insert((child, fd), v);
+        }
+    }
+}
+
+/// The file's bytes or length changed: drop every cached page, so all
+/// mappings see the new contents. Synchronous (see the module comment).
+pub fn changed(ino: Ino) {
+    let control = PAGER.lock().as_ref().and_then(|p| p.by_ino.get(&ino)).map_or(0, |o| o.control);
+    if control != 0 {
+        let args = RangeArgs { offset: 0, length: u64::MAX / 2, access: VM_PROT_NONE,
+                               flags: MEMORY_OBJECT_RETURN_NONE | MEMORY_OBJECT_FLUSH };
+        let _ = memory_object_lock_request::send(&Kernel, control, MACH_PORT_NULL, args);
+    }
+}
+
+extern "C" fn serve(pset: u64) -> ! {
+    let pset = pset as PortName;
+    let mut buf = Buffer::<512>::new();
+    let mut out: u64 = 0;
+    let _ = machrt::vm::vm_allocate(&mut out, RUN * PAGE, true);
+    loop {
+        if machrt::msg::receive(&mut buf, pset, 0, 0) != MACH_MSG_SUCCESS {
+            continue;
+        }
+        let h = buf.header();
+        let m = &buf.0[..(h.size as usize).min(buf.0.len())];
+        let ino = PAGER.lock().as_ref().and_then(|p| p.by_port.get(&h.local_port).copied());
+        let Some(ino) = ino else { continue };
+        match h.id {
+            MEMORY_OBJECT_INIT => {
+                if let Ok(r) = memory_object_init::Request::parse(m) {
+                    let control = r.control.name;
+                    if let Some(o) = PAGER.lock().as_mut().and_then(|p| p.by_ino.get_mut(&ino)) {
+                        o.control = control;
+                    }
+                    let _ = memory_object_set_attributes::send(&Kernel, control, 1, 1);
+                }
+            }
+            MEMORY_OBJECT_DATA_REQUEST => {
+                if let Ok(r) = memory_object_data_request::Request::parse(m) {
+                    let control = PAGER.lock().as_ref().and_then(|p| p.by_ino.get(&ino)).map_or(0, |o| o.control);
+                    if control != 0 && out != 0 {
+                        data_request(control, ino, r.args, out);
+                    }
+                }
+            }
+            MEMORY_OBJECT_TERMINATE => {
+                // The port stays: a later vm_map initializes it afresh.
+                if let Some(o) = PAGER.lock().as_mut().and_then(|p| p.by_ino.get_mut(&ino)) {
+                    o.control = 0;
+                }
+            }
+            MEMORY_OBJECT_DATA_WRITE => {
+                // Read-only mappings never dirty a page; let the memory go.
+                if let Ok(r) = memory_object_data_write::Request::parse(m) {
+                    let _ = machrt::vm::vm_deallocate(r.data.address, r.data.size as u64);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Pages [offset, offset+length) (at most RUN) from the file: the header,
+/// the bytes (zero-filled past EOF), or data_unavailable when all of the
+/// range lies past EOF.
+fn data_request(control: PortName, ino: Ino, args: RangeArgs, out: u64) {
+    let len = with_fs(|fs| fs.stat(ino).map_err(fe)).map(|m| m.size as u64);
+    let Ok(len) = len else {
+        let _ = memory_object_data_error::send(&Kernel, control, args, KERN_MEMORY_ERROR);
+        return;
+    };
+    let n = args.length.div_ceil(PAGE).clamp(1, RUN);
+    let data_end = MAPPED_DATA + len;
+    if args.offset >= data_end.next_multiple_of(PAGE) {
+        let _ = memory_object_data_unavailable::send(&Kernel, control, args);
+        return;
+    }
+    // SAFETY: `out` is this thread's RUN-page buffer from vm_allocate.
+    let dst = unsafe { core::slice::from_raw_parts_mut(out as *mut u8, (n * PAGE) as usize) };
+    dst.fill(0);
+    let mut at = args.offset;
+    let mut i = 0usize;
+    if at == 0 {
+        let hdr = MappedHeader { len };
+        dst[..8].copy_from_slice(&hdr.len.to_le_bytes());
+        at = MAPPED_DATA;
+        i = PAGE as usize;
+    }
+    let end = (args.offset + n * PAGE).min(data_end);
+    if end > at {
+        match vfs::fat_read(ino, at - MAPPED_DATA, (end - at) as usize) {
+            Ok(v) => dst[i..i + v.len()].copy_from_slice(&v),
+            Err(_) => {
+                let _ = memory_object_data_error::send(&Kernel, control, args, KERN_MEMORY_ERROR);
+                return;
+            }
+        }
+    }
+    let d = OolDescriptor::new(out, (n * PAGE) as u32, false);
+    let _ = memory_object_data_provided::send(&Kernel, control, d, args.offset, VM_PROT_NONE);
+}
+
