@@ -119,6 +119,17 @@ pub fn read_region(vm: &mut TaskVm, addr: u64, size: u64) -> Result<OolRegion, K
 /// vm_write: puts a received region's data at `addr` in the target, which
 /// must be mapped writable.
 pub fn write_region(vm: &mut TaskVm, addr: u64, region: OolRegion) -> KernReturn {
+    // Pages to an unaligned address (a server's page-sized, page-aligned
+    // buffer into a program's buffer): copied as bytes.
+    if addr % PAGE != 0 && matches!(region.data, OolData::Mapped(_)) {
+        return match region_bytes(&region) {
+            Ok(bytes) => match copyout(vm, &bytes, addr) {
+                Ok(()) => KERN_SUCCESS,
+                Err(_) => KERN_INVALID_ADDRESS,
+            },
+            Err(kr) => kr,
+        };
+    }
     match region.data {
         OolData::Mapped(copy) if addr % PAGE == 0 => {
             crate::vm::copy::vm_map_copy_overwrite(&mut vm.map, &mut vm.pmap, addr, &copy)

@@ -51,6 +51,12 @@ struct Pager {
 }
 
 static PAGER: Mutex<Option<Pager>> = Mutex::new(None);
+/// Serializes a data request's read-and-provide with a flush: otherwise
+/// the pager could read the old bytes, a writer flush (nothing resident
+/// yet) and reply, and the old bytes arrive after. Both sides finish
+/// their kernel call (served in place: the control port is the kernel's)
+/// before letting go. Never held with the file system's lock by a caller.
+static IO: Mutex<()> = Mutex::new(());
 
 /// Starts the pager thread. Without it files are simply not mapped.
 pub fn start() {
@@ -157,6 +163,7 @@ pub fn forked(parent: Pid, child: Pid) {
 pub fn changed(ino: Ino) {
     let control = PAGER.lock().as_ref().and_then(|p| p.by_ino.get(&ino)).map_or(0, |o| o.control);
     if control != 0 {
+        let _io = IO.lock();
         let args = RangeArgs { offset: 0, length: u64::MAX / 2, access: VM_PROT_NONE,
                                flags: MEMORY_OBJECT_RETURN_NONE | MEMORY_OBJECT_FLUSH };
         let _ = memory_object_lock_request::send(&Kernel, control, MACH_PORT_NULL, args);
@@ -190,6 +197,7 @@ extern "C" fn serve(pset: u64) -> ! {
                 if let Ok(r) = memory_object_data_request::Request::parse(m) {
                     let control = PAGER.lock().as_ref().and_then(|p| p.by_ino.get(&ino)).map_or(0, |o| o.control);
                     if control != 0 && out != 0 {
+                        let _io = IO.lock();
                         data_request(control, ino, r.args, out);
                     }
                 }
