@@ -413,3 +413,31 @@ pub mod clone {
     pub const CLONE_CHILD_CLEARTID: u64 = 0x200000;
     pub const CLONE_CHILD_SETTID: u64 = 0x1000000;
 }
+
+/// termios flags and `c_cc` indices (the kernel's layout, `structs::Termios`).
+pub mod termios {
+    // c_lflag
+    pub const ISIG: u32 = 0o1;
+    pub const ICANON: u32 = 0o2;
+    pub const ECHO: u32 = 0o10;
+    pub const ECHOE: u32 = 0o20;
+    pub const ECHOK: u32 = 0o40;
+    pub const ECHONL: u32 = 0o100;
+    pub const NOFLSH: u32 = 0o200;
+    pub const ECHOCTL: u32 = 0o1000;
+    pub const ECHOKE: u32 = 0o4000;
+    pub const IEXTEN: u32 = 0o100000;
+    // c_iflag
+    pub const ICRNL: u32 = 0o400;
+    pub const IXON: u32 = 0o2000;
+    // c_cc indices
+    pub const VINTR: usize = 0;
+    pub const VQUIT: usize = 1;
+    pub const VERASE: usize = 2;
+    pub const VKILL: usize = 3;
+    pub const VEOF: usize = 4;
+    pub const VTIME: usize = 5;
+    pub const VMIN: usize = 6;
+    pub const VSUSP: usize = 10;
+    pub const VWERASE: usize = 14;
+}

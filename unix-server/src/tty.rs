@@ -7,34 +7,9 @@ use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use linux_abi::structs::{Termios, NCCS};
 
-// c_lflag
-pub const ISIG: u32 = 0o1;
-pub const ICANON: u32 = 0o2;
-pub const ECHO: u32 = 0o10;
-pub const ECHOE: u32 = 0o20;
-pub const ECHOK: u32 = 0o40;
-pub const ECHONL: u32 = 0o100;
-pub const NOFLSH: u32 = 0o200;
-pub const ECHOCTL: u32 = 0o1000;
-pub const ECHOKE: u32 = 0o4000;
-pub const IEXTEN: u32 = 0o100000;
-// c_iflag
-pub const ICRNL: u32 = 0o400;
-pub const IXON: u32 = 0o2000;
-// c_cc indices
-pub const VINTR: usize = 0;
-pub const VQUIT: usize = 1;
-pub const VERASE: usize = 2;
-pub const VKILL: usize = 3;
-pub const VEOF: usize = 4;
-pub const VTIME: usize = 5;
-pub const VMIN: usize = 6;
-pub const VSUSP: usize = 10;
-pub const VWERASE: usize = 14;
+pub use linux_abi::consts::termios::*;
+use linux_abi::consts::signal::{SIGINT, SIGQUIT, SIGTSTP};
 
-const SIGINT: u32 = 2;
-const SIGQUIT: u32 = 3;
-const SIGTSTP: u32 = 20;
 
 /// Linux's defaults for a fresh terminal (`stty sane`).
 pub fn default_termios() -> Termios {

@@ -17,7 +17,7 @@ use unix_server::tty::Ldisc;
 
 pub static TTY: Mutex<Option<Ldisc>> = Mutex::new(None);
 
-const SIGTTIN: u32 = 21;
+use linux_abi::consts::signal::SIGTTIN;
 
 fn with<T>(f: impl FnOnce(&mut Ldisc) -> T) -> T {
     let mut g = TTY.lock();
