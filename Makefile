@@ -147,7 +147,7 @@ userland:
 integration-test: deps all userland | $(IMAGE)
 	IMAGE=$(CURDIR)/$(IMAGE) USERLAND=$(CURDIR)/$(OUT)/userland/$(TARGET)/$(PROFILE) \
 	KERNEL=$(CURDIR)/$(KERNEL) TASKS=$(CURDIR)/$(TASK_BIN) EMULIB=$(CURDIR)/$(EMULIB) \
-	CPROGS=$(CURDIR)/$(CPROGS_DIR) RSPROGS=$(CURDIR)/$(RSPROGS_DIR)/$(TARGET)/$(PROFILE) $(CARGO) test -p mk-tests -- --test-threads=2
+	CPROGS=$(CURDIR)/$(CPROGS_DIR) RSPROGS=$(CURDIR)/$(RSPROGS_DIR)/$(TARGET)/$(PROFILE) $(CARGO) test -p mk-tests $(SUITE:%=--test %) -- --test-threads=2 $(FILTER)
 
 test: unit-test image-test integration-test
 

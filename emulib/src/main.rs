@@ -11,6 +11,7 @@
 
 extern crate memfns;
 
+use core::sync::atomic::{AtomicU64, Ordering};
 use emulib::Frame;
 use linux_abi::consts::clone::{CLONE_THREAD, CLONE_VFORK, CLONE_VM};
 use linux_abi::sysno::*;
@@ -236,6 +237,8 @@ extern "C" fn emulib_syscall(f: &mut Frame) {
         GETTIMEOFDAY => gettimeofday(a[0], a[1]),
         RT_SIGRETURN => return sigreturn(f),
         PREAD64 => pread(a),
+        READ => read(a),
+        LSEEK => lseek(a),
         _ => forward(nr, a),
     } as u64;
     deliver_signals(f);
@@ -322,46 +325,118 @@ fn exec(f: &mut Frame, a: [u64; 6]) {
     }
 }
 
-/// pread64 on a mapped regular file (`MappedFd`): copied from the
-/// mapping, no message. The length comes from the object's header page,
-/// which the server flushes (with the data pages) on every write or
-/// truncate before replying, so this sees what a server read would.
-/// pread leaves the description's offset alone, so sharing the
-/// description (fork, dup) does not matter; read and lseek still go to
-/// the server, which owns the offset. Anything unusual (no slot, a range
-/// past the mapped window, a negative offset) goes to the server too.
-fn pread(a: [u64; 6]) -> i64 {
-    let (fd, buf, count, off) = (a[0], a[1], a[2], a[3]);
-    if fd >= EMUL_MAP_SLOTS as u64 || (off as i64) < 0 || (count as i64) < 0 {
-        return forward(PREAD64 as u64, a);
+/// The slot of a mapped descriptor and the file's length, or None (ask
+/// the server: no slot, or a length past the mapped window).
+fn mapped(fd: u64) -> Option<(MappedFd, u64)> {
+    if fd >= EMUL_MAP_SLOTS as u64 {
+        return None;
     }
-    // SAFETY: the server allocates the table page in every process before
-    // it runs, and fork and exec keep it; whole aligned words.
+    // SAFETY: the server allocates the table in every process before it
+    // runs, and fork and exec keep it; whole aligned words.
     let slot = unsafe { core::ptr::read_volatile((EMUL_MAP_TABLE as *const MappedFd).add(fd as usize)) };
     if slot.addr == 0 {
-        return forward(PREAD64 as u64, a);
+        return None;
     }
     // SAFETY: the slot names a live read-only mapping of the file's object
-    // (the server clears the slot before it unmaps); page 0 is the header.
+    // (the server clears the slot before it unmaps); page 0 is the header,
+    // which the server flushes (with the data pages) on every write or
+    // truncate before replying, so this is the length a server read sees.
     let len = unsafe { core::ptr::read_volatile(slot.addr as *const u64) };
-    let window = slot.size - MAPPED_DATA;
-    if len > window {
+    (len <= slot.size - MAPPED_DATA).then_some((slot, len))
+}
+
+/// The description's shared offset (`SharedOffset`), if it has one here.
+fn shared_offset(slot: &MappedFd) -> Option<&'static AtomicU64> {
+    // SAFETY: a nonzero `pos` is the description's offset page, mapped
+    // read-write in this process while the slot is set; only atomics.
+    (slot.pos != 0).then(|| unsafe { &(*(slot.pos as *const SharedOffset)).offset })
+}
+
+/// Copies file bytes [off, off + n) out of the mapping into `buf`, or
+/// false when `buf` is not plausible user memory (the server says EFAULT).
+fn copy_out(slot: &MappedFd, off: u64, buf: u64, n: u64) -> bool {
+    if !user_buffer(buf, n) || linux_abi::layout::overlaps_emulib(buf, buf + n) {
+        return false;
+    }
+    // SAFETY: the source lies inside the mapping (off + n <= len <= the
+    // window, checked by the caller). The destination is a user-range
+    // buffer the program gave (as for clock_gettime's timespec; emulib's
+    // range is refused above).
+    unsafe { core::ptr::copy_nonoverlapping((slot.addr + MAPPED_DATA + off) as *const u8, buf as *mut u8, n as usize) };
+    true
+}
+
+/// pread64 on a mapped regular file, copied from the mapping with no
+/// message. The description's offset stays as it is.
+fn pread(a: [u64; 6]) -> i64 {
+    let (fd, buf, count, off) = (a[0], a[1], a[2], a[3]);
+    if (off as i64) < 0 || (count as i64) < 0 {
         return forward(PREAD64 as u64, a);
     }
+    let Some((slot, len)) = mapped(fd) else { return forward(PREAD64 as u64, a) };
     if off >= len || count == 0 {
         return 0;
     }
     let n = count.min(len - off);
-    if !user_buffer(buf, n) || linux_abi::layout::overlaps_emulib(buf, buf + n) {
+    if !copy_out(&slot, off, buf, n) {
         return forward(PREAD64 as u64, a);
     }
-    // SAFETY: the source lies inside the mapping (off + n <= len <= window).
-    // The destination is a user-range buffer the program gave (as for
-    // clock_gettime's timespec; emulib's range is refused above).
-    unsafe {
-        core::ptr::copy_nonoverlapping((slot.addr + MAPPED_DATA + off) as *const u8, buf as *mut u8, n as usize);
-    }
     n as i64
+}
+
+/// read(2) on a mapped regular file: the bytes at the shared offset, which
+/// moves by compare-exchange after the copy. If another reader (another
+/// thread, or a process sharing the description) moved it meanwhile, the
+/// copy is done again from the new offset, so no two reads get the same
+/// bytes, as with Linux's f_pos lock.
+fn read(a: [u64; 6]) -> i64 {
+    let (fd, buf, count) = (a[0], a[1], a[2]);
+    let Some((slot, _)) = mapped(fd) else { return forward(READ as u64, a) };
+    let Some(pos) = shared_offset(&slot) else { return forward(READ as u64, a) };
+    if (count as i64) < 0 {
+        return forward(READ as u64, a);
+    }
+    loop {
+        let Some((_, len)) = mapped(fd) else { return forward(READ as u64, a) };
+        let off = pos.load(Ordering::SeqCst);
+        if off >= len || count == 0 {
+            return 0;
+        }
+        let n = count.min(len - off);
+        if !copy_out(&slot, off, buf, n) {
+            return forward(READ as u64, a);
+        }
+        if pos.compare_exchange(off, off + n, Ordering::SeqCst, Ordering::SeqCst).is_ok() {
+            return n as i64;
+        }
+    }
+}
+
+/// lseek on a mapped regular file: one atomic change of the shared
+/// offset. SEEK_DATA, SEEK_HOLE and anything odd go to the server.
+fn lseek(a: [u64; 6]) -> i64 {
+    use linux_abi::consts::seek::*;
+    let (fd, off, whence) = (a[0], a[1] as i64, a[2] as u32);
+    let Some((slot, len)) = mapped(fd) else { return forward(LSEEK as u64, a) };
+    let Some(pos) = shared_offset(&slot) else { return forward(LSEEK as u64, a) };
+    let base = match whence {
+        SEEK_SET => 0,
+        SEEK_END => len as i64,
+        SEEK_CUR => {
+            let r = pos.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |cur| {
+                (cur as i64).checked_add(off).filter(|n| *n >= 0).map(|n| n as u64)
+            });
+            return r.map_or(Errno::EINVAL.to_ret(), |old| old as i64 + off);
+        }
+        _ => return forward(LSEEK as u64, a),
+    };
+    match base.checked_add(off).filter(|n| *n >= 0) {
+        Some(n) => {
+            pos.store(n as u64, Ordering::SeqCst);
+            n
+        }
+        None => Errno::EINVAL.to_ret(),
+    }
 }
 
 fn arch_prctl(code: u32, addr: u64) -> i64 {

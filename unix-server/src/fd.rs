@@ -6,12 +6,13 @@
 //! or `fork`, so they all share one file offset and one set of status
 //! flags, as POSIX requires.
 //!
-//! The offset: the files work will keep it in a page shared between the
-//! server and emulib, so that `read`/`write`/`lseek` on mapped files run
-//! in emulib without a message. It is therefore an `AtomicU64` here, never
-//! a field behind the table lock: whoever holds a reference can read and
-//! advance it without any server lock, and the move to a shared page is a
-//! change of where the atomic lives, not of the protocol.
+//! The offset: for a mapped regular file it lives in a page shared between
+//! the server and every process holding the description
+//! (`mach::defs::bsd::SharedOffset`), so that `read` and `lseek` run in
+//! emulib without a message. It is therefore an `AtomicU64`, never a field
+//! behind the table lock, and every change is one atomic read-modify-write:
+//! whoever holds a reference (a server thread, or emulib in any process)
+//! can advance it without any lock. Where it lives is an [`OffsetHome`].
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -36,6 +37,30 @@ pub trait FileObject: Send + Sync {
     }
 }
 
+/// Where a description's offset lives when it is not in the description
+/// itself: a shared page, given back when the description goes away.
+pub trait OffsetHome: Send + Sync {
+    fn cell(&self) -> &AtomicU64;
+    /// Which home, for the layer that made it (the page's index).
+    fn id(&self) -> u64 {
+        0
+    }
+}
+
+enum Offset {
+    Private(AtomicU64),
+    Shared(alloc::boxed::Box<dyn OffsetHome>),
+}
+
+impl Offset {
+    fn cell(&self) -> &AtomicU64 {
+        match self {
+            Offset::Private(a) => a,
+            Offset::Shared(h) => h.cell(),
+        }
+    }
+}
+
 /// Status flags F_SETFL may change; the access mode and creation flags
 /// are fixed at open (Linux's SETFL_MASK, less O_DIRECT/O_NOATIME
 /// permission subtleties, which the files layer can refuse).
@@ -51,7 +76,7 @@ pub struct OpenFile {
     flags: AtomicU32,
     /// The file offset, shared by every descriptor referring here (see
     /// the module comment for why it is atomic).
-    offset: AtomicU64,
+    offset: Offset,
 }
 
 impl OpenFile {
@@ -59,7 +84,22 @@ impl OpenFile {
     /// O_LARGEFILE is always set, as on 64-bit Linux (F_GETFL shows it).
     pub fn new(object: Arc<dyn FileObject>, flags: u32) -> Arc<OpenFile> {
         let kept = (flags & !NOT_KEPT) | O_LARGEFILE;
-        Arc::new(OpenFile { object, flags: AtomicU32::new(kept), offset: AtomicU64::new(0) })
+        Arc::new(OpenFile { object, flags: AtomicU32::new(kept), offset: Offset::Private(AtomicU64::new(0)) })
+    }
+
+    /// As [`Self::new`], the offset in `home` (which starts it at 0).
+    pub fn with_offset_home(object: Arc<dyn FileObject>, flags: u32, home: alloc::boxed::Box<dyn OffsetHome>) -> Arc<OpenFile> {
+        home.cell().store(0, Ordering::SeqCst);
+        let kept = (flags & !NOT_KEPT) | O_LARGEFILE;
+        Arc::new(OpenFile { object, flags: AtomicU32::new(kept), offset: Offset::Shared(home) })
+    }
+
+    /// The offset's home, when it is not private to the description.
+    pub fn offset_home(&self) -> Option<&dyn OffsetHome> {
+        match &self.offset {
+            Offset::Shared(h) => Some(&**h),
+            Offset::Private(_) => None,
+        }
     }
 
     pub fn status_flags(&self) -> u32 {
@@ -86,11 +126,19 @@ impl OpenFile {
     }
 
     pub fn offset(&self) -> u64 {
-        self.offset.load(Ordering::SeqCst)
+        self.offset.cell().load(Ordering::SeqCst)
     }
 
     pub fn set_offset(&self, off: u64) {
-        self.offset.store(off, Ordering::SeqCst)
+        self.offset.cell().store(off, Ordering::SeqCst)
+    }
+
+    /// A transfer of `n` bytes read at `from` moves the offset, unless
+    /// someone else moved it meanwhile (then false: read again, as emulib
+    /// does, so two readers never get the same bytes).
+    pub fn advance(&self, from: u64, n: u64) -> bool {
+        let to = from.saturating_add(n);
+        self.offset.cell().compare_exchange(from, to, Ordering::SeqCst, Ordering::SeqCst).is_ok()
     }
 
     /// Claims `len` bytes at the current offset and advances it, in one
@@ -99,6 +147,7 @@ impl OpenFile {
     /// starts at. (O_APPEND writes use [`Self::claim_append`].)
     pub fn claim(&self, len: u64) -> Result<u64, Errno> {
         self.offset
+            .cell()
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |o| o.checked_add(len).filter(|e| *e <= i64::MAX as u64))
             .map_err(|_| Errno::EOVERFLOW)
     }
@@ -121,7 +170,7 @@ impl OpenFile {
             SEEK_END => self.object.size() as i64,
             SEEK_CUR => {
                 // Atomic against concurrent claims on the same description.
-                let r = self.offset.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |cur| {
+                let r = self.offset.cell().fetch_update(Ordering::SeqCst, Ordering::SeqCst, |cur| {
                     (cur as i64).checked_add(off).filter(|n| *n >= 0).map(|n| n as u64)
                 });
                 return r.map(|old| (old as i64 + off) as u64).map_err(|_| Errno::EINVAL);
@@ -425,6 +474,36 @@ mod tests {
         assert_eq!(p.lseek(0, SEEK_SET), Err(Errno::ESPIPE));
         assert_eq!(f.claim_append(500, 20), Ok(500));
         assert_eq!(f.offset(), 520);
+    }
+
+    struct Home(&'static AtomicU64, &'static core::sync::atomic::AtomicBool);
+    impl OffsetHome for Home {
+        fn cell(&self) -> &AtomicU64 {
+            self.0
+        }
+    }
+    impl Drop for Home {
+        fn drop(&mut self) {
+            self.1.store(true, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn a_shared_home_holds_the_offset_and_is_given_back() {
+        static CELL: AtomicU64 = AtomicU64::new(77);
+        static GONE: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+        let f = OpenFile::with_offset_home(Arc::new(Dummy(100)), O_RDONLY, alloc::boxed::Box::new(Home(&CELL, &GONE)));
+        assert_eq!(f.offset(), 0, "a new description starts at 0");
+        f.lseek(5, SEEK_SET).unwrap();
+        // Another holder (emulib in another process) moves the cell.
+        CELL.fetch_add(3, Ordering::SeqCst);
+        assert_eq!(f.offset(), 8);
+        assert!(!f.advance(5, 10), "a read that raced must not move it");
+        assert!(f.advance(8, 10));
+        assert_eq!(CELL.load(Ordering::SeqCst), 18);
+        assert!(f.offset_home().is_some() && file(0).offset_home().is_none());
+        drop(f);
+        assert!(GONE.load(Ordering::SeqCst), "the page goes back with the description");
     }
 
     #[test]

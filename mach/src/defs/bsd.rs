@@ -90,18 +90,25 @@ pub const EMUL_T_RET_RIP: usize = 24;
 unsafe impl crate::pod::Pod for ProcPage {}
 unsafe impl crate::pod::Pod for EmulThread {}
 
-/// Mapped regular files (the inode pager, issue 6). When a process opens
-/// a regular file O_RDONLY, the server maps the file's memory object
+/// Mapped regular files (the inode pager). When a process opens a
+/// regular file for reading, the server maps the file's memory object
 /// (one per inode, shared by every opener) read-only into the process and
 /// records it in this table, one slot per descriptor below
-/// EMUL_MAP_SLOTS; emulib answers pread64 from the mapping without a
-/// message. The object's first page is a [`MappedHeader`] (the file's
-/// current length), its data starts at MAPPED_DATA. The server writes the
-/// slots (vm_write) at open, close, dup2 onto the fd, and exec; on a write
-/// or truncate of the file it flushes the object's resident pages before
-/// replying, so every mapping (header included) refaults fresh data.
+/// EMUL_MAP_SLOTS; emulib answers read, pread64 and lseek from the
+/// mapping without a message. The object's first page is a
+/// [`MappedHeader`] (the file's current length), its data starts at
+/// MAPPED_DATA. The server writes the slots (vm_write) at open, close,
+/// dup2 onto the fd, and exec; on a write or truncate of the file it
+/// flushes the object's resident pages before replying, so every mapping
+/// (header included) refaults fresh data.
+///
+/// The file offset of the open file description lives in a
+/// [`SharedOffset`] page that the server maps into itself and into every
+/// process holding the description (fork inherits it shared), so emulib
+/// and the server advance one offset with atomic operations.
 pub const EMUL_MAP_TABLE: u64 = 0x7f00_0a00_0000;
 pub const EMUL_MAP_SLOTS: usize = 256;
+pub const EMUL_MAP_TABLE_SIZE: u64 = (EMUL_MAP_SLOTS * core::mem::size_of::<MappedFd>()) as u64;
 /// Where file offset 0 lies in a mapped file's object (after the header).
 pub const MAPPED_DATA: u64 = 4096;
 
@@ -114,6 +121,18 @@ pub struct MappedFd {
     /// Bytes mapped, header included: file bytes at or past
     /// size - MAPPED_DATA are not mapped and go to the server.
     pub size: u64,
+    /// The description's [`SharedOffset`] page in this process.
+    pub pos: u64,
+    pub _reserved: u64,
+}
+
+/// The page holding an open file description's offset. Both sides update
+/// `offset` only with atomic read-modify-write (compare-exchange), so
+/// concurrent reads through one description never get the same bytes.
+#[repr(C)]
+#[derive(Debug, Default)]
+pub struct SharedOffset {
+    pub offset: core::sync::atomic::AtomicU64,
 }
 
 /// Page 0 of a file's memory object.
@@ -240,7 +259,7 @@ mod tests {
         assert!(EMUL_PROC_PAGE > EMUL_IMAGE_BASE && EMUL_THREAD0 > EMUL_PROC_PAGE + EMUL_STACK_SIZE);
         assert!(EMUL_THREAD0 + 4096 <= 0x7f00_1000_0000);
         assert_eq!(EMUL_THREAD0 % 16, 0, "the first stack top is 16-aligned");
-        assert!(EMUL_MAP_TABLE > EMUL_THREAD0 && EMUL_MAP_TABLE + 4096 <= 0x7f00_1000_0000);
-        assert_eq!(core::mem::size_of::<MappedFd>() * EMUL_MAP_SLOTS, 4096, "the table is one page");
+        assert!(EMUL_MAP_TABLE > EMUL_THREAD0 && EMUL_MAP_TABLE + EMUL_MAP_TABLE_SIZE <= 0x7f00_1000_0000);
+        assert_eq!(EMUL_MAP_TABLE_SIZE % 4096, 0, "the table is whole pages");
     }
 }

@@ -82,19 +82,20 @@ pub fn open(s: &Server, p: &Pcb, dirfd: i64, path: u64, flags: u32, mode: u32) -
             with_fs(|fs| fs.truncate(ino, 0).map_err(fe))?;
         }
     }
-    let ino = match v.node {
-        Node::Fat { ino, dir: false } if flags & O_ACCMODE == O_RDONLY => Some(ino),
-        _ => None,
-    };
+    let regular = matches!(v.node, Node::Fat { dir: false, .. });
     if flags & O_TRUNC != 0 && flags & O_ACCMODE != O_RDONLY {
         if let Node::Fat { ino, dir: false } = v.node {
             crate::inode_pager::changed(ino);
         }
     }
-    let fd = install(s, p, OpenFile::new(v, flags), flags & O_CLOEXEC != 0)?;
-    if let Some(ino) = ino {
-        crate::inode_pager::opened(p.pid, p.task, fd as i32, ino);
-    }
+    // A regular file's offset lives in a page emulib shares (local read
+    // and lseek); anything else keeps it here.
+    let f = match crate::offset_pager::alloc().filter(|_| regular) {
+        Some(home) => OpenFile::with_offset_home(v, flags, home),
+        None => OpenFile::new(v, flags),
+    };
+    let fd = install(s, p, f.clone(), flags & O_CLOEXEC != 0)?;
+    crate::inode_pager::opened(p.pid, p.task, fd as i32, &f);
     Ok(fd)
 }
 
@@ -165,8 +166,21 @@ pub fn read(s: &'static Server, p: &Pcb, h: &MsgHeader, fd: u64, buf: u64, len: 
     Answer::Rval(read_seekable(p, &f, v, buf, len.min(IO_MAX), at).unwrap_or_else(|e| e.to_ret()))
 }
 
+/// A read at the description's offset moves it only if no one else did
+/// meanwhile (emulib reads through the same shared offset); else again.
 fn read_seekable(p: &Pcb, f: &OpenFile, v: &Vnode, buf: u64, len: u64, at: Option<u64>) -> R {
-    let off = at.unwrap_or_else(|| f.offset());
+    for _ in 0..8 {
+        let off = at.unwrap_or_else(|| f.offset());
+        let n = read_at(p, v, buf, len, off)?;
+        if at.is_some() || matches!(v.node, Node::Dev(_)) || f.advance(off, n) {
+            return Ok(n as i64);
+        }
+    }
+    Err(Errno::EAGAIN)
+}
+
+/// `len` bytes at `off` of a seekable node into the user's `buf`.
+fn read_at(p: &Pcb, v: &Vnode, buf: u64, len: u64, off: u64) -> Result<u64, Errno> {
     let data = match &v.node {
         Node::Fat { dir: true, .. } | Node::DevDir => return Err(Errno::EISDIR),
         Node::Fat { ino, .. } => vfs::fat_read(*ino, off, len as usize)?,
@@ -175,10 +189,7 @@ fn read_seekable(p: &Pcb, f: &OpenFile, v: &Vnode, buf: u64, len: u64, at: Optio
         _ => return Err(Errno::EBADF),
     };
     mem::write(p.task, buf, &data)?;
-    if at.is_none() && !matches!(v.node, Node::Dev(_)) {
-        f.set_offset(off + data.len() as u64);
-    }
-    Ok(data.len() as i64)
+    Ok(data.len() as u64)
 }
 
 pub fn write(s: &'static Server, p: &Pcb, h: &MsgHeader, fd: u64, buf: u64, len: u64, at: Option<u64>) -> Answer {
@@ -287,7 +298,16 @@ pub fn dup(s: &Server, p: &Pcb, nr: usize, a: [u64; 6]) -> R {
     if old.is_some() {
         crate::inode_pager::closed(p.pid, p.task, fd);
     }
+    mapped_dup(s, p, fd);
     Ok(fd as i64)
+}
+
+/// A new descriptor for a description: mapped as the original is (a
+/// shell's `< file` is a dup2 onto 0).
+fn mapped_dup(s: &Server, p: &Pcb, fd: i32) {
+    if let Ok(f) = fd_get(s, p, fd as u64) {
+        crate::inode_pager::opened(p.pid, p.task, fd, &f);
+    }
 }
 
 pub fn fcntl(s: &Server, p: &Pcb, fd: u64, cmd: u32, arg: u64) -> R {
@@ -300,6 +320,13 @@ pub fn fcntl(s: &Server, p: &Pcb, fd: u64, cmd: u32, arg: u64) -> R {
             Ok(0)
         }
         F_GETPIPE_SZ => Ok(unix_server::pipe::CAPACITY as i64),
+        F_DUPFD | F_DUPFD_CLOEXEC => {
+            let r = proc.fds.lock().fcntl(fd as i32, cmd, arg, lim);
+            if let Ok(n) = r {
+                mapped_dup(s, p, n as i32);
+            }
+            r
+        }
         _ => {
             let r = proc.fds.lock().fcntl(fd as i32, cmd, arg, lim);
             r

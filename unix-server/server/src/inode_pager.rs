@@ -12,9 +12,10 @@
 //! bytes and length from here.
 
 use crate::mem;
-use crate::vfs::{self, fe, with_fs};
+use crate::vfs::{self, fe, with_fs, Node};
 use alloc::collections::BTreeMap;
 use fat32::Ino;
+use unix_server::fd::OpenFile;
 use unix_server::proc::Pid;
 use mach::defs::bsd::*;
 use mach::defs::memory_object::*;
@@ -90,11 +91,17 @@ fn slot_addr(fd: i32) -> u64 {
     EMUL_MAP_TABLE + fd as u64 * core::mem::size_of::<MappedFd>() as u64
 }
 
-/// open(O_RDONLY) of a regular file installed as `fd`: map its object
-/// into the process and fill the slot. Failure only means no fast path.
-pub fn opened(pid: Pid, task: PortName, fd: i32, ino: Ino) {
-    if fd < 0 || fd as usize >= EMUL_MAP_SLOTS {
+/// A readable regular file's description installed as `fd` (open, dup):
+/// map its object, and its shared offset page, into the process and fill
+/// the slot. Failure only means no fast path.
+pub fn opened(pid: Pid, task: PortName, fd: i32, f: &OpenFile) {
+    let Some(Node::Fat { ino, dir: false }) = vfs::vnode(f).map(|v| &v.node) else { return };
+    if fd < 0 || fd as usize >= EMUL_MAP_SLOTS || !f.readable() {
         return;
+    }
+    let ino = *ino;
+    if PAGER.lock().as_ref().is_some_and(|p| p.slots.contains_key(&(pid, fd))) {
+        return; // dup2 of a descriptor onto itself
     }
     let Ok(len) = with_fs(|fs| fs.stat(ino).map_err(fe)).map(|m| m.size as u64) else { return };
     let port = {
@@ -106,13 +113,21 @@ pub fn opened(pid: Pid, task: PortName, fd: i32, ino: Ino) {
     let size = MAPPED_DATA + (len + SLACK).next_multiple_of(PAGE);
     let Ok(r) = vm_map::call(&Kernel, task, port, MAP_HINT, size, 0, 1, 0, 0, VM_PROT_READ, VM_PROT_READ, VM_INHERIT_SHARE)
     else { return };
-    let slot = MappedFd { addr: r.address, size };
+    let pos = f.offset_home().and_then(|h| crate::offset_pager::map_into(task, h.id())).unwrap_or(0);
+    let slot = MappedFd { addr: r.address, size, pos, _reserved: 0 };
     if mem::write_pod(task, slot_addr(fd), &slot).is_err() {
-        let _ = mem::deallocate(task, r.address, size);
+        unmap(task, &slot);
         return;
     }
     if let Some(p) = PAGER.lock().as_mut() {
         p.slots.insert((pid, fd), slot);
+    }
+}
+
+fn unmap(task: PortName, s: &MappedFd) {
+    let _ = mem::deallocate(task, s.addr, s.size);
+    if s.pos != 0 {
+        let _ = mem::deallocate(task, s.pos, PAGE);
     }
 }
 
@@ -122,14 +137,14 @@ pub fn closed(pid: Pid, task: PortName, fd: i32) {
     let old = PAGER.lock().as_mut().and_then(|p| p.slots.remove(&(pid, fd)));
     if let Some(s) = old {
         let _ = mem::write_pod(task, slot_addr(fd), &MappedFd::default());
-        let _ = mem::deallocate(task, s.addr, s.size);
+        unmap(task, &s);
     }
 }
 
 /// exec: the mappings are gone with the old image; clear the table.
 pub fn exec(pid: Pid, task: PortName) {
     if forget(pid) {
-        let _ = mem::write(task, EMUL_MAP_TABLE, &[0u8; 4096]);
+        let _ = mem::write(task, EMUL_MAP_TABLE, &[0u8; EMUL_MAP_TABLE_SIZE as usize]);
     }
 }
 

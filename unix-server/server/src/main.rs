@@ -20,6 +20,7 @@ mod disk;
 mod files;
 mod inode_pager;
 mod mem;
+mod offset_pager;
 mod pipe;
 mod poll;
 mod signals;
@@ -136,6 +137,7 @@ fn main(args: machrt::Args) -> i32 {
     }));
     SERVER.store(s as *const Server as *mut Server, core::sync::atomic::Ordering::Release);
     vfs::mount_root();
+    offset_pager::start();
     inode_pager::start();
     let argv: Vec<&str> = args.iter().skip(1).collect();
     let Some(path) = argv.first() else { return fail("no init program: give it after -- on the command line") };
@@ -316,7 +318,7 @@ fn start_init(s: &'static Server, path: &str, argv: &[&str]) -> Result<(), Errno
     let entry = goblin::elf::Elf::parse(s.emulib).map_err(|_| Errno::ENOEXEC)?.entry;
     mem::allocate(task, EMUL_PROC_PAGE, 4096)?;
     // The mapped-file table (zero: nothing mapped); fork and exec keep it.
-    mem::allocate(task, EMUL_MAP_TABLE, 4096)?;
+    mem::allocate(task, EMUL_MAP_TABLE, EMUL_MAP_TABLE_SIZE)?;
     mem::allocate(task, EMUL_THREAD0 - EMUL_STACK_SIZE, EMUL_STACK_SIZE + 4096)?;
     task_set_emulation::call(&Kernel, task, entry, EMUL_FIRST_CALL, EMUL_LAST_CALL).map_err(|_| Errno::EAGAIN)?;
     let argv: Vec<&[u8]> = argv.iter().map(|a| a.as_bytes()).collect();
