@@ -85,3 +85,31 @@ fn mapped_reads_are_local_and_coherent_with_writers() {
         println!("{}", l);
     }
 }
+
+#[test]
+fn read_lseek_and_mmap_share_pages_offsets_and_reach_the_disk() {
+    let img = image("mapio", &["mapio"], &[], &[]);
+    let o = boot("/bin/mapio", &img).run();
+    o.expect_not("FAIL").expect("ok every chunk read exactly once by the two processes")
+        .expect("ok another process reads what the mapping wrote").expect("mapio done 0 failures").expect_status(0);
+    for l in o.output.lines().filter(|l| l.starts_with("shared offset")) {
+        println!("{}", l);
+    }
+    // What the shared mapping (and the child's, and pwrite) wrote is in
+    // the file on the disk, read by the host.
+    let v = read_back(&img, "/tmp/shared.bin");
+    let word = |i: usize| u32::from_le_bytes(v[i * 4..i * 4 + 4].try_into().unwrap());
+    assert_eq!(v.len(), 8192, "write-back never grows the file");
+    assert_eq!((word(0), word(1), word(2), word(3)), (0, 1, 0x600d, 0xc41d));
+    assert_eq!(&v[40..72], b"written through a shared mapping");
+    assert_eq!((word(1024 + 5), word(1024 + 6), word(2047)), (0x5eed, 1024 + 6, 2047));
+}
+
+#[test]
+fn local_reads_and_lseek_cost_what_the_figures_say() {
+    let o = unix("/bin/mapio figures", &[cprog("mapio")]).icount().run();
+    o.expect_not("FAIL").expect("mapio done 0 failures").expect_status(0);
+    for l in o.output.lines().filter(|l| l.contains("guest instructions")) {
+        println!("{}", l);
+    }
+}

@@ -230,6 +230,22 @@ routine! {
     reply_ool { }
 }
 
+pub const INODE_PAGER_SYNC: i32 = 101010;
+
+routine! {
+    /// Inside the UNIX server, to the inode pager on a file's memory
+    /// object port: answered once every message queued before it there
+    /// (the dirty pages a clean returned) is handled, so the caller's
+    /// next read of the file from disk sees them.
+    inode_pager_sync = INODE_PAGER_SYNC;
+    request { }
+    request_ports { }
+    request_ool { }
+    reply { }
+    reply_ports { }
+    reply_ool { }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

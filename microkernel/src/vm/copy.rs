@@ -33,6 +33,13 @@ pub struct VmMapCopy {
 /// is copied at once instead, so the copy cannot see later writes.
 pub fn cow_source(e: &mut MapEntry, pmap: &mut dyn PmapOps) -> Result<(Option<Arc<VmObject>>, u64), KernReturn> {
     let Some(obj) = e.object.clone() else { return Ok((None, 0)) };
+    // Already a copy-on-write view (a private mapping of a shared object,
+    // or a copy not yet written): it never writes the object, so the copy
+    // is one more view of it, with no page copied (and none of a pager's
+    // absent pages needed now).
+    if e.needs_copy {
+        return Ok((Some(obj), e.offset));
+    }
     if obj.is_shared() {
         return Ok((Some(obj.copy_slowly(e.offset, e.size())?), 0));
     }
@@ -226,6 +233,30 @@ pub mod tests {
 
     fn vm_protect_ro(s: &mut Space, va: u64) -> KernReturn {
         crate::vm::user::vm_protect(&mut s.map, &mut s.pmap, va, P, false, VM_PROT_READ)
+    }
+
+    #[test]
+    fn a_copy_on_write_view_of_a_shared_object_is_copied_without_copying() {
+        let mem = TestMem::new(100);
+        let (mut a, mut b) = (Space::new(mem), Space::new(mem));
+        let x = a.alloc(2);
+        a.write(x, 1).unwrap();
+        // What vm_map with copy makes of a pager's object: a shared object
+        // behind a needs-copy entry (read-only in the pmap).
+        {
+            let e = &mut a.map.entries_mut()[0];
+            e.object.as_ref().unwrap().set_shared();
+            e.needs_copy = true;
+        }
+        a.pmap.protect_range(x, x + 2 * P, VM_PROT_READ);
+        let before = mem.live();
+        let c = vm_read(&mut a.map, &mut a.pmap, x, 2 * P).unwrap();
+        assert_eq!(mem.live(), before, "no page copied");
+        let y = vm_map_copyout(&mut b.map, c).unwrap();
+        assert_eq!(b.read(y).unwrap(), 1);
+        b.write(y, 9).unwrap();
+        a.write(x, 4).unwrap();
+        assert_eq!((a.read(x).unwrap(), b.read(y).unwrap()), (4, 9), "each side's writes are its own");
     }
 
     #[test]

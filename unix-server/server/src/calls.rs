@@ -61,7 +61,7 @@ pub fn syscall(s: &'static Server, p: &Pcb, h: &MsgHeader, nr: u64, a: [u64; 6])
         FTRUNCATE => files::ftruncate(s, p, a[0], a[1] as i64),
         TRUNCATE => files::truncate(s, p, a[0], a[1] as i64),
         FSYNC | FDATASYNC => files::fsync(s, p, a[0]),
-        SYNC | SYNCFS => crate::vfs::sync().map(|_| 0),
+        SYNC | SYNCFS => files::sync(),
         READLINK => files::readlink(s, p, AT_FDCWD, a[0]),
         READLINKAT => files::readlink(s, p, a[0] as i64, a[1]),
         CHMOD | FCHMOD | FCHMODAT | CHOWN | FCHOWN | LCHOWN | FCHOWNAT | UTIMENSAT | FADVISE64 => Ok(0),
@@ -75,7 +75,11 @@ pub fn syscall(s: &'static Server, p: &Pcb, h: &MsgHeader, nr: u64, a: [u64; 6])
         WAIT4 => return wait4(s, p, h, a[0] as i32, a[1], a[2] as u32, a[3]),
         NANOSLEEP | CLOCK_NANOSLEEP => return nanosleep(s, p, h, nr as usize, a),
         BRK => brk(s, p, a[0]),
-        MMAP => mmap(p, a[0], a[1], a[2] as u32, a[3] as u32, a[4] as i64),
+        // Writes through shared mappings reach the files (all of them: the
+        // server does not track which file a range maps).
+        MSYNC if a[0] % 4096 != 0 || a[2] & !7 != 0 => Err(Errno::EINVAL),
+        MSYNC => files::sync(),
+        MMAP => mmap(s, p, a[0], a[1], a[2] as u32, a[3] as u32, a[4] as i64, a[5]),
         MUNMAP => program_range(a[0], a[1]).and_then(|len| mem::deallocate(p.task, a[0], len)).map(|_| 0),
         MPROTECT => program_range(a[0], a[1]).and_then(|len| mem::protect(p.task, a[0], len, a[2] as u32 & 7)).map(|_| 0),
         SETPGID => s.table.setpgid(p.pid, a[0] as i32, a[1] as i32).map(|_| 0),
@@ -332,17 +336,24 @@ fn brk(s: &Server, p: &Pcb, want: u64) -> R {
     Ok(want as i64)
 }
 
-fn mmap(p: &Pcb, addr: u64, len: u64, prot: u32, flags: u32, fd: i64) -> R {
+/// mmap: anonymous memory here, a descriptor's pages by files::mmap.
+/// MAP_SHARED anonymous memory stays shared with forked children.
+fn mmap(s: &Server, p: &Pcb, addr: u64, len: u64, prot: u32, flags: u32, fd: i64, off: u64) -> R {
     use linux_abi::consts::mman::*;
-    if flags & MAP_ANONYMOUS == 0 || fd != -1 && fd != 0 && flags & MAP_ANONYMOUS == 0 {
-        return Err(Errno::ENODEV);
-    }
     let size = page_up(len).filter(|&s| s > 0).ok_or(Errno::EINVAL)?;
-    let at = if flags & MAP_FIXED != 0 {
+    if flags & MAP_FIXED != 0 {
         let end = addr.checked_add(size).ok_or(Errno::EINVAL)?;
         if addr % 4096 != 0 || end > linux_abi::layout::USER_END || linux_abi::layout::overlaps_emulib(addr, end) {
             return Err(Errno::EINVAL);
         }
+    }
+    if flags & MAP_ANONYMOUS == 0 {
+        match files::mmap(s, p, addr, size, prot, flags, fd as u64, off) {
+            Err(Errno::ENOTSUP) => {} // /dev/zero: anonymous memory
+            r => return r,
+        }
+    }
+    let at = if flags & MAP_FIXED != 0 {
         let _ = mem::deallocate(p.task, addr, size);
         mem::allocate(p.task, addr, size)?
     } else {
@@ -350,6 +361,9 @@ fn mmap(p: &Pcb, addr: u64, len: u64, prot: u32, flags: u32, fd: i64) -> R {
     };
     if prot & 7 != 3 {
         mem::protect(p.task, at, size, prot & 7)?;
+    }
+    if flags & MAP_TYPE == MAP_SHARED {
+        mem::inherit(p.task, at, size, mach::vm::VM_INHERIT_SHARE)?;
     }
     Ok(at as i64)
 }
@@ -390,6 +404,7 @@ fn reboot(s: &Server, p: &Pcb, magic1: u32, magic2: u32, cmd: u32) -> R {
     }
     match cmd {
         LINUX_REBOOT_CMD_POWER_OFF | LINUX_REBOOT_CMD_HALT | LINUX_REBOOT_CMD_RESTART => {
+            crate::inode_pager::clean_all();
             crate::vfs::unmount_root();
             let _ = host_reboot::call(&Kernel, machrt::trap::host_self(), HOST_REBOOT_HALT, 0);
             machrt::trap::poweroff(0)

@@ -79,6 +79,7 @@ pub fn open(s: &Server, p: &Pcb, dirfd: i64, path: u64, flags: u32, mode: u32) -
     check_open(&v, flags)?;
     if let Node::Fat { ino, dir: false } = v.node {
         if flags & O_TRUNC != 0 && flags & O_ACCMODE != O_RDONLY {
+            crate::inode_pager::clean(ino);
             with_fs(|fs| fs.truncate(ino, 0).map_err(fe))?;
         }
     }
@@ -183,7 +184,10 @@ fn read_seekable(p: &Pcb, f: &OpenFile, v: &Vnode, buf: u64, len: u64, at: Optio
 fn read_at(p: &Pcb, v: &Vnode, buf: u64, len: u64, off: u64) -> Result<u64, Errno> {
     let data = match &v.node {
         Node::Fat { dir: true, .. } | Node::DevDir => return Err(Errno::EISDIR),
-        Node::Fat { ino, .. } => vfs::fat_read(*ino, off, len as usize)?,
+        Node::Fat { ino, .. } => {
+            crate::inode_pager::clean(*ino);
+            vfs::fat_read(*ino, off, len as usize)?
+        }
         Node::Boot(b) => b.get(off.min(b.len() as u64) as usize..).unwrap_or(&[])[..].iter().take(len as usize).copied().collect(),
         Node::Dev(d) => d.read(len as usize),
         _ => return Err(Errno::EBADF),
@@ -222,6 +226,7 @@ fn write_other(p: &Pcb, f: &OpenFile, v: &Vnode, buf: u64, len: u64, at: Option<
         Node::Fat { ino, dir: false } => {
             let data = mem::read(p.task, buf, len as usize)?;
             let append = at.is_none() && f.status_flags() & O_APPEND != 0;
+            crate::inode_pager::clean(*ino);
             let off = if append { None } else { Some(at.unwrap_or_else(|| f.offset())) };
             let w = vfs::fat_write(*ino, off, &data);
             // Mapped readers refault the new bytes and length.
@@ -560,6 +565,7 @@ pub fn rename(s: &Server, p: &Pcb, olddir: i64, old: u64, newdir: i64, new: u64)
 
 /// Truncates, then drops the pages mapped readers hold (coherence).
 fn truncated(ino: fat32::Ino, len: u64) -> R {
+    crate::inode_pager::clean(ino);
     let r = with_fs(|fs| fs.truncate(ino, len).map_err(fe)).map(|_| 0);
     crate::inode_pager::changed(ino);
     r
@@ -593,6 +599,13 @@ pub fn truncate(s: &Server, p: &Pcb, path: u64, len: i64) -> R {
 
 pub fn fsync(s: &Server, p: &Pcb, fd: u64) -> R {
     fd_get(s, p, fd)?;
+    sync()
+}
+
+/// sync(2): the dirty pages of shared file mappings to their files, then
+/// the file system's cache to the disk.
+pub fn sync() -> R {
+    crate::inode_pager::clean_all();
     vfs::sync().map(|_| 0)
 }
 
@@ -641,4 +654,35 @@ pub fn poll_one(s: &Server, p: &Pcb, fd: i32, events: i16) -> i16 {
         _ => POLLIN | POLLOUT,
     };
     r & (events | POLLHUP | POLLERR)
+}
+
+/// mmap of a descriptor (not MAP_ANONYMOUS): a regular file's pages
+/// through the inode pager; /dev/zero is anonymous memory; anything else
+/// ENODEV. The access the descriptor allows bounds the mapping's.
+pub fn mmap(s: &Server, p: &Pcb, addr: u64, size: u64, prot: u32, flags: u32, fd: u64, off: u64) -> R {
+    use linux_abi::consts::mman::*;
+    use mach::vm::*;
+    let f = fd_get(s, p, fd)?;
+    let v = vnode(&f).ok_or(Errno::ENODEV)?;
+    let shared = match flags & MAP_TYPE {
+        MAP_SHARED | MAP_SHARED_VALIDATE => true,
+        MAP_PRIVATE => false,
+        _ => return Err(Errno::EINVAL),
+    };
+    let ino = match v.node {
+        Node::Fat { ino, dir: false } => ino,
+        Node::Dev(Dev::Zero) => return Err(Errno::ENOTSUP), // the caller maps it anonymous
+        _ => return Err(Errno::ENODEV),
+    };
+    if off % 4096 != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if !f.readable() || (shared && prot & PROT_WRITE != 0 && !f.writable()) {
+        return Err(Errno::EACCES);
+    }
+    let max = if shared && !f.writable() { VM_PROT_READ | VM_PROT_EXECUTE } else { VM_PROT_ALL };
+    let fixed = flags & MAP_FIXED != 0;
+    let hint = if fixed || addr >= crate::MMAP_BASE { addr } else { crate::MMAP_BASE };
+    let m = crate::inode_pager::FileMapping { addr: hint, fixed, size, off, prot: prot & 7, max, shared };
+    crate::inode_pager::map_file(p.task, ino, &m).map(|a| a as i64)
 }

@@ -23,7 +23,8 @@ use mach::defs::vm::vm_map;
 use mach::kern_return::*;
 use mach::message::*;
 use mach::port::*;
-use mach::vm::{PAGE_SIZE, VM_INHERIT_SHARE, VM_PROT_NONE, VM_PROT_READ};
+use mach::vm::{VmProt, PAGE_SIZE, VM_INHERIT_COPY, VM_INHERIT_SHARE, VM_PROT_NONE, VM_PROT_READ, VM_PROT_WRITE};
+use linux_abi::Errno;
 use machrt::msg::Buffer;
 use machrt::rpc::Kernel;
 use machrt::sync::Mutex;
@@ -41,6 +42,9 @@ struct Object {
     port: PortName,
     /// The kernel's control port, 0 until memory_object_init.
     control: PortName,
+    /// Mapped shared and writable once (mmap): its pages may be dirty, so
+    /// the server's own reads and writes of the file clean them first.
+    dirtyable: bool,
 }
 
 struct Pager {
@@ -82,7 +86,7 @@ fn port_for(p: &mut Pager, ino: Ino) -> Option<PortName> {
         let _ = machrt::port::destroy(t, port);
         return None;
     }
-    p.by_ino.insert(ino, Object { port, control: 0 });
+    p.by_ino.insert(ino, Object { port, control: 0, dirtyable: false });
     p.by_port.insert(port, ino);
     Some(port)
 }
@@ -173,6 +177,79 @@ pub fn forked(parent: Pid, child: Pid) {
     }
 }
 
+/// mmap of a regular file: `size` bytes from file offset `off` (page
+/// aligned) at `addr` (exactly there when `fixed`). MAP_SHARED maps the
+/// file's object itself, so the pages are the ones read() and every other
+/// mapping see, and written ones go back to the file (data_write);
+/// MAP_PRIVATE maps a copy-on-write copy. Pages wholly past the end read
+/// as zeros and are never written back.
+pub struct FileMapping {
+    pub addr: u64,
+    pub fixed: bool,
+    pub size: u64,
+    pub off: u64,
+    pub prot: VmProt,
+    pub max: VmProt,
+    pub shared: bool,
+}
+
+pub fn map_file(task: PortName, ino: Ino, m: &FileMapping) -> Result<u64, Errno> {
+    let port = {
+        let mut g = PAGER.lock();
+        let p = g.as_mut().ok_or(Errno::ENODEV)?;
+        let port = port_for(p, ino).ok_or(Errno::ENOMEM)?;
+        if m.shared && m.max & VM_PROT_WRITE != 0 {
+            if let Some(o) = p.by_ino.get_mut(&ino) {
+                o.dirtyable = true;
+            }
+        }
+        port
+    };
+    let offset = MAPPED_DATA.checked_add(m.off).ok_or(Errno::EOVERFLOW)?;
+    let inherit = if m.shared { VM_INHERIT_SHARE } else { VM_INHERIT_COPY };
+    if m.fixed {
+        let _ = mem::deallocate(task, m.addr, m.size);
+    }
+    let r = vm_map::call(&Kernel, task, port, m.addr, m.size, 0, !m.fixed as u32, offset, !m.shared as u32,
+                         m.prot, m.max, inherit);
+    match r {
+        Ok(r) => Ok(r.address),
+        Err(KERN_NO_SPACE) => Err(Errno::ENOMEM),
+        Err(_) => Err(Errno::EINVAL),
+    }
+}
+
+/// Before the server itself reads, writes or truncates the file: the
+/// dirty pages of shared writable mappings go back to the file first
+/// (lock_request returning them, then a barrier through the object's
+/// queue, so the pager thread has written them when this returns). Never
+/// called with the file system's lock held, nor from the pager thread.
+pub fn clean(ino: Ino) {
+    let (port, control) = match PAGER.lock().as_ref().and_then(|p| p.by_ino.get(&ino)) {
+        Some(o) if o.dirtyable => (o.port, o.control),
+        _ => return,
+    };
+    if control != 0 {
+        let args = RangeArgs { offset: 0, length: u64::MAX / 2, access: VM_PROT_NONE, flags: MEMORY_OBJECT_RETURN_DIRTY };
+        let _ = memory_object_lock_request::send(&Kernel, control, MACH_PORT_NULL, args);
+    }
+    let t = machrt::trap::task_self();
+    if let Ok(reply) = machrt::port::allocate(t, MACH_PORT_RIGHT_RECEIVE) {
+        let _ = inode_pager_sync::call(&machrt::rpc::WithReply(reply), port);
+        let _ = machrt::port::destroy(t, reply);
+    }
+}
+
+/// sync, fsync and power-off: every file's dirty mapped pages to the file.
+pub fn clean_all() {
+    let inos: alloc::vec::Vec<Ino> = PAGER.lock().as_ref()
+        .map(|p| p.by_ino.iter().filter(|(_, o)| o.dirtyable).map(|(i, _)| *i).collect())
+        .unwrap_or_default();
+    for ino in inos {
+        clean(ino);
+    }
+}
+
 /// The file's bytes or length changed: drop every cached page, so all
 /// mappings see the new contents. Synchronous (see the module comment).
 pub fn changed(ino: Ino) {
@@ -224,9 +301,14 @@ extern "C" fn serve(pset: u64) -> ! {
                 }
             }
             MEMORY_OBJECT_DATA_WRITE => {
-                // Read-only mappings never dirty a page; let the memory go.
                 if let Ok(r) = memory_object_data_write::Request::parse(m) {
-                    let _ = machrt::vm::vm_deallocate(r.data.address, r.data.size as u64);
+                    let _io = IO.lock();
+                    data_write(ino, r.args.offset, r.data.address, r.data.size as u64);
+                }
+            }
+            INODE_PAGER_SYNC => {
+                if let Ok(r) = inode_pager_sync::Request::parse(m) {
+                    crate::reply(&mut inode_pager_sync::Reply::new(&r.header));
                 }
             }
             _ => {}
@@ -274,3 +356,23 @@ fn data_request(control: PortName, ino: Ino, args: RangeArgs, out: u64) {
     let _ = memory_object_data_provided::send(&Kernel, control, d, args.offset, VM_PROT_NONE);
 }
 
+
+/// Dirty pages back from the kernel (a clean, pageout, or the last
+/// mapping gone): their bytes go to the file, never past its end (a
+/// mapping may reach past it; those bytes are not the file's), then the
+/// carrier memory goes.
+fn data_write(ino: Ino, offset: u64, addr: u64, size: u64) {
+    let len = with_fs(|fs| fs.stat(ino).map_err(fe)).map(|m| m.size as u64).unwrap_or(0);
+    let start = offset.max(MAPPED_DATA);
+    let end = (offset + size).min(MAPPED_DATA + len);
+    if end > start {
+        // SAFETY: the kernel mapped the message's `size` bytes at `addr` in
+        // this task; [start, end) lies inside them and is read before the
+        // deallocate below.
+        let bytes = unsafe { core::slice::from_raw_parts((addr + (start - offset)) as *const u8, (end - start) as usize) };
+        if let Err(e) = vfs::fat_write(ino, Some(start - MAPPED_DATA), bytes) {
+            machrt::println!("unix-server: inode pager: write-back of inode {:?} failed: {:?}", ino, e);
+        }
+    }
+    let _ = machrt::vm::vm_deallocate(addr, size);
+}

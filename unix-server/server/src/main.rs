@@ -437,6 +437,7 @@ pub fn end_process(s: &'static Server, pcb: &Pcb, wstatus: i32) {
     if pcb.pid == unix_server::proc::INIT_PID {
         use unix_server::proc::status::*;
         let code = if wifexited(wstatus) { wexitstatus(wstatus) as u32 } else { 128 + wtermsig(wstatus) };
+        inode_pager::clean_all(); // dirty pages of the last mappings, queued as init's task went
         vfs::unmount_root();
         let _ = host_reboot::call(&Kernel, machrt::trap::host_self(), HOST_REBOOT_HALT, code);
         machrt::trap::poweroff(code as u8);

@@ -93,6 +93,10 @@ pub fn protect(task: PortName, addr: u64, size: u64, prot: VmProt) -> Result<(),
     vm_protect::call(&Kernel, task, addr, size, 0, prot).map(|_| ()).map_err(|_| Errno::ENOMEM)
 }
 
+pub fn inherit(task: PortName, addr: u64, size: u64, inh: mach::vm::VmInherit) -> Result<(), Errno> {
+    vm_inherit::call(&Kernel, task, addr, size, inh).map(|_| ()).map_err(|_| Errno::ENOMEM)
+}
+
 /// Maps the segments of `image` into `task`: each page range allocated
 /// (zero-filled), the file bytes written, then every page given the union
 /// of the protections of the segments touching it.
