@@ -237,6 +237,8 @@ extern "C" fn emulib_syscall(f: &mut Frame) {
         GETTIMEOFDAY => gettimeofday(a[0], a[1]),
         RT_SIGRETURN => return sigreturn(f),
         PREAD64 => pread(a),
+        PWRITE64 => pwrite(a),
+        WRITE => write(a),
         READ => read(a),
         LSEEK => lseek(a),
         _ => forward(nr, a),
@@ -362,7 +364,7 @@ fn copy_out(slot: &MappedFd, off: u64, buf: u64, n: u64) -> bool {
     // window, checked by the caller). The destination is a user-range
     // buffer the program gave (as for clock_gettime's timespec; emulib's
     // range is refused above).
-    unsafe { core::ptr::copy_nonoverlapping((slot.addr + MAPPED_DATA + off) as *const u8, buf as *mut u8, n as usize) };
+    unsafe { emulib::copy_bulk(buf as *mut u8, (slot.addr + MAPPED_DATA + off) as *const u8, n as usize) };
     true
 }
 
@@ -373,7 +375,9 @@ fn pread(a: [u64; 6]) -> i64 {
     if (off as i64) < 0 || (count as i64) < 0 {
         return forward(PREAD64 as u64, a);
     }
-    let Some((slot, len)) = mapped(fd) else { return forward(PREAD64 as u64, a) };
+    let Some((slot, len)) = mapped(fd).filter(|(s, _)| s.flags & MAPPED_READ != 0) else {
+        return forward(PREAD64 as u64, a);
+    };
     if off >= len || count == 0 {
         return 0;
     }
@@ -391,7 +395,9 @@ fn pread(a: [u64; 6]) -> i64 {
 /// bytes, as with Linux's f_pos lock.
 fn read(a: [u64; 6]) -> i64 {
     let (fd, buf, count) = (a[0], a[1], a[2]);
-    let Some((slot, _)) = mapped(fd) else { return forward(READ as u64, a) };
+    let Some((slot, _)) = mapped(fd).filter(|(s, _)| s.flags & MAPPED_READ != 0) else {
+        return forward(READ as u64, a);
+    };
     let Some(pos) = shared_offset(&slot) else { return forward(READ as u64, a) };
     if (count as i64) < 0 {
         return forward(READ as u64, a);
@@ -408,6 +414,69 @@ fn read(a: [u64; 6]) -> i64 {
         }
         if pos.compare_exchange(off, off + n, Ordering::SeqCst, Ordering::SeqCst).is_ok() {
             return n as i64;
+        }
+    }
+}
+
+/// Copies `n` bytes from the program's `buf` into file bytes [off, off+n)
+/// of the mapping, or false when `buf` is not plausible user memory.
+fn copy_in(slot: &MappedFd, off: u64, buf: u64, n: u64) -> bool {
+    if !user_buffer(buf, n) || linux_abi::layout::overlaps_emulib(buf, buf + n) {
+        return false;
+    }
+    // SAFETY: the destination lies inside the writable mapping (off + n <=
+    // len <= the window, checked by the caller); the source is the
+    // program's user-range buffer.
+    unsafe { emulib::copy_bulk((slot.addr + MAPPED_DATA + off) as *mut u8, buf as *const u8, n as usize) };
+    true
+}
+
+/// The slot and length for a local write of `count` bytes at `off`: the
+/// description writable, the bytes already in the file (growth and
+/// anything odd go to the server, which owns the length).
+fn writable_at(fd: u64, off: u64, count: u64) -> Option<MappedFd> {
+    let (slot, len) = mapped(fd).filter(|(s, _)| s.flags & MAPPED_WRITE != 0)?;
+    let end = off.checked_add(count)?;
+    (count > 0 && (count as i64) > 0 && end <= len).then_some(slot)
+}
+
+/// pwrite64 over bytes the file already has: into the shared mapping, no
+/// message; the inode pager writes the page back (pageout, sync, fsync,
+/// or a server read of the file, which cleans first).
+fn pwrite(a: [u64; 6]) -> i64 {
+    let (fd, buf, count, off) = (a[0], a[1], a[2], a[3]);
+    let Some(slot) = writable_at(fd, off, count).filter(|_| (off as i64) >= 0) else {
+        return forward(PWRITE64 as u64, a);
+    };
+    if !copy_in(&slot, off, buf, count) {
+        return forward(PWRITE64 as u64, a);
+    }
+    count as i64
+}
+
+/// write(2) at the shared offset over bytes the file already has: the
+/// range is claimed by compare-exchange first, so two writers through one
+/// description never write the same bytes. O_APPEND goes to the server.
+fn write(a: [u64; 6]) -> i64 {
+    let (fd, buf, count) = (a[0], a[1], a[2]);
+    let Some((slot, _)) = mapped(fd) else { return forward(WRITE as u64, a) };
+    let Some(pos) = shared_offset(&slot) else { return forward(WRITE as u64, a) };
+    // SAFETY: the offset page holds a SharedOffset (see shared_offset).
+    let status = unsafe { &(*(slot.pos as *const SharedOffset)).status }.load(Ordering::SeqCst);
+    if status & linux_abi::consts::open::O_APPEND as u64 != 0 {
+        return forward(WRITE as u64, a);
+    }
+    loop {
+        let off = pos.load(Ordering::SeqCst);
+        let Some(slot) = writable_at(fd, off, count) else { return forward(WRITE as u64, a) };
+        if !user_buffer(buf, count) {
+            return forward(WRITE as u64, a);
+        }
+        if pos.compare_exchange(off, off + count, Ordering::SeqCst, Ordering::SeqCst).is_ok() {
+            // A buffer that faults here ends the program as in Linux's
+            // vDSO; user_buffer refused the implausible ones.
+            copy_in(&slot, off, buf, count);
+            return count as i64;
         }
     }
 }

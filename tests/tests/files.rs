@@ -103,6 +103,11 @@ fn read_lseek_and_mmap_share_pages_offsets_and_reach_the_disk() {
     assert_eq!((word(0), word(1), word(2), word(3)), (0, 1, 0x600d, 0xc41d));
     assert_eq!(&v[40..72], b"written through a shared mapping");
     assert_eq!((word(1024 + 5), word(1024 + 6), word(2047)), (0x5eed, 1024 + 6, 2047));
+    // write and pwrite into the mapping reached the disk too.
+    let v = read_back(&img, "/tmp/local.bin");
+    assert_eq!(v.len(), 4105);
+    assert!((0..1024).all(|i| u32::from_le_bytes(v[i * 4..i * 4 + 4].try_into().unwrap()) == 0x1000 + i as u32));
+    assert_eq!(&v[4096..], b"Grown+app");
 }
 
 #[test]

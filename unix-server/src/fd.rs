@@ -45,6 +45,10 @@ pub trait OffsetHome: Send + Sync {
     fn id(&self) -> u64 {
         0
     }
+    /// The description's status flags now (at creation and F_SETFL), for
+    /// a home that shows them to other holders (emulib's local write must
+    /// see O_APPEND).
+    fn flags_changed(&self, _flags: u32) {}
 }
 
 enum Offset {
@@ -91,6 +95,7 @@ impl OpenFile {
     pub fn with_offset_home(object: Arc<dyn FileObject>, flags: u32, home: alloc::boxed::Box<dyn OffsetHome>) -> Arc<OpenFile> {
         home.cell().store(0, Ordering::SeqCst);
         let kept = (flags & !NOT_KEPT) | O_LARGEFILE;
+        home.flags_changed(kept);
         Arc::new(OpenFile { object, flags: AtomicU32::new(kept), offset: Offset::Shared(home) })
     }
 
@@ -120,9 +125,12 @@ impl OpenFile {
 
     /// F_SETFL: only the changeable bits move; the rest are kept.
     pub fn set_status_flags(&self, new: u32) {
-        let _ = self.flags.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |old| {
+        let r = self.flags.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |old| {
             Some((old & !SETFL_MASK) | (new & SETFL_MASK))
         });
+        if let (Some(h), Ok(old)) = (self.offset_home(), r) {
+            h.flags_changed((old & !SETFL_MASK) | (new & SETFL_MASK));
+        }
     }
 
     pub fn offset(&self) -> u64 {

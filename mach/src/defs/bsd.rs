@@ -123,8 +123,13 @@ pub struct MappedFd {
     pub size: u64,
     /// The description's [`SharedOffset`] page in this process.
     pub pos: u64,
-    pub _reserved: u64,
+    /// MAPPED_READ, MAPPED_WRITE: what the description allows and the
+    /// mapping's protection (the header page is read-only regardless).
+    pub flags: u64,
 }
+
+pub const MAPPED_READ: u64 = 1;
+pub const MAPPED_WRITE: u64 = 2;
 
 /// The page holding an open file description's offset. Both sides update
 /// `offset` only with atomic read-modify-write (compare-exchange), so
@@ -133,6 +138,9 @@ pub struct MappedFd {
 #[derive(Debug, Default)]
 pub struct SharedOffset {
     pub offset: core::sync::atomic::AtomicU64,
+    /// The description's status flags (Linux O_*), as F_GETFL shows them:
+    /// emulib writes locally only without O_APPEND.
+    pub status: core::sync::atomic::AtomicU64,
 }
 
 /// Page 0 of a file's memory object.

@@ -546,8 +546,19 @@ pub fn unlink(s: &Server, p: &Pcb, dirfd: i64, path: u64, flags: u32) -> R {
         if n.trailing_slash {
             return Err(Errno::ENOTDIR);
         }
-        fs.unlink(dir, name).map_err(fe).map(|_| 0)
+        fs.unlink(dir, name).map_err(fe).map(|_| ino as i64)
     })
+    .map(forget_pages)
+}
+
+/// A file's name is gone (unlink, rename): FAT inode numbers are entry
+/// positions, so a later file may get this one; its memory object must
+/// not hand that file the old pages. Returns 0, the call's result.
+fn forget_pages(ino: i64) -> i64 {
+    if ino > 0 {
+        crate::inode_pager::changed(ino as fat32::Ino);
+    }
+    0
 }
 
 pub fn rename(s: &Server, p: &Pcb, olddir: i64, old: u64, newdir: i64, new: u64) -> R {
@@ -556,11 +567,20 @@ pub fn rename(s: &Server, p: &Pcb, olddir: i64, old: u64, newdir: i64, new: u64)
     if b.path.starts_with(&a.path) && b.path.as_bytes().get(a.path.len()) == Some(&b'/') {
         return Err(Errno::EINVAL);
     }
-    with_fs(|fs| {
+    let (src, dst, new) = with_fs(|fs| {
         let (from_dir, from) = parent_of(fs, &a)?;
         let (to_dir, to) = parent_of(fs, &b)?;
-        fs.rename(from_dir, from, to_dir, to).map_err(fe).map(|_| 0)
-    })
+        let src = fs.lookup(from_dir, from).map_err(fe)?;
+        let dst = fs.lookup(to_dir, to).ok();
+        let new = fs.rename(from_dir, from, to_dir, to).map_err(fe)?;
+        Ok((src, dst, new))
+    })?;
+    // The source's entry moved and a replaced file's contents changed:
+    // the objects for those inode numbers hold stale pages.
+    for ino in [Some(src), dst, Some(new)].into_iter().flatten() {
+        forget_pages(ino as i64);
+    }
+    Ok(0)
 }
 
 /// Truncates, then drops the pages mapped readers hold (coherence).

@@ -100,7 +100,7 @@ fn slot_addr(fd: i32) -> u64 {
 /// the slot. Failure only means no fast path.
 pub fn opened(pid: Pid, task: PortName, fd: i32, f: &OpenFile) {
     let Some(Node::Fat { ino, dir: false }) = vfs::vnode(f).map(|v| &v.node) else { return };
-    if fd < 0 || fd as usize >= EMUL_MAP_SLOTS || !f.readable() {
+    if fd < 0 || fd as usize >= EMUL_MAP_SLOTS {
         return;
     }
     let ino = *ino;
@@ -108,17 +108,31 @@ pub fn opened(pid: Pid, task: PortName, fd: i32, f: &OpenFile) {
         return; // dup2 of a descriptor onto itself
     }
     let Ok(len) = with_fs(|fs| fs.stat(ino).map_err(fe)).map(|m| m.size as u64) else { return };
+    let flags = if f.readable() { MAPPED_READ } else { 0 } | if f.writable() { MAPPED_WRITE } else { 0 };
+    let prot = if f.writable() { VM_PROT_READ | VM_PROT_WRITE } else { VM_PROT_READ };
     let port = {
         let mut g = PAGER.lock();
         let Some(p) = g.as_mut() else { return };
         let Some(port) = port_for(p, ino) else { return };
+        if f.writable() {
+            if let Some(o) = p.by_ino.get_mut(&ino) {
+                o.dirtyable = true;
+            }
+        }
         port
     };
     let size = MAPPED_DATA + (len + SLACK).next_multiple_of(PAGE);
-    let Ok(r) = vm_map::call(&Kernel, task, port, MAP_HINT, size, 0, 1, 0, 0, VM_PROT_READ, VM_PROT_READ, VM_INHERIT_SHARE)
+    let Ok(r) = vm_map::call(&Kernel, task, port, MAP_HINT, size, 0, 1, 0, 0, prot, prot, VM_INHERIT_SHARE)
     else { return };
+    // The header (the length every holder reads) is the server's alone.
+    if prot & VM_PROT_WRITE != 0
+        && mach::defs::vm::vm_protect::call(&Kernel, task, r.address, PAGE, 1, VM_PROT_READ).is_err()
+    {
+        let _ = mem::deallocate(task, r.address, size);
+        return;
+    }
     let pos = f.offset_home().and_then(|h| crate::offset_pager::map_into(task, h.id())).unwrap_or(0);
-    let slot = MappedFd { addr: r.address, size, pos, _reserved: 0 };
+    let slot = MappedFd { addr: r.address, size, pos, flags };
     if mem::write_pod(task, slot_addr(fd), &slot).is_err() {
         unmap(task, &slot);
         return;

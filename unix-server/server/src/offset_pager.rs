@@ -69,16 +69,20 @@ pub fn start() {
 /// One description's page, in the server; given back when dropped.
 pub struct Cell {
     index: u32,
-    offset: &'static AtomicU64,
+    shared: &'static SharedOffset,
 }
 
 impl OffsetHome for Cell {
     fn cell(&self) -> &AtomicU64 {
-        self.offset
+        &self.shared.offset
     }
 
     fn id(&self) -> u64 {
         self.index as u64
+    }
+
+    fn flags_changed(&self, flags: u32) {
+        self.shared.status.store(flags as u64, core::sync::atomic::Ordering::SeqCst);
     }
 }
 
@@ -106,8 +110,8 @@ pub fn alloc() -> Option<Box<dyn OffsetHome>> {
     // SAFETY: `at` is a page of the object mapped read-write into this
     // task for its lifetime (never unmapped); SharedOffset is one atomic,
     // valid for any bit pattern, and only touched atomically.
-    let offset = unsafe { &(*(at as *const SharedOffset)).offset };
-    Some(Box::new(Cell { index, offset }))
+    let shared = unsafe { &*(at as *const SharedOffset) };
+    Some(Box::new(Cell { index, shared }))
 }
 
 /// Maps description page `index` into `task`: its address there.
