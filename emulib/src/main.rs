@@ -239,6 +239,8 @@ extern "C" fn emulib_syscall(f: &mut Frame) {
         PREAD64 => pread(a),
         PWRITE64 => pwrite(a),
         WRITE => write(a),
+        READV => readv(a),
+        WRITEV => writev(a),
         READ => read(a),
         LSEEK => lseek(a),
         _ => forward(nr, a),
@@ -461,9 +463,7 @@ fn write(a: [u64; 6]) -> i64 {
     let (fd, buf, count) = (a[0], a[1], a[2]);
     let Some((slot, _)) = mapped(fd) else { return forward(WRITE as u64, a) };
     let Some(pos) = shared_offset(&slot) else { return forward(WRITE as u64, a) };
-    // SAFETY: the offset page holds a SharedOffset (see shared_offset).
-    let status = unsafe { &(*(slot.pos as *const SharedOffset)).status }.load(Ordering::SeqCst);
-    if status & linux_abi::consts::open::O_APPEND as u64 != 0 {
+    if appending(&slot) {
         return forward(WRITE as u64, a);
     }
     loop {
@@ -477,6 +477,80 @@ fn write(a: [u64; 6]) -> i64 {
             // vDSO; user_buffer refused the implausible ones.
             copy_in(&slot, off, buf, count);
             return count as i64;
+        }
+    }
+}
+
+/// Whether the description has O_APPEND (its status flags are in the
+/// shared offset page, which the server keeps current).
+fn appending(slot: &MappedFd) -> bool {
+    // SAFETY: a nonzero `pos` is the description's SharedOffset page.
+    let status = unsafe { &(*(slot.pos as *const SharedOffset)).status }.load(Ordering::SeqCst);
+    status & linux_abi::consts::open::O_APPEND as u64 != 0
+}
+
+/// The program's iovec array as (base, length) pairs, with their total,
+/// when it is plausible user memory and not too long (else the server
+/// answers, EFAULT or EINVAL).
+fn iovecs(iov: u64, cnt: u64) -> Option<(&'static [[u64; 2]], u64)> {
+    if cnt == 0 || cnt > 1024 || !user_buffer(iov, cnt * 16) || linux_abi::layout::overlaps_emulib(iov, iov + cnt * 16) {
+        return None;
+    }
+    // SAFETY: a user-range array of `cnt` iovecs the program gave (a wild
+    // one faults here, as in the vDSO); read only.
+    let v = unsafe { core::slice::from_raw_parts(iov as *const [u64; 2], cnt as usize) };
+    let total = v.iter().try_fold(0u64, |t, e| t.checked_add(e[1]).filter(|t| *t <= i64::MAX as u64))?;
+    Some((v, total))
+}
+
+/// readv on a mapped file: as read, the claimed bytes scattered in order.
+fn readv(a: [u64; 6]) -> i64 {
+    let (fd, iov, cnt) = (a[0], a[1], a[2]);
+    let Some((v, total)) = iovecs(iov, cnt) else { return forward(READV as u64, a) };
+    let Some((slot, _)) = mapped(fd).filter(|(s, _)| s.flags & MAPPED_READ != 0) else {
+        return forward(READV as u64, a);
+    };
+    let Some(pos) = shared_offset(&slot) else { return forward(READV as u64, a) };
+    loop {
+        let Some((_, len)) = mapped(fd) else { return forward(READV as u64, a) };
+        let off = pos.load(Ordering::SeqCst);
+        if off >= len || total == 0 {
+            return 0;
+        }
+        let n = total.min(len - off);
+        let (mut at, mut left) = (off, n);
+        for e in v {
+            let k = e[1].min(left);
+            if k > 0 && !copy_out(&slot, at, e[0], k) {
+                return forward(READV as u64, a);
+            }
+            (at, left) = (at + k, left - k);
+        }
+        if pos.compare_exchange(off, off + n, Ordering::SeqCst, Ordering::SeqCst).is_ok() {
+            return n as i64;
+        }
+    }
+}
+
+/// writev over bytes the file has: the whole range claimed, then gathered.
+fn writev(a: [u64; 6]) -> i64 {
+    let (fd, iov, cnt) = (a[0], a[1], a[2]);
+    let Some((v, total)) = iovecs(iov, cnt) else { return forward(WRITEV as u64, a) };
+    let Some((slot, _)) = mapped(fd) else { return forward(WRITEV as u64, a) };
+    let Some(pos) = shared_offset(&slot) else { return forward(WRITEV as u64, a) };
+    if appending(&slot) || v.iter().any(|e| e[1] > 0 && !user_buffer(e[0], e[1])) {
+        return forward(WRITEV as u64, a);
+    }
+    loop {
+        let off = pos.load(Ordering::SeqCst);
+        let Some(slot) = writable_at(fd, off, total) else { return forward(WRITEV as u64, a) };
+        if pos.compare_exchange(off, off + total, Ordering::SeqCst, Ordering::SeqCst).is_ok() {
+            let mut at = off;
+            for e in v.iter().filter(|e| e[1] > 0) {
+                copy_in(&slot, at, e[0], e[1]);
+                at += e[1];
+            }
+            return total as i64;
         }
     }
 }

@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -276,6 +277,20 @@ static void local_writes(void) {
           && write(fd, "+app", 4) == 4 && lseek(fd, 0, SEEK_CUR) == 4105);
     char b[9] = {0};
     check("the tail", pread(fd, b, 9, 4096) == 9 && memcmp(b, "Grown+app", 9) == 0);
+    /* readv and writev (musl's stdio uses them) at the shared offset. */
+    unsigned x[3] = {0, 0, 0}, y = 0;
+    struct iovec rv[2] = {{x, 8}, {&y, 4}};
+    check("readv scatters from the offset", lseek(fd, 16, SEEK_SET) == 16 && readv(fd, rv, 2) == 12
+          && x[0] == 0x1004 && x[1] == 0x1005 && y == 0x1006 && lseek(fd, 0, SEEK_CUR) == 28);
+    check("readv at the end is short", lseek(fd, 4100, SEEK_SET) == 4100 && readv(fd, rv, 2) == 5);
+    unsigned p1 = 0x1004, p2[2] = {0x1005, 0x1006};
+    struct iovec wv[2] = {{&p1, 4}, {p2, 8}};
+    check("writev gathers over the file's bytes", fcntl(fd, F_SETFL, 0) == 0 && lseek(fd, 16, SEEK_SET) == 16 && writev(fd, wv, 2) == 12
+          && lseek(fd, 0, SEEK_CUR) == 28);
+    FILE *f = fopen("/tmp/local.bin", "r");
+    unsigned z[4] = {0};
+    check("stdio fread", f && fseek(f, 16, SEEK_SET) == 0 && fread(z, 4, 4, f) == 4 && z[0] == 0x1004 && z[3] == 0x1007);
+    if (f) fclose(f);
     int ro = open("/tmp/local.bin", O_RDONLY);
     check("write on O_RDONLY is EBADF", write(ro, "x", 1) == -1 && errno == EBADF);
     check("fsync", fsync(fd) == 0);
