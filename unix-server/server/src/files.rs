@@ -79,16 +79,10 @@ pub fn open(s: &Server, p: &Pcb, dirfd: i64, path: u64, flags: u32, mode: u32) -
     check_open(&v, flags)?;
     if let Node::Fat { ino, dir: false } = v.node {
         if flags & O_TRUNC != 0 && flags & O_ACCMODE != O_RDONLY {
-            crate::inode_pager::clean(ino);
-            with_fs(|fs| fs.truncate(ino, 0).map_err(fe))?;
+            truncated(ino, 0)?;
         }
     }
     let regular = matches!(v.node, Node::Fat { dir: false, .. });
-    if flags & O_TRUNC != 0 && flags & O_ACCMODE != O_RDONLY {
-        if let Node::Fat { ino, dir: false } = v.node {
-            crate::inode_pager::changed(ino);
-        }
-    }
     // A regular file's offset lives in a page emulib shares (local read
     // and lseek); anything else keeps it here.
     let f = match crate::offset_pager::alloc().filter(|_| regular) {
@@ -226,11 +220,16 @@ fn write_other(p: &Pcb, f: &OpenFile, v: &Vnode, buf: u64, len: u64, at: Option<
         Node::Fat { ino, dir: false } => {
             let data = mem::read(p.task, buf, len as usize)?;
             let append = at.is_none() && f.status_flags() & O_APPEND != 0;
-            crate::inode_pager::clean(*ino);
             let off = if append { None } else { Some(at.unwrap_or_else(|| f.offset())) };
+            let from = match off {
+                Some(o) => o,
+                None => with_fs(|fs| fs.stat(*ino).map_err(fe))?.size,
+            };
+            let to = if append { u64::MAX } else { from.saturating_add(data.len() as u64) };
+            // Every mapping sees the new bytes and length when this goes.
+            let change = crate::inode_pager::change(*ino, from, to);
             let w = vfs::fat_write(*ino, off, &data);
-            // Mapped readers refault the new bytes and length.
-            crate::inode_pager::changed(*ino);
+            drop(change);
             let (start, n) = w?;
             if at.is_none() {
                 f.set_offset(start + n as u64);
@@ -567,6 +566,14 @@ pub fn rename(s: &Server, p: &Pcb, olddir: i64, old: u64, newdir: i64, new: u64)
     if b.path.starts_with(&a.path) && b.path.as_bytes().get(a.path.len()) == Some(&b'/') {
         return Err(Errno::EINVAL);
     }
+    // Pages written through mappings go to the file while it still has
+    // its old entry (its inode number changes with the entry).
+    if let Ok(src) = with_fs(|fs| {
+        let (from_dir, from) = parent_of(fs, &a)?;
+        fs.lookup(from_dir, from).map_err(fe)
+    }) {
+        crate::inode_pager::clean(src);
+    }
     let (src, dst, new) = with_fs(|fs| {
         let (from_dir, from) = parent_of(fs, &a)?;
         let (to_dir, to) = parent_of(fs, &b)?;
@@ -585,9 +592,10 @@ pub fn rename(s: &Server, p: &Pcb, olddir: i64, old: u64, newdir: i64, new: u64)
 
 /// Truncates, then drops the pages mapped readers hold (coherence).
 fn truncated(ino: fat32::Ino, len: u64) -> R {
-    crate::inode_pager::clean(ino);
+    let old = with_fs(|fs| fs.stat(ino).map_err(fe))?.size;
+    let change = crate::inode_pager::change(ino, len.min(old), u64::MAX);
     let r = with_fs(|fs| fs.truncate(ino, len).map_err(fe)).map(|_| 0);
-    crate::inode_pager::changed(ino);
+    drop(change);
     r
 }
 

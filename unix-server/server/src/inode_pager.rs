@@ -42,9 +42,13 @@ struct Object {
     port: PortName,
     /// The kernel's control port, 0 until memory_object_init.
     control: PortName,
-    /// Mapped shared and writable once (mmap): its pages may be dirty, so
-    /// the server's own reads and writes of the file clean them first.
+    /// Mapped shared and writable once (mmap, or a writable description):
+    /// its pages may be dirty, so the server's own reads of the file clean
+    /// them first and its changes go through a [`Change`].
     dirtyable: bool,
+    /// Server changes in progress: data requests wait in `deferred`.
+    gates: u32,
+    deferred: alloc::vec::Vec<RangeArgs>,
 }
 
 struct Pager {
@@ -86,7 +90,7 @@ fn port_for(p: &mut Pager, ino: Ino) -> Option<PortName> {
         let _ = machrt::port::destroy(t, port);
         return None;
     }
-    p.by_ino.insert(ino, Object { port, control: 0, dirtyable: false });
+    p.by_ino.insert(ino, Object { port, control: 0, dirtyable: false, gates: 0, deferred: alloc::vec::Vec::new() });
     p.by_port.insert(port, ino);
     Some(port)
 }
@@ -247,6 +251,74 @@ pub fn clean(ino: Ino) {
         let args = RangeArgs { offset: 0, length: u64::MAX / 2, access: VM_PROT_NONE, flags: MEMORY_OBJECT_RETURN_DIRTY };
         let _ = memory_object_lock_request::send(&Kernel, control, MACH_PORT_NULL, args);
     }
+    barrier(port);
+}
+
+/// The server is changing file bytes [from, to) (`to` u64::MAX: to the
+/// end, for appends and truncation) while the guard lives. For a file
+/// whose pages may be dirty: those pages (and the header) leave the
+/// object first, the dirty ones written back to the file, and faults on
+/// them wait until the change is done, so a write through a mapping is
+/// neither lost under the server's write nor mixed with stale bytes. For
+/// any other file the whole object is flushed when the guard goes.
+pub struct Change {
+    ino: Ino,
+    gated: bool,
+}
+
+pub fn change(ino: Ino, from: u64, to: u64) -> Change {
+    let (port, control, gated) = {
+        let mut g = PAGER.lock();
+        match g.as_mut().and_then(|p| p.by_ino.get_mut(&ino)) {
+            Some(o) if o.dirtyable => {
+                o.gates += 1;
+                (o.port, o.control, true)
+            }
+            _ => (0, 0, false),
+        }
+    };
+    if gated {
+        if control != 0 {
+            let start = MAPPED_DATA + (from & !(PAGE - 1));
+            let end = if to == u64::MAX { u64::MAX / 2 } else { MAPPED_DATA.saturating_add(to).next_multiple_of(PAGE) };
+            let data = RangeArgs { offset: start, length: end.saturating_sub(start), access: VM_PROT_NONE,
+                                   flags: MEMORY_OBJECT_RETURN_DIRTY | MEMORY_OBJECT_FLUSH };
+            let header = RangeArgs { offset: 0, length: PAGE, access: VM_PROT_NONE, flags: MEMORY_OBJECT_FLUSH };
+            let _ = memory_object_lock_request::send(&Kernel, control, MACH_PORT_NULL, data);
+            let _ = memory_object_lock_request::send(&Kernel, control, MACH_PORT_NULL, header);
+        }
+        barrier(port);
+    }
+    Change { ino, gated }
+}
+
+impl Drop for Change {
+    fn drop(&mut self) {
+        if !self.gated {
+            changed(self.ino);
+            return;
+        }
+        let (control, waiting) = {
+            let mut g = PAGER.lock();
+            let Some(o) = g.as_mut().and_then(|p| p.by_ino.get_mut(&self.ino)) else { return };
+            o.gates -= 1;
+            (o.control, if o.gates == 0 { core::mem::take(&mut o.deferred) } else { alloc::vec::Vec::new() })
+        };
+        if waiting.is_empty() || control == 0 {
+            return;
+        }
+        let Ok(out) = machrt::vm::allocate(RUN * PAGE) else { return };
+        for args in waiting {
+            let _io = IO.lock();
+            data_request(control, self.ino, args, out);
+        }
+        let _ = machrt::vm::vm_deallocate(out, RUN * PAGE);
+    }
+}
+
+/// Answered by the pager thread once it has handled everything queued
+/// on `port` before (the dirty pages a lock_request returned).
+fn barrier(port: PortName) {
     let t = machrt::trap::task_self();
     if let Ok(reply) = machrt::port::allocate(t, MACH_PORT_RIGHT_RECEIVE) {
         let _ = inode_pager_sync::call(&machrt::rpc::WithReply(reply), port);
@@ -301,7 +373,17 @@ extern "C" fn serve(pset: u64) -> ! {
             }
             MEMORY_OBJECT_DATA_REQUEST => {
                 if let Ok(r) = memory_object_data_request::Request::parse(m) {
-                    let control = PAGER.lock().as_ref().and_then(|p| p.by_ino.get(&ino)).map_or(0, |o| o.control);
+                    let control = {
+                        let mut g = PAGER.lock();
+                        match g.as_mut().and_then(|p| p.by_ino.get_mut(&ino)) {
+                            Some(o) if o.gates > 0 => {
+                                o.deferred.push(r.args); // served when the change is done
+                                continue;
+                            }
+                            Some(o) => o.control,
+                            None => 0,
+                        }
+                    };
                     if control != 0 && out != 0 {
                         let _io = IO.lock();
                         data_request(control, ino, r.args, out);
