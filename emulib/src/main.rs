@@ -231,6 +231,13 @@ extern "C" fn emulib_syscall(f: &mut Frame) {
         // (posix_spawn) is one too, the child on the stack it was given:
         // it shares nothing, and the parent goes on at once.
         CLONE if a[0] & CLONE_THREAD == 0 && (a[0] & CLONE_VM == 0 || a[0] & CLONE_VFORK != 0) => fork(f),
+        CLONE if a[0] & CLONE_THREAD != 0 => threads::clone(f, a),
+        EXIT => threads::exit(a),
+        GETTID => thread().tid as i64,
+        SET_TID_ADDRESS => {
+            thread().clear_tid = a[0];
+            thread().tid as i64
+        }
         EXECVE => return exec(f, a),
         ARCH_PRCTL => arch_prctl(a[0] as u32, a[1]),
         CLOCK_GETTIME => clock_gettime(a[0], a[1]),
@@ -308,6 +315,7 @@ fn fork(f: &mut Frame) -> i64 {
 /// a stack starts on it.
 #[unsafe(no_mangle)]
 extern "C" fn emulib_child(f: &mut Frame) {
+    threads::forked();
     let t = thread();
     (t.reply_port, t.server_port, t.task_self, t.thread_self) = (0, 0, 0, 0);
     t.tid = page().pid as u32;
@@ -316,6 +324,8 @@ extern "C" fn emulib_child(f: &mut Frame) {
     }
     f.rax = 0;
 }
+
+mod threads;
 
 fn exec(f: &mut Frame, a: [u64; 6]) {
     let t = ports();

@@ -115,3 +115,21 @@ fn rust_std_command_spawns_and_waits() {
     let o = unix("/bin/rspawn", &[rsprog("rspawn"), cprog("child")]).run();
     o.expect("child: argv[0] /bin/child argv[1] 6").expect("rspawn: child exited with Some(6)").expect_status(0);
 }
+
+#[test]
+fn posix_threads_share_the_task_and_futexes_wake_them() {
+    let o = unix("/bin/threads", &[cprog("threads")]).run();
+    o.expect_not("FAIL").expect("ok the contended mutex lost no increment")
+        .expect("ok 200 condition-variable round trips").expect("threads done 0 failures").expect_status(0);
+}
+
+#[test]
+fn rust_std_threads_spawn_join_lock_and_send() {
+    let o = unix("/bin/rthreads", &[rsprog("rthreads")]).run();
+    o.expect("rthreads: joined [0, 10, 20, 30], total 20000")
+        .expect("rthreads: channel got 300 messages, sum 314850")
+        .expect("rthreads: slept >= 30 ms: true")
+        .expect("rthreads: scoped [10, 20, 30, 40]")
+        .expect("rthreads: named thread Some(\"worker\")")
+        .expect("rthreads done").expect_status(0);
+}

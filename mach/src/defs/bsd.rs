@@ -79,7 +79,14 @@ pub struct EmulThread {
     /// 56: the Linux thread id (the pid for a process's first thread).
     pub tid: u32,
     pub _pad: u32,
+    /// 64: set_tid_address / CLONE_CHILD_CLEARTID: zeroed and woken
+    /// (futex) when the thread exits, for pthread_join.
+    pub clear_tid: u64,
 }
+
+/// Where the blocks and emulib stacks of threads after the first go
+/// (inside emulib's range, so the program cannot unmap them).
+pub const EMUL_THREADS: u64 = 0x7f00_0b00_0000;
 
 pub const EMUL_T_SELF: usize = 0;
 pub const EMUL_T_USER_RSP: usize = 8;
@@ -266,7 +273,7 @@ mod tests {
         assert_eq!(offset_of!(EmulThread, stack_top), EMUL_T_STACK_TOP);
         assert_eq!(offset_of!(EmulThread, ret_rip), EMUL_T_RET_RIP);
         assert_eq!(offset_of!(EmulThread, tid), 56);
-        assert_eq!(size_of::<EmulThread>(), 64);
+        assert_eq!(size_of::<EmulThread>(), 72);
         // The fast paths read pid and ppid as the page's first two words.
         assert_eq!((offset_of!(ProcPage, pid), offset_of!(ProcPage, ppid)), (0, 4));
     }

@@ -113,6 +113,8 @@ pub fn syscall(s: &'static Server, p: &Pcb, h: &MsgHeader, nr: u64, a: [u64; 6])
         RT_SIGPROCMASK => crate::signals::sigprocmask(s, p, a[0] as u32, a[1], a[2]),
         KILL => crate::signals::kill(s, p, a[0] as i32, a[1] as u32),
         TKILL | TGKILL => crate::signals::kill(s, p, p.pid, a[if nr as usize == TKILL { 1 } else { 2 }] as u32),
+        FUTEX => return crate::futex::futex(s, p, h, a),
+        CLONE if a[0] & linux_abi::consts::clone::CLONE_THREAD != 0 => Ok(crate::futex::new_tid()),
         PAUSE => return park(s, p, h, Park::Sleep { until_ns: u64::MAX }),
         _ => unknown(s, nr),
     };
@@ -315,6 +317,7 @@ pub extern "C" fn timer(arg: u64) -> ! {
             crate::reply(&mut bsd_syscall::Reply::new(&w.header, 0));
         }
         crate::poll::retry(s, now);
+        crate::futex::expire(s, now_ns);
     }
 }
 

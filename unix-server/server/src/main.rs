@@ -18,6 +18,7 @@ mod calls;
 mod devfs;
 mod disk;
 mod files;
+mod futex;
 mod inode_pager;
 mod mem;
 mod offset_pager;
@@ -97,6 +98,8 @@ pub enum Park {
     /// A write to a full pipe, `done` bytes of it already in.
     PipeWrite { pipe: alloc::sync::Arc<pipe::Pipe>, buf: u64, len: u64, done: u64 },
     Poll { fds: u64, nfds: u64, until_tick: u64 },
+    /// A futex wait on the word at `addr` (pause: `until_ns` u64::MAX).
+    Futex { addr: u64, until_ns: u64 },
 }
 
 /// The one server, for code that runs where no reference is at hand (a

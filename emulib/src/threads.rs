@@ -1,0 +1,114 @@
+//! Threads of a UNIX process: clone(CLONE_THREAD) makes a Mach thread in
+//! the process's own task, with its own emulib block and stack (at its GS
+//! base) and the program's registers, so it returns from the clone with 0
+//! on the stack it was given, as Linux's does. The server only hands out
+//! the thread id and serves futex; exit of one thread clears its
+//! clear-child-tid word, wakes it (pthread_join waits there) and ends the
+//! thread; the last thread's exit ends the process.
+
+use crate::{forward, ports, user_buffer, Rpc};
+use core::sync::atomic::{AtomicU32, Ordering};
+use emulib::Frame;
+use linux_abi::consts::clone::*;
+use linux_abi::sysno::*;
+use linux_abi::Errno;
+use mach::defs::bsd::*;
+use mach::defs::mach_port::mach_port_deallocate;
+use mach::defs::task::thread_create;
+use mach::defs::thread::{thread_resume, thread_set_state, thread_terminate, StateBuf, ThreadState64, X86_THREAD_STATE64};
+use mach::defs::vm::{vm_allocate, vm_deallocate};
+
+/// Live threads of this process (emulib's data is the process's memory,
+/// shared by its threads; a fork child starts with one).
+static THREADS: AtomicU32 = AtomicU32::new(1);
+
+const FUTEX_WAKE: u64 = 1;
+const BLOCK: u64 = EMUL_STACK_SIZE + 4096;
+/// The end of emulib's range: thread blocks stay below it.
+const EMUL_END: u64 = 0x7f00_1000_0000;
+
+/// The child side of fork: only the calling thread goes on.
+pub fn forked() {
+    THREADS.store(1, Ordering::SeqCst);
+}
+
+/// clone with CLONE_THREAD: a new thread in this task. Returns its tid.
+pub fn clone(f: &Frame, a: [u64; 6]) -> i64 {
+    let (flags, stack, ptid, ctid, tls) = (a[0], a[1], a[2], a[3], a[4]);
+    // Linux's rules: a thread shares the signal handlers, which need the
+    // memory shared; and a thread needs a stack here.
+    if flags & CLONE_SIGHAND == 0 || flags & CLONE_VM == 0 || stack == 0 {
+        return Errno::EINVAL.to_ret();
+    }
+    let tid = forward(CLONE as u64, [flags, 0, 0, 0, 0, 0]);
+    if tid < 0 {
+        return tid;
+    }
+    let t = ports();
+    let Some(block) = new_block(t.task_self) else { return Errno::EAGAIN.to_ret() };
+    let fs_base = if flags & CLONE_SETTLS != 0 { tls } else { t.fs_base };
+    let clear_tid = if flags & CLONE_CHILD_CLEARTID != 0 { ctid } else { 0 };
+    let child = EmulThread { self_addr: block, stack_top: block, fs_base, tid: tid as u32, clear_tid, ..Default::default() };
+    // SAFETY: `block` is the top page of the fresh BLOCK-byte allocation.
+    unsafe { core::ptr::write(block as *mut EmulThread, child) };
+    for (flag, at) in [(CLONE_PARENT_SETTID, ptid), (CLONE_CHILD_SETTID, ctid)] {
+        if flags & flag != 0 && user_buffer(at, 4) {
+            // SAFETY: a user-range word the program named for the tid.
+            unsafe { core::ptr::write_unaligned(at as *mut u32, tid as u32) };
+        }
+    }
+    let regs = ThreadState64 {
+        rax: 0, rbx: f.rbx, rcx: f.rcx, rdx: f.rdx, rdi: f.rdi, rsi: f.rsi, rbp: f.rbp, rsp: stack,
+        r8: f.r8, r9: f.r9, r10: f.r10, r11: f.r11, r12: f.r12, r13: f.r13, r14: f.r14, r15: f.r15,
+        rip: f.rip, rflags: f.rflags, fs_base, gs_base: block,
+    };
+    THREADS.fetch_add(1, Ordering::SeqCst);
+    if start(t.task_self, regs).is_err() {
+        THREADS.fetch_sub(1, Ordering::SeqCst);
+        let _ = vm_deallocate::call(&Rpc, t.task_self, block + 4096 - BLOCK, BLOCK);
+        return Errno::EAGAIN.to_ret();
+    }
+    tid
+}
+
+/// A block and emulib stack for a new thread, in emulib's range: the
+/// address of its EmulThread (the stack is the EMUL_STACK_SIZE below).
+fn new_block(task: u32) -> Option<u64> {
+    let r = vm_allocate::call(&Rpc, task, EMUL_THREADS, BLOCK, 1).ok()?;
+    if r.address < EMUL_THREADS || r.address + BLOCK > EMUL_END {
+        let _ = vm_deallocate::call(&Rpc, task, r.address, BLOCK);
+        return None;
+    }
+    Some(r.address + EMUL_STACK_SIZE)
+}
+
+fn start(task: u32, regs: ThreadState64) -> Result<(), ()> {
+    let th = { thread_create::call(&Rpc, task).map_err(|_| ())?.thread }.name;
+    let ok = thread_set_state::call(&Rpc, th, X86_THREAD_STATE64, StateBuf { regs }).is_ok()
+        && thread_resume::call(&Rpc, th).is_ok();
+    if !ok {
+        let _ = thread_terminate::call(&Rpc, th);
+    }
+    let _ = mach_port_deallocate::call(&Rpc, task, th);
+    if ok { Ok(()) } else { Err(()) }
+}
+
+/// exit(2): the last thread ends the process (the server); any other
+/// ends itself, after clearing and waking its clear-child-tid word.
+pub fn exit(a: [u64; 6]) -> i64 {
+    let others = THREADS.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| (n > 1).then(|| n - 1)).is_ok();
+    if !others {
+        return forward(EXIT as u64, a);
+    }
+    let t = ports();
+    if t.clear_tid != 0 && user_buffer(t.clear_tid, 4) {
+        // SAFETY: the user-range word given at clone or set_tid_address.
+        unsafe { core::ptr::write_volatile(t.clear_tid as *mut u32, 0) };
+        forward(FUTEX as u64, [t.clear_tid, FUTEX_WAKE, 1, 0, 0, 0]);
+    }
+    // This thread's block and stack stay: it runs on them until the end.
+    let _ = thread_terminate::call(&Rpc, t.thread_self);
+    loop {
+        core::hint::spin_loop();
+    }
+}
