@@ -329,7 +329,10 @@ mod threads;
 
 fn exec(f: &mut Frame, a: [u64; 6]) {
     let t = ports();
-    match bsd_execve::call(&Rpc, t.server_port, a[0], a[1], a[2]) {
+    threads::exec_begin(t.thread_self);
+    let r = bsd_execve::call(&Rpc, t.server_port, a[0], a[1], a[2]);
+    threads::exec_end(t.thread_self, matches!(r, Ok(ref r) if r.rval >= 0));
+    match r {
         Ok(r) if r.rval >= 0 => {
             f.reset_for_exec(r.entry, r.sp);
             t.fs_base = 0;

@@ -5,6 +5,10 @@
 //! the thread id and serves futex; exit of one thread clears its
 //! clear-child-tid word, wakes it (pthread_join waits there) and ends the
 //! thread; the last thread's exit ends the process.
+//!
+//! The threads are listed here (their port names and blocks) so that an
+//! exec can stop the others first and end them once it succeeded, and so
+//! that a dead thread's block and stack are used again by a later clone.
 
 use crate::{forward, ports, user_buffer, Rpc};
 use core::sync::atomic::{AtomicU32, Ordering};
@@ -15,7 +19,9 @@ use linux_abi::Errno;
 use mach::defs::bsd::*;
 use mach::defs::mach_port::mach_port_deallocate;
 use mach::defs::task::thread_create;
-use mach::defs::thread::{thread_resume, thread_set_state, thread_terminate, StateBuf, ThreadState64, X86_THREAD_STATE64};
+use mach::defs::thread::{thread_resume, thread_set_state, thread_suspend, thread_terminate, StateBuf, ThreadState64,
+                         X86_THREAD_STATE64};
+use core::sync::atomic::{AtomicBool, AtomicU64};
 use mach::defs::vm::{vm_allocate, vm_deallocate};
 
 /// Live threads of this process (emulib's data is the process's memory,
@@ -27,9 +33,93 @@ const BLOCK: u64 = EMUL_STACK_SIZE + 4096;
 /// The end of emulib's range: thread blocks stay below it.
 const EMUL_END: u64 = 0x7f00_1000_0000;
 
-/// The child side of fork: only the calling thread goes on.
+/// Slots of the thread list: 0 free; else the thread's port name in
+/// this task (low 32 bits), its block's page within emulib's range (bits
+/// 32..62) and DEAD once it exited.
+const SLOTS: usize = 256;
+static LIST: [AtomicU64; SLOTS] = [const { AtomicU64::new(0) }; SLOTS];
+static LIST_LOCK: AtomicBool = AtomicBool::new(false);
+const DEAD: u64 = 1 << 63;
+
+fn with_list<R>(f: impl FnOnce(&[AtomicU64; SLOTS]) -> R) -> R {
+    while LIST_LOCK.compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed).is_err() {
+        core::hint::spin_loop();
+    }
+    let r = f(&LIST);
+    LIST_LOCK.store(false, Ordering::Release);
+    r
+}
+
+fn pack(name: u32, block: u64) -> u64 {
+    ((block - EMUL_IMAGE_BASE) / 4096) << 32 | name as u64
+}
+
+fn unpack(v: u64) -> (u32, u64, bool) {
+    (v as u32, EMUL_IMAGE_BASE + ((v & !DEAD) >> 32) * 4096, v & DEAD != 0)
+}
+
+/// The child side of fork: only the calling thread goes on (the others'
+/// ports are not in the child's space).
 pub fn forked() {
     THREADS.store(1, Ordering::SeqCst);
+    with_list(|l| l.iter().for_each(|s| s.store(0, Ordering::SeqCst)));
+}
+
+/// A dead thread's block, now surely ended and its name released.
+fn reuse_block(task: u32) -> Option<u64> {
+    let v = with_list(|l| {
+        let s = l.iter().find(|s| unpack(s.load(Ordering::SeqCst)).2)?;
+        Some(s.swap(0, Ordering::SeqCst))
+    })?;
+    let (name, block, _) = unpack(v);
+    // It may still be running its last instructions: end it first.
+    let _ = thread_terminate::call(&Rpc, name);
+    let _ = mach_port_deallocate::call(&Rpc, task, name);
+    Some(block)
+}
+
+/// Records a live thread; false when the list is full.
+fn record(name: u32, block: u64) -> bool {
+    with_list(|l| match l.iter().find(|s| s.load(Ordering::SeqCst) == 0) {
+        Some(s) => {
+            s.store(pack(name, block), Ordering::SeqCst);
+            true
+        }
+        None => false,
+    })
+}
+
+/// exec: the other threads stop while it runs; after a success they end
+/// (the image they ran is gone), after a failure they go on.
+pub fn exec_begin(me: u32) {
+    for_others(me, |name| {
+        let _ = thread_suspend::call(&Rpc, name);
+    });
+}
+
+pub fn exec_end(me: u32, succeeded: bool) {
+    for_others(me, |name| {
+        let _ = if succeeded { thread_terminate::call(&Rpc, name).map(|_| ()) } else { thread_resume::call(&Rpc, name).map(|_| ()) };
+    });
+    if succeeded {
+        THREADS.store(1, Ordering::SeqCst);
+        with_list(|l| l.iter().for_each(|s| {
+            let v = s.load(Ordering::SeqCst);
+            if v != 0 && unpack(v).0 != me {
+                s.store(v | DEAD, Ordering::SeqCst);
+            }
+        }));
+    }
+}
+
+fn for_others(me: u32, f: impl Fn(u32)) {
+    let names: [u64; SLOTS] = with_list(|l| core::array::from_fn(|i| l[i].load(Ordering::SeqCst)));
+    for v in names.into_iter().filter(|&v| v != 0) {
+        let (name, _, dead) = unpack(v);
+        if !dead && name != me {
+            f(name);
+        }
+    }
 }
 
 /// clone with CLONE_THREAD: a new thread in this task. Returns its tid.
@@ -45,7 +135,16 @@ pub fn clone(f: &Frame, a: [u64; 6]) -> i64 {
         return tid;
     }
     let t = ports();
-    let Some(block) = new_block(t.task_self) else { return Errno::EAGAIN.to_ret() };
+    if THREADS.load(Ordering::SeqCst) == 1 {
+        // The first clone: the caller is the only thread; list it too, so
+        // an exec from another thread stops it.
+        if with_list(|l| l.iter().all(|s| unpack(s.load(Ordering::SeqCst)).0 != t.thread_self)) {
+            record(t.thread_self, EMUL_THREAD0);
+        }
+    }
+    let Some(block) = reuse_block(t.task_self).or_else(|| new_block(t.task_self)) else {
+        return Errno::EAGAIN.to_ret();
+    };
     let fs_base = if flags & CLONE_SETTLS != 0 { tls } else { t.fs_base };
     let clear_tid = if flags & CLONE_CHILD_CLEARTID != 0 { ctid } else { 0 };
     let child = EmulThread { self_addr: block, stack_top: block, fs_base, tid: tid as u32, clear_tid, ..Default::default() };
@@ -84,12 +183,14 @@ fn new_block(task: u32) -> Option<u64> {
 
 fn start(task: u32, regs: ThreadState64) -> Result<(), ()> {
     let th = { thread_create::call(&Rpc, task).map_err(|_| ())?.thread }.name;
-    let ok = thread_set_state::call(&Rpc, th, X86_THREAD_STATE64, StateBuf { regs }).is_ok()
+    let ok = record(th, regs.gs_base)
+        && thread_set_state::call(&Rpc, th, X86_THREAD_STATE64, StateBuf { regs }).is_ok()
         && thread_resume::call(&Rpc, th).is_ok();
     if !ok {
         let _ = thread_terminate::call(&Rpc, th);
+        with_list(|l| l.iter().filter(|s| unpack(s.load(Ordering::SeqCst)).0 == th).for_each(|s| s.store(0, Ordering::SeqCst)));
+        let _ = mach_port_deallocate::call(&Rpc, task, th);
     }
-    let _ = mach_port_deallocate::call(&Rpc, task, th);
     if ok { Ok(()) } else { Err(()) }
 }
 
@@ -106,8 +207,16 @@ pub fn exit(a: [u64; 6]) -> i64 {
         unsafe { core::ptr::write_volatile(t.clear_tid as *mut u32, 0) };
         forward(FUTEX as u64, [t.clear_tid, FUTEX_WAKE, 1, 0, 0, 0]);
     }
-    // This thread's block and stack stay: it runs on them until the end.
-    let _ = thread_terminate::call(&Rpc, t.thread_self);
+    // This thread's block and stack stay (it runs on them to the end);
+    // marked dead, a later clone ends it for sure and takes them.
+    let me = t.thread_self;
+    with_list(|l| l.iter().for_each(|s| {
+        let v = s.load(Ordering::SeqCst);
+        if v != 0 && unpack(v).0 == me {
+            s.store(v | DEAD, Ordering::SeqCst);
+        }
+    }));
+    let _ = thread_terminate::call(&Rpc, me);
     loop {
         core::hint::spin_loop();
     }

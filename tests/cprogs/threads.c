@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int failures;
@@ -48,6 +49,20 @@ static void *ponger(void *arg) {
         pthread_mutex_unlock(&lock);
     }
     return 0;
+}
+
+static void *nothing(void *arg) { return arg; }
+
+static volatile int spin = 1;
+static void *spinner(void *arg) {
+    (void)arg;
+    while (spin) {}
+    return 0;
+}
+static void *execer(void *arg) {
+    (void)arg;
+    execl("/bin/hello", "hello", (char *)0);
+    return (void *)1;
 }
 
 int main(void) {
@@ -102,6 +117,29 @@ int main(void) {
     long c = counter;
     pthread_mutex_unlock(&lock);
     check("it ran to its end", c == 5 * 20000);
+    /* More threads, one after another, than emulib lists at once: the
+     * blocks of ended threads are used again. */
+    int many = 1;
+    for (long i = 0; i < 300 && many; i++) {
+        pthread_t x;
+        void *ret = 0;
+        many = pthread_create(&x, 0, nothing, (void *)i) == 0 && pthread_join(x, &ret) == 0 && (long)ret == i;
+    }
+    check("300 threads created and joined in turn", many);
+
+    /* exec from a second thread while a third spins: the new program
+     * replaces all of them. */
+    pid_t pid = fork();
+    if (pid == 0) {
+        pthread_t s, e;
+        pthread_create(&s, 0, spinner, 0);
+        pthread_create(&e, 0, execer, 0);
+        pthread_join(s, 0); /* never returns: the exec ends this thread */
+        _exit(3);
+    }
+    int st = 0;
+    check("exec from a thread runs the new program alone", waitpid(pid, &st, 0) == pid && WIFEXITED(st)
+          && WEXITSTATUS(st) == 42);
     printf("threads done %d failures\n", failures);
     return failures != 0;
 }

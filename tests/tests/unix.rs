@@ -118,7 +118,7 @@ fn rust_std_command_spawns_and_waits() {
 
 #[test]
 fn posix_threads_share_the_task_and_futexes_wake_them() {
-    let o = unix("/bin/threads", &[cprog("threads")]).run();
+    let o = unix("/bin/threads", &[cprog("threads"), cprog("hello")]).run();
     o.expect_not("FAIL").expect("ok the contended mutex lost no increment")
         .expect("ok 200 condition-variable round trips").expect("threads done 0 failures").expect_status(0);
 }
