@@ -220,6 +220,7 @@ fn forward(nr: u64, args: [u64; 6]) -> i64 {
 #[unsafe(no_mangle)]
 extern "C" fn emulib_syscall(f: &mut Frame) {
     let nr = f.rax;
+    let rip = f.rip;
     let a = f.args();
     f.rax = match nr as usize {
         GETUID => page().uid as i64,
@@ -252,6 +253,13 @@ extern "C" fn emulib_syscall(f: &mut Frame) {
         LSEEK => lseek(a),
         _ => forward(nr, a),
     } as u64;
+    // ERESTARTSYS (SA_RESTART): back to the syscall instruction (two
+    // bytes) with the call number, so the same call runs again once the
+    // handler returns, as Linux does.
+    if f.rax == Errno::ERESTARTSYS.to_ret() as u64 {
+        f.rax = nr;
+        f.rip = rip - 2;
+    }
     deliver_signals(f);
 }
 

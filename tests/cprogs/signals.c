@@ -144,6 +144,36 @@ int main(void)
 	}
 	check(waitpid(pid, &st, 0) == pid && WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV,
 	      "an unhandled fault kills with SIGSEGV, seen by wait4");
+	/* A read blocked on a pipe when a handled signal comes: EINTR, or
+	 * with SA_RESTART the read goes on and gets the byte sent later. */
+	for (int restart = 0; restart < 2; restart++) {
+		int pp[2];
+		pipe(pp);
+		memset(&sa, 0, sizeof sa);
+		sa.sa_sigaction = on_usr1;
+		sa.sa_flags = SA_SIGINFO | (restart ? SA_RESTART : 0);
+		sigaction(SIGUSR1, &sa, NULL);
+		got = 0;
+		pid_t parent = getpid();
+		pid = fork();
+		if (pid == 0) {
+			nap(50);
+			kill(parent, SIGUSR1);
+			nap(50);
+			write(pp[1], "r", 1);
+			_exit(0);
+		}
+		char c = 0;
+		errno = 0;
+		long n = read(pp[0], &c, 1);
+		waitpid(pid, &st, 0);
+		if (restart)
+			check(n == 1 && c == 'r' && got == 1, "with SA_RESTART a blocked read goes on after the handler");
+		else
+			check(n == -1 && errno == EINTR && got == 1, "without SA_RESTART it fails with EINTR");
+		close(pp[0]);
+		close(pp[1]);
+	}
 	printf("signals: %d failures\n", failures);
 	return failures;
 }

@@ -48,6 +48,7 @@ fn signals_handlers_masks_default_actions_and_faults() {
         "a fault became SIGSEGV with its address, caught", "and again after siglongjmp restored the mask",
         "a handler interrupts a child that makes no calls, which then carries on",
         "an unhandled fault kills with SIGSEGV, seen by wait4",
+        "without SA_RESTART it fails with EINTR", "with SA_RESTART a blocked read goes on after the handler",
     ] {
         o.expect(&format!("signals: {} ok", what));
     }

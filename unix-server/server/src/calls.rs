@@ -232,8 +232,12 @@ pub fn forget_parked(s: &Server, pid: i32) {
     });
 }
 
-/// Answers every parked call of `pid` with EINTR (a signal came).
-pub fn interrupt(s: &Server, pid: i32) {
+/// A signal with a handler came: every parked call of `pid` ends. With
+/// SA_RESTART (`restart`) the calls Linux restarts answer ERESTARTSYS,
+/// which emulib turns into the same call again after the handler;
+/// sleeps, polls and timed futex waits answer EINTR, and a pipe write
+/// that moved bytes answers their count.
+pub fn interrupt(s: &Server, pid: i32, restart: bool) {
     let mine: Vec<Parked> = {
         let mut l = s.parked.lock();
         let (mine, rest): (Vec<Parked>, Vec<Parked>) = l.drain(..).partition(|w| w.pid == pid);
@@ -241,7 +245,15 @@ pub fn interrupt(s: &Server, pid: i32) {
         mine
     };
     for w in mine {
-        crate::reply(&mut bsd_syscall::Reply::new(&w.header, Errno::EINTR.to_ret()));
+        let r = match w.what {
+            Park::PipeWrite { done, .. } if done > 0 => done as i64,
+            Park::Wait { .. } | Park::Tty { .. } | Park::PipeRead { .. } | Park::PipeWrite { .. } if restart => {
+                Errno::ERESTARTSYS.to_ret()
+            }
+            Park::Futex { until_ns: u64::MAX, .. } if restart => Errno::ERESTARTSYS.to_ret(),
+            _ => Errno::EINTR.to_ret(),
+        };
+        crate::reply(&mut bsd_syscall::Reply::new(&w.header, r));
     }
 }
 

@@ -80,10 +80,10 @@ fn settle(s: &'static Server, pid: i32) {
     loop {
         let mut st = proc.state.lock();
         let Some(sig) = st.signals.next_deliverable() else { break };
-        if st.signals.action(sig).is_ok_and(|a| a.is_handler()) {
+        if let Some(a) = st.signals.action(sig).ok().filter(|a| a.is_handler()) {
             drop(st);
             crate::write_proc_page(s, &pcb);
-            crate::calls::interrupt(s, pid);
+            crate::calls::interrupt(s, pid, a.flags & SA_RESTART != 0);
             kick(s, &pcb);
             return;
         }
