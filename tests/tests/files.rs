@@ -85,3 +85,18 @@ fn mapped_reads_are_local_and_coherent_with_writers() {
         println!("{}", l);
     }
 }
+
+/// Lines of a test program's output that end in FAILED, none expected.
+#[track_caller]
+fn no_failures(o: &Outcome, tag: &str) {
+    let bad: Vec<&str> = o.lines_with(tag).into_iter().filter(|l| l.ends_with("FAILED")).collect();
+    assert!(bad.is_empty(), "{:?}\n{}", bad, o.output);
+}
+
+#[test]
+fn proc_shows_links_stat_cmdline_maps_memory_and_refuses_writes() {
+    let img = image("proc", &["procfs"], &[], &[]);
+    let o = boot("/bin/procfs", &img).run();
+    no_failures(&o, "proc: ");
+    o.expect("proc: maps: the stack's line is rw-p [stack] ok").expect("proc: 0 failures").expect_status(0);
+}
