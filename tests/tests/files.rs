@@ -100,3 +100,12 @@ fn proc_shows_links_stat_cmdline_maps_memory_and_refuses_writes() {
     no_failures(&o, "proc: ");
     o.expect("proc: maps: the stack's line is rw-p [stack] ok").expect("proc: 0 failures").expect_status(0);
 }
+
+#[test]
+fn select_and_pselect_on_pipes_wait_time_out_and_refuse_bad_input() {
+    let img = image("select", &["selects"], &[], &[]);
+    let o = boot("/bin/selects", &img).run();
+    no_failures(&o, "select: ");
+    o.expect("select: select without a timeout waits for another process's write ok")
+        .expect("select: 0 failures").expect_status(0);
+}

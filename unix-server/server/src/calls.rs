@@ -67,6 +67,8 @@ pub fn syscall(s: &'static Server, p: &Pcb, h: &MsgHeader, nr: u64, a: [u64; 6])
         CHMOD | FCHMOD | FCHMODAT | CHOWN | FCHOWN | LCHOWN | FCHOWNAT | UTIMENSAT | FADVISE64 => Ok(0),
         POLL => return crate::poll::poll(s, p, h, a[0], a[1], a[2] as i32 as i64),
         PPOLL => return ppoll(s, p, h, a),
+        SELECT => return crate::select::select(s, p, h, a, false),
+        PSELECT6 => return crate::select::select(s, p, h, a, true),
         EXIT | EXIT_GROUP => {
             crate::drop_reply(h);
             crate::end_process(s, p, unix_server::proc::status::exited(a[0] as u8));
@@ -311,6 +313,7 @@ pub extern "C" fn timer(arg: u64) -> ! {
             crate::reply(&mut bsd_syscall::Reply::new(&w.header, 0));
         }
         crate::poll::retry(s, now);
+        crate::select::retry(s, now);
     }
 }
 

@@ -23,6 +23,7 @@ mod mem;
 mod pipe;
 mod poll;
 mod procfs;
+mod select;
 mod signals;
 mod tty;
 mod vfs;
@@ -97,6 +98,8 @@ pub enum Park {
     /// A write to a full pipe, `done` bytes of it already in.
     PipeWrite { pipe: alloc::sync::Arc<pipe::Pipe>, buf: u64, len: u64, done: u64 },
     Poll { fds: u64, nfds: u64, until_tick: u64 },
+    /// select's three fd_set addresses (0: none), read again at each retry.
+    Select { nfds: u64, sets: [u64; 3], until_tick: u64 },
 }
 
 /// The one server, for code that runs where no reference is at hand (a
