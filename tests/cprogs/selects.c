@@ -176,6 +176,12 @@ static void errors(int rfd)
 	check(syscall(SYS_pselect6, rfd + 1, &r, NULL, NULL, &ts, &mask) == -1 && errno == EINVAL,
 	      "pselect6 with a sigset size other than 8 is EINVAL");
 	check(raw_select(0, NULL, NULL, NULL, &tv) == 0, "nothing to wait for, no time: 0");
+	struct timeval half = { 0, 500 * 1000 };
+	fd_set w;
+	FD_ZERO(&w);
+	FD_SET(1, &w);
+	check(raw_select(0x7fffffff, NULL, &w, NULL, &half) == 1 && FD_ISSET(1, &w),
+	      "a huge nfds is cut to what the descriptor table can hold");
 
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);

@@ -79,8 +79,7 @@ fn timeout_ms(p: &Pcb, at: u64, pselect: bool) -> Result<Option<u64>, Errno> {
         return Ok(None);
     }
     let b = mem::read(p.task, at, 16)?;
-    let mut sec = i64::from_le_bytes(b[..8].try_into().map_err(|_| Errno::EFAULT)?);
-    let mut frac = i64::from_le_bytes(b[8..16].try_into().map_err(|_| Errno::EFAULT)?);
+    let (mut sec, mut frac) = (word(&b, 0)? as i64, word(&b, 1)? as i64);
     let per_sec: i64 = if pselect { 1_000_000_000 } else { 1_000_000 };
     if !pselect {
         sec = sec.saturating_add(frac / per_sec);
@@ -96,12 +95,17 @@ fn timeout_ms(p: &Pcb, at: u64, pselect: bool) -> Result<Option<u64>, Errno> {
 /// pselect6's sixth argument: { const sigset_t *ss; size_t ss_len }.
 fn check_sigmask(p: &Pcb, at: u64) -> Result<(), Errno> {
     let b = mem::read(p.task, at, 16)?;
-    let ss = u64::from_le_bytes(b[..8].try_into().map_err(|_| Errno::EFAULT)?);
-    let len = u64::from_le_bytes(b[8..16].try_into().map_err(|_| Errno::EFAULT)?);
+    let (ss, len) = (word(&b, 0)?, word(&b, 1)?);
     if ss != 0 && len != 8 {
         return Err(Errno::EINVAL);
     }
     Ok(())
+}
+
+/// The `i`th 64-bit word of bytes read from the user (EFAULT if short).
+fn word(b: &[u8], i: usize) -> Result<u64, Errno> {
+    let w = b.get(8 * i..8 * i + 8).ok_or(Errno::EFAULT)?;
+    Ok(u64::from_le_bytes(w.try_into().map_err(|_| Errno::EFAULT)?))
 }
 
 /// Bytes of an fd_set covering `n` descriptors (whole longs, as Linux).
@@ -120,7 +124,9 @@ fn read_sets(p: &Pcb, sets: [u64; 3], n: u64) -> Result<Sets, Errno> {
     for (i, &at) in sets.iter().enumerate() {
         if at != 0 {
             let b = mem::read(p.task, at, set_bytes(n))?;
-            out[i] = b.chunks(8).map(|w| u64::from_le_bytes(w.try_into().unwrap_or_default())).collect();
+            for (w, slot) in out[i].iter_mut().enumerate() {
+                *slot = word(&b, w)?;
+            }
         }
     }
     Ok(out)
