@@ -72,7 +72,8 @@ STAGE := $(OUT)/image/root
 BUSYBOX := $(OUT)/image/busybox
 ROOTFS_ARGS = --size $(IMAGE_MIB) --dir $(STAGE):/ $(if $(EXTRA),--dir $(abspath $(EXTRA)):/)
 
-DEBIAN_PACKAGES := qemu-system-x86 musl-tools
+# dosfstools: the file tests check the images they leave with fsck.fat.
+DEBIAN_PACKAGES := qemu-system-x86 musl-tools dosfstools
 CARGO := cargo
 
 .PHONY: all kernel tasks emulib cprogs rsprogs userland run run-unix debug test unit-test integration-test image-test deps clean image stage

@@ -32,6 +32,19 @@ fn boot(init: &str, disk: &Path) -> Boot {
     unix(init, &[]).disk(disk).timeout(90)
 }
 
+/// `fsck.fat -n` (dosfstools, which `make deps` installs) on the image:
+/// it must find nothing wrong and nothing it would change (it exits 1
+/// for either, a dirty volume included).
+#[track_caller]
+fn fsck_clean(img: &Path) {
+    let found = ["fsck.fat", "/usr/sbin/fsck.fat", "/sbin/fsck.fat"].iter().find_map(|c| {
+        std::process::Command::new(c).arg("-n").arg(img).output().ok()
+    });
+    let out = found.expect("fsck.fat runs (make deps installs dosfstools)");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "fsck.fat -n {} ({}):\n{}", img.display(), out.status, text);
+}
+
 fn read_back(img: &Path, path: &str) -> Vec<u8> {
     let dev = fat32::MemDevice::from_vec(std::fs::read(img).unwrap());
     let mut fs = fat32::FileSystem::mount(dev, Box::new(fat32::FixedClock(fat32::DateTime::new(2024, 1, 1, 0, 0, 0))),
@@ -44,22 +57,46 @@ fn read_back(img: &Path, path: &str) -> Vec<u8> {
     v
 }
 
+/// Whether a path is in the image (read on the host).
+fn exists(img: &Path, path: &str) -> bool {
+    let dev = fat32::MemDevice::from_vec(std::fs::read(img).unwrap());
+    let clock = Box::new(fat32::FixedClock(fat32::DateTime::new(2024, 1, 1, 0, 0, 0)));
+    let mut fs = fat32::FileSystem::mount(dev, clock, fat32::MountOptions { read_only: true, update_atime: false }).unwrap();
+    fs.resolve(path).is_ok()
+}
+
 #[test]
 fn file_calls_and_their_errnos_devices_and_pipes() {
     let img = image("calls", &["files"], &[], &[]);
     let o = boot("/bin/files", &img).run();
     o.expect_not("FAIL").expect("ok pipe between processes").expect("files done 0 failures").expect_status(0);
     assert_eq!(read_back(&img, "/tmp/a.txt"), b"HELLOxyz");
+    fsck_clean(&img);
 }
 
 #[test]
 fn a_shell_script_from_the_disk_pipes_redirects_and_persists() {
     let script = "echo hi > /tmp/x\ncat /tmp/x | wc -c\nls /dev\necho persisted > /home/p.txt\ncat < /dev/null\necho done\n";
-    let img = image("sh", &[], &["sh", "cat", "wc", "ls", "echo"], &[("/etc/t.sh", script)]);
+    // The second boot renames, appends, truncates and deletes what the
+    // first one left.
+    let again = "cat /home/p.txt\nmv /home/p.txt /home/q.txt\necho more >> /home/q.txt\n: > /tmp/x\n\
+echo gone > /tmp/y\nrm /tmp/y\nmkdir /home/d\necho in-d > /home/d/f\nrm /etc/t.sh\necho done-again\n";
+    let img = image("sh", &[], &["sh", "cat", "wc", "ls", "echo", "mv", "rm", "mkdir"],
+                    &[("/etc/t.sh", script), ("/etc/again.sh", again)]);
     let o = boot("/bin/sh /etc/t.sh", &img).run();
     o.expect("      3").expect("null").expect("urandom").expect("done").expect_status(0);
     assert_eq!(read_back(&img, "/home/p.txt"), b"persisted\n");
     assert_eq!(read_back(&img, "/tmp/x"), b"hi\n");
+    fsck_clean(&img);
+    let o = boot("/bin/sh /etc/again.sh", &img).run();
+    o.expect("persisted").expect("done-again").expect_status(0);
+    assert_eq!(read_back(&img, "/home/q.txt"), b"persisted\nmore\n");
+    assert_eq!(read_back(&img, "/tmp/x"), b"");
+    assert_eq!(read_back(&img, "/home/d/f"), b"in-d\n");
+    for gone in ["/home/p.txt", "/tmp/y", "/etc/t.sh"] {
+        assert!(!exists(&img, gone), "{} is still in the image", gone);
+    }
+    fsck_clean(&img);
 }
 
 #[test]
@@ -117,4 +154,28 @@ fn local_reads_and_lseek_cost_what_the_figures_say() {
     for l in o.output.lines().filter(|l| l.contains("guest instructions")) {
         println!("{}", l);
     }
+}
+
+/// Lines of a test program's output that end in FAILED, none expected.
+#[track_caller]
+fn no_failures(o: &Outcome, tag: &str) {
+    let bad: Vec<&str> = o.lines_with(tag).into_iter().filter(|l| l.ends_with("FAILED")).collect();
+    assert!(bad.is_empty(), "{:?}\n{}", bad, o.output);
+}
+
+#[test]
+fn proc_shows_links_stat_cmdline_maps_memory_and_refuses_writes() {
+    let img = image("proc", &["procfs"], &[], &[]);
+    let o = boot("/bin/procfs", &img).run();
+    no_failures(&o, "proc: ");
+    o.expect("proc: maps: the stack's line is rw-p [stack] ok").expect("proc: 0 failures").expect_status(0);
+}
+
+#[test]
+fn select_and_pselect_on_pipes_wait_time_out_and_refuse_bad_input() {
+    let img = image("select", &["selects"], &[], &[]);
+    let o = boot("/bin/selects", &img).run();
+    no_failures(&o, "select: ");
+    o.expect("select: select without a timeout waits for another process's write ok")
+        .expect("select: 0 failures").expect_status(0);
 }

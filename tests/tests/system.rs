@@ -40,6 +40,46 @@ ls /bin | grep -c '^l'\npoweroff\n";
     assert!(o.status.is_some(), "poweroff ended the machine:\n{}", o.output);
 }
 
+#[test]
+fn busybox_ps_and_cat_proc_self_maps_show_the_running_system() {
+    // A background sleep to find in the listings; the shell prints its
+    // pid and its own, so the checks compare against the real numbers.
+    let o = unix("/sbin/init -- /bin/sh -c 'sleep 30 & echo ids $! $$; busybox ps -o pid,ppid,stat,comm,args; \
+ps; echo maps-begin; cat /proc/self/maps; echo maps-end; kill $!'", &[])
+        .disk_snapshot(&image())
+        .timeout(120)
+        .run();
+    o.expect("init exited with status 0");
+    let ids: Vec<u32> = o.lines_with("ids ").iter().find(|l| l.starts_with("ids "))
+        .map(|l| l.split_whitespace().skip(1).filter_map(|w| w.parse().ok()).collect())
+        .unwrap_or_default();
+    let [bg, sh] = ids[..] else { panic!("no pids printed:\n{}", o.output) };
+    // busybox: PID PPID STAT COMMAND COMMAND(args)
+    let row = |pid: u32| o.output.lines().map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .find(|f| f.len() >= 5 && f[0] == pid.to_string() && f[3] == f[4].rsplit('/').next().unwrap_or(""));
+    let sleep = row(bg).unwrap_or_else(|| panic!("busybox ps shows no row for the sleep {}:\n{}", bg, o.output));
+    assert_eq!((sleep[1], &sleep[2][..1], sleep[3], &sleep[4..].join(" ")[..]), (&*sh.to_string(), "S", "sleep", "sleep 30"),
+               "the sleep's row: its parent is the shell, it sleeps, with its args:\n{}", o.output);
+    let shell = row(sh).unwrap_or_else(|| panic!("busybox ps shows no row for the shell {}:\n{}", sh, o.output));
+    assert_eq!(shell[1], "1", "the shell is init's child:\n{}", o.output);
+    // The userland ps: PID PPID S TIME COMMAND.
+    assert!(o.output.lines().any(|l| {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        f.len() >= 6 && f[0] == bg.to_string() && f[1] == sh.to_string() && f[4..] == ["sleep", "30"]
+    }), "ps lists the sleep:\n{}", o.output);
+    let maps: Vec<&str> = o.output.split("maps-begin\n").nth(1).and_then(|m| m.split("maps-end").next())
+        .map(|m| m.lines().collect()).unwrap_or_default();
+    let well_formed = |l: &&str| {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        f.len() >= 5 && f[0].split_once('-').is_some_and(|(a, b)| {
+            u64::from_str_radix(a, 16).ok() < u64::from_str_radix(b, 16).ok()
+        }) && f[1].len() == 4
+    };
+    assert!(!maps.is_empty() && maps.iter().all(well_formed), "maps lines: start-end perms offset dev inode [name]:\n{}", o.output);
+    assert!(maps.iter().any(|l| l.contains(" r-xp ") && l.ends_with(" /bin/cat")), "cat's code is named:\n{}", o.output);
+    assert!(maps.iter().any(|l| l.contains(" rw-p ") && l.ends_with(" [stack]")), "the stack:\n{}", o.output);
+}
+
 /// A writable copy of the root image for a session whose writes are
 /// checked afterwards.
 fn image_copy(name: &str) -> std::path::PathBuf {

@@ -17,6 +17,8 @@ fn a_rust_std_hello_runs_as_static_pie() {
         .expect("rhello: heap sum 500500")
         .expect("rhello: pid 1")
         .expect("rhello: env and String: hej x007")
+        .expect("rhello: current_exe Some(\"/bin/rhello\")")
+        .expect("rhello: maps has the stack: true")
         .expect_status(7);
 }
 

@@ -125,6 +125,42 @@ pub struct ProcState {
     pub signals: SigState,
     /// Set by exec: a parent may no longer setpgid this child.
     pub did_exec: bool,
+    /// What the last exec loaded (fork keeps it, as Linux's /proc shows).
+    pub image: ImageInfo,
+    /// When the process was forked, in ns since boot (the glue's clock).
+    pub started_ns: u64,
+}
+
+/// The program a process runs, for /proc: its executable's absolute
+/// path, argv as /proc/<pid>/cmdline gives it (each string followed by a
+/// NUL), and the address range its segments occupy.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ImageInfo {
+    pub exe: String,
+    pub cmdline: Vec<u8>,
+    pub start: u64,
+    pub end: u64,
+}
+
+impl ImageInfo {
+    pub fn new(exe: &str, argv: &[&[u8]], start: u64, end: u64) -> Self {
+        let mut cmdline = Vec::with_capacity(argv.iter().map(|a| a.len() + 1).sum());
+        for a in argv {
+            cmdline.extend_from_slice(a);
+            cmdline.push(0);
+        }
+        ImageInfo { exe: String::from(exe), cmdline, start, end }
+    }
+
+    /// Linux's comm: the executable's last name, at most 15 bytes.
+    pub fn comm(&self) -> &str {
+        let base = self.exe.rsplit('/').next().unwrap_or("");
+        let mut n = base.len().min(15);
+        while !base.is_char_boundary(n) {
+            n -= 1;
+        }
+        &base[..n]
+    }
 }
 
 impl ProcState {
@@ -136,6 +172,8 @@ impl ProcState {
             rlimits: default_rlimits(),
             signals: SigState::new(),
             did_exec: false,
+            image: ImageInfo::default(),
+            started_ns: 0,
         }
     }
 
@@ -320,6 +358,16 @@ impl WaitInfo {
     }
 }
 
+/// One process's place in the tree, zombies included (what /proc shows).
+#[derive(Clone)]
+pub struct ProcInfo {
+    pub proc: Arc<Proc>,
+    pub ppid: Pid,
+    pub pgid: Pid,
+    pub sid: Pid,
+    pub run: RunState,
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum WaitOutcome {
     Child(WaitInfo),
@@ -371,6 +419,18 @@ impl ProcTable {
     pub fn get(&self, pid: Pid) -> Option<Arc<Proc>> {
         let t = self.inner.lock();
         t.nodes.get(&pid).filter(|n| !matches!(n.run, RunState::Zombie(_))).map(|n| n.proc.clone())
+    }
+
+    /// Every pid in the table, zombies included, in ascending order.
+    pub fn pids(&self) -> Vec<Pid> {
+        self.inner.lock().nodes.keys().copied().collect()
+    }
+
+    /// A process's place in the tree, zombies included.
+    pub fn info(&self, pid: Pid) -> Option<ProcInfo> {
+        let t = self.inner.lock();
+        let n = t.nodes.get(&pid)?;
+        Some(ProcInfo { proc: n.proc.clone(), ppid: n.ppid, pgid: n.pgid, sid: n.sid, run: n.run })
     }
 
     pub fn run_state(&self, pid: Pid) -> Option<RunState> {

@@ -42,7 +42,7 @@ pub fn syscall(s: &'static Server, p: &Pcb, h: &MsgHeader, nr: u64, a: [u64; 6])
         PIPE2 => files::pipe(s, p, a[0], a[1] as u32),
         GETDENTS64 => files::getdents64(s, p, a[0], a[1], a[2]),
         STAT => files::stat(s, p, AT_FDCWD, a[0], a[1], 0),
-        LSTAT => files::stat(s, p, AT_FDCWD, a[0], a[1], 0),
+        LSTAT => files::stat(s, p, AT_FDCWD, a[0], a[1], linux_abi::consts::at::AT_SYMLINK_NOFOLLOW),
         FSTAT => files::fstat(s, p, a[0], a[1]),
         NEWFSTATAT => files::stat(s, p, a[0] as i64, a[1], a[2], a[3] as u32),
         STATX => files::statx(s, p, a[0] as i64, a[1], a[2] as u32, a[4]),
@@ -62,11 +62,13 @@ pub fn syscall(s: &'static Server, p: &Pcb, h: &MsgHeader, nr: u64, a: [u64; 6])
         TRUNCATE => files::truncate(s, p, a[0], a[1] as i64),
         FSYNC | FDATASYNC => files::fsync(s, p, a[0]),
         SYNC | SYNCFS => files::sync(),
-        READLINK => files::readlink(s, p, AT_FDCWD, a[0]),
-        READLINKAT => files::readlink(s, p, a[0] as i64, a[1]),
+        READLINK => files::readlink(s, p, AT_FDCWD, a[0], a[1], a[2]),
+        READLINKAT => files::readlink(s, p, a[0] as i64, a[1], a[2], a[3]),
         CHMOD | FCHMOD | FCHMODAT | CHOWN | FCHOWN | LCHOWN | FCHOWNAT | UTIMENSAT | FADVISE64 => Ok(0),
         POLL => return crate::poll::poll(s, p, h, a[0], a[1], a[2] as i32 as i64),
         PPOLL => return ppoll(s, p, h, a),
+        SELECT => return crate::select::select(s, p, h, a, false),
+        PSELECT6 => return crate::select::select(s, p, h, a, true),
         EXIT | EXIT_GROUP => {
             crate::drop_reply(h);
             crate::end_process(s, p, unix_server::proc::status::exited(a[0] as u8));
@@ -330,6 +332,7 @@ pub extern "C" fn timer(arg: u64) -> ! {
         }
         crate::poll::retry(s, now);
         crate::futex::expire(s, now_ns);
+        crate::select::retry(s, now);
     }
 }
 

@@ -54,14 +54,21 @@ fn base_dir(s: &Server, p: &Pcb, dirfd: i64, path: &[u8]) -> Result<String, Errn
     Ok(v.path.clone())
 }
 
-/// A user path (at `addr`) relative to `dirfd`, normalized.
+/// A user path (at `addr`) relative to `dirfd`, normalized, with /proc's
+/// links followed.
 pub fn user_path(s: &Server, p: &Pcb, dirfd: i64, addr: u64) -> Result<Namei, Errno> {
+    user_path_follow(s, p, dirfd, addr, true)
+}
+
+/// As user_path, the last component followed only if `follow_last`
+/// (lstat, readlink).
+fn user_path_follow(s: &Server, p: &Pcb, dirfd: i64, addr: u64, follow_last: bool) -> Result<Namei, Errno> {
     if addr == 0 {
         return Err(Errno::EFAULT);
     }
     let raw = mem::read_cstr(p.task, addr, unix_server::namei::PATH_MAX)?;
     let base = base_dir(s, p, dirfd, &raw)?;
-    namei(&base, &raw)
+    crate::procfs::follow(s, p.pid, namei(&base, &raw)?, follow_last)
 }
 
 pub fn open(s: &Server, p: &Pcb, dirfd: i64, path: u64, flags: u32, mode: u32) -> R {
@@ -105,6 +112,10 @@ fn check_open(v: &Vnode, flags: u32) -> Result<(), Errno> {
     if writes && matches!(v.node, Node::Boot(_)) {
         return Err(Errno::EROFS);
     }
+    // /proc's files are r--r--r-- and have no writer.
+    if writes && matches!(v.node, Node::Proc(_)) {
+        return Err(Errno::EACCES);
+    }
     if writes {
         if let Node::Fat { ino, .. } = v.node {
             let m = with_fs(|fs| fs.stat(ino).map_err(fe))?;
@@ -121,6 +132,10 @@ fn umask(s: &Server, p: &Pcb) -> u32 {
 }
 
 fn create(s: &Server, p: &Pcb, n: &Namei, mode: u32) -> Result<Node, Errno> {
+    // Linux: a directory without a create operation is EACCES.
+    if crate::procfs::owns(n) {
+        return Err(Errno::EACCES);
+    }
     if n.trailing_slash {
         return Err(Errno::EISDIR);
     }
@@ -156,6 +171,7 @@ pub fn read(s: &'static Server, p: &Pcb, h: &MsgHeader, fd: u64, buf: u64, len: 
         Node::PipeRead(pipe) if at.is_none() => return crate::pipe::read(s, p, h, pipe, buf, len, nonblock),
         Node::Dev(Dev::Tty) if at.is_none() => return crate::tty::read(s, p, h, buf, len, nonblock),
         Node::PipeRead(_) | Node::Dev(Dev::Tty) => return Answer::Rval(Errno::ESPIPE.to_ret()),
+        Node::Proc(e) => return Answer::Rval(crate::procfs::read(p, &f, e, buf, len.min(IO_MAX), at).unwrap_or_else(|e| e.to_ret())),
         _ => {}
     }
     Answer::Rval(read_seekable(p, &f, v, buf, len.min(IO_MAX), at).unwrap_or_else(|e| e.to_ret()))
@@ -398,6 +414,7 @@ fn dir_entry(v: &Vnode, pos: u64) -> Result<Option<(u64, u8, String, u64)>, Errn
     }
     match &v.node {
         Node::DevDir => Ok(crate::devfs::ENTRIES.get(pos as usize - 2).map(|(n, d)| (d.ino(), DT_CHR, String::from(*n), pos + 1))),
+        Node::Proc(e) => Ok(crate::procfs::dir_entry(e, pos)),
         Node::Fat { ino, .. } => with_fs(|fs| {
             let e = fs.read_dir_at(*ino, (pos - 2) as u32).map_err(fe)?;
             Ok(e.map(|(e, next)| (e.ino, if e.is_dir() { DT_DIR } else { DT_REG }, e.name, next as u64 + 2)))
@@ -414,7 +431,7 @@ fn stat_target(s: &Server, p: &Pcb, dirfd: i64, path: u64, flags: u32) -> Result
             return fstat_of(s, p, dirfd as u64);
         }
     }
-    let n = user_path(s, p, dirfd, path)?;
+    let n = user_path_follow(s, p, dirfd, path, flags & AT_SYMLINK_NOFOLLOW == 0)?;
     vfs::stat(&vfs::lookup(s, &n)?)
 }
 
@@ -507,13 +524,19 @@ fn parent_of<'n>(fs: &mut vfs::Fs, n: &'n Namei) -> Result<(fat32::Ino, &'n str)
 
 fn fs_path(s: &Server, p: &Pcb, dirfd: i64, path: u64) -> Result<Namei, Errno> {
     let n = user_path(s, p, dirfd, path)?;
-    if vfs::in_dev(&n) {
+    // Linux's answer for a directory without the operation.
+    if vfs::in_dev(&n) || crate::procfs::owns(&n) {
         return Err(Errno::EPERM);
     }
     Ok(n)
 }
 
 pub fn mkdir(s: &Server, p: &Pcb, dirfd: i64, path: u64) -> R {
+    // /proc has no mkdir: an existing name is EEXIST, a new one EPERM.
+    let n = user_path(s, p, dirfd, path)?;
+    if crate::procfs::owns(&n) {
+        return Err(if vfs::lookup(s, &n).is_ok() { Errno::EEXIST } else { Errno::EPERM });
+    }
     let n = fs_path(s, p, dirfd, path).map_err(|e| if e == Errno::EPERM { Errno::EEXIST } else { e })?;
     with_fs(|fs| {
         let (dir, name) = parent_of(fs, &n).map_err(|e| if e == Errno::EBUSY { Errno::EEXIST } else { e })?;
@@ -637,11 +660,19 @@ pub fn sync() -> R {
     vfs::sync().map(|_| 0)
 }
 
-/// FAT has no symbolic links: every existing name is "not a link".
-pub fn readlink(s: &Server, p: &Pcb, dirfd: i64, path: u64) -> R {
-    let n = user_path(s, p, dirfd, path)?;
-    vfs::lookup(s, &n)?;
-    Err(Errno::EINVAL)
+/// readlink(at): only /proc has links (FAT has none: every other
+/// existing name is "not a link", EINVAL). The target is cut to `size`
+/// bytes, without a NUL, as Linux does.
+pub fn readlink(s: &Server, p: &Pcb, dirfd: i64, path: u64, buf: u64, size: u64) -> R {
+    if size as i64 <= 0 {
+        return Err(Errno::EINVAL);
+    }
+    let n = user_path_follow(s, p, dirfd, path, false)?;
+    let node = vfs::lookup(s, &n)?;
+    let target = crate::procfs::link_target(&node, p.pid).ok_or(Errno::EINVAL)??;
+    let b = &target.as_bytes()[..target.len().min(size as usize)];
+    mem::write(p.task, buf, b)?;
+    Ok(b.len() as i64)
 }
 
 pub fn ioctl(s: &'static Server, p: &Pcb, fd: u64, req: u32, arg: u64) -> R {

@@ -24,6 +24,8 @@ mod mem;
 mod offset_pager;
 mod pipe;
 mod poll;
+mod procfs;
+mod select;
 mod signals;
 mod tty;
 mod vfs;
@@ -60,7 +62,7 @@ const _: () = assert!(EMUL_THREAD0 - EMUL_STACK_SIZE > EMUL_PROC_PAGE && EMUL_TH
 /// Worker threads besides the main one.
 const WORKERS: usize = 3;
 /// How much stack a new process gets (lazily zero-filled).
-const STACK_SIZE: u64 = 8 << 20;
+pub const STACK_SIZE: u64 = 8 << 20;
 /// Where anonymous mmap looks first: far above any program and its brk.
 pub const MMAP_BASE: u64 = 0x1000_0000_0000;
 
@@ -100,6 +102,8 @@ pub enum Park {
     Poll { fds: u64, nfds: u64, until_tick: u64 },
     /// A futex wait on the word at `addr` (pause: `until_ns` u64::MAX).
     Futex { addr: u64, until_ns: u64 },
+    /// select's three fd_set addresses (0: none), read again at each retry.
+    Select { nfds: u64, sets: [u64; 3], until_tick: u64 },
 }
 
 /// The one server, for code that runs where no reference is at hand (a
@@ -328,6 +332,8 @@ fn start_init(s: &'static Server, path: &str, argv: &[&str]) -> Result<(), Errno
     let env: [&[u8]; 2] = [b"PATH=/bin", b"HOME=/"];
     let (pentry, sp) = load_program(task, file, &plan, &argv, &env, path.as_bytes())?;
     let proc = s.table.create_init(Credentials::root())?;
+    procfs::started(s, proc.pid);
+    procfs::exec_done(s, proc.pid, &name.path, &argv, &plan);
     console_fds(&proc);
     let tblock = EmulThread { self_addr: EMUL_THREAD0, stack_top: EMUL_THREAD0, tid: proc.pid as u32, ..Default::default() };
     mem::write_pod(task, EMUL_THREAD0, &tblock)?;
@@ -383,6 +389,7 @@ fn fork(s: &'static Server, parent: &Pcb, rip: u64, rsp: u64, gs: u64, fs: u64) 
         }
     };
     let pcb = Pcb { pid: proc.pid, task, port, ..*parent };
+    procfs::started(s, proc.pid);
     inode_pager::forked(parent.pid, proc.pid);
     s.procs.lock().insert(port, pcb);
     write_proc_page(s, &pcb);
@@ -401,7 +408,9 @@ fn execve(s: &'static Server, pcb: &Pcb, path: u64, argv: u64, envp: u64) -> Res
     let argv = mem::read_strv(pcb.task, argv)?;
     let envp = mem::read_strv(pcb.task, envp)?;
     let cwd = s.table.get(pcb.pid).map(|p| p.state.lock().cwd.clone()).unwrap_or_default();
-    let image = vfs::exec_image(s, &unix_server::namei::namei(&cwd, &path)?)?;
+    // /proc/self/exe and its kin name the executable they link to.
+    let name = procfs::follow(s, pcb.pid, unix_server::namei::namei(&cwd, &path)?, true)?;
+    let image = vfs::exec_image(s, &name)?;
     let file = &image[..];
     let plan = unix_server::exec_image::plan(file)?;
     // The program part of the address space goes; emulib's range stays.
@@ -419,6 +428,7 @@ fn execve(s: &'static Server, pcb: &Pcb, path: u64, argv: u64, envp: u64) -> Res
         }
     };
     inode_pager::exec(pcb.pid, pcb.task);
+    procfs::exec_done(s, pcb.pid, &name.path, &a, &plan);
     drop(s.table.exec(pcb.pid)); // close-on-exec descriptors go here, no lock held
     if let Some(p) = s.procs.lock().get_mut(&pcb.port) {
         (p.brk_base, p.brk) = (plan.brk, plan.brk);

@@ -28,6 +28,11 @@ fn with<T>(f: impl FnOnce(&mut Ldisc) -> T) -> T {
     }))
 }
 
+/// The terminal's session and foreground group (/proc/<pid>/stat).
+pub fn owner() -> (i32, i32) {
+    with(|l| (l.session, l.fg_pgrp))
+}
+
 /// Bytes to the console.
 pub fn output(bytes: &[u8]) {
     for chunk in bytes.chunks(256) {

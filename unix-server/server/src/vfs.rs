@@ -1,6 +1,6 @@
 //! The vnode layer: what a descriptor refers to (a FAT file or directory
 //! of the root file system, a boot-module file when there is no disk, a
-//! device of /dev, a pipe end), and the root file system itself, mounted
+//! device of /dev, a pipe end, a /proc node), and the root file system itself, mounted
 //! from hd0 at boot and behind one lock (the disk does one thing at a
 //! time anyway).
 
@@ -36,6 +36,19 @@ pub enum Node {
     Dev(crate::devfs::Dev),
     PipeRead(Arc<crate::pipe::Pipe>),
     PipeWrite(Arc<crate::pipe::Pipe>),
+    /// A /proc directory, file (its contents as of the lookup) or link.
+    Proc(crate::procfs::Entry),
+}
+
+impl Node {
+    pub fn is_dir(&self) -> bool {
+        match self {
+            Node::Fat { dir, .. } => *dir,
+            Node::DevDir => true,
+            Node::Proc(e) => e.is_dir(),
+            _ => false,
+        }
+    }
 }
 
 pub struct Vnode {
@@ -50,7 +63,7 @@ impl FileObject for Vnode {
     }
 
     fn seekable(&self) -> bool {
-        matches!(self.node, Node::Fat { .. } | Node::Boot(_) | Node::DevDir)
+        matches!(self.node, Node::Fat { .. } | Node::Boot(_) | Node::DevDir | Node::Proc(_))
             || matches!(self.node, Node::Dev(d) if d != crate::devfs::Dev::Tty)
     }
 
@@ -58,6 +71,7 @@ impl FileObject for Vnode {
         match &self.node {
             Node::Fat { ino, .. } => with_fs(|fs| fs.stat(*ino).map_err(fe)).map_or(0, |m| m.size),
             Node::Boot(b) => b.len() as u64,
+            Node::Proc(e) => e.len(),
             _ => 0,
         }
     }
@@ -79,7 +93,7 @@ impl Vnode {
     }
 
     pub fn is_dir(&self) -> bool {
-        matches!(self.node, Node::Fat { dir: true, .. } | Node::DevDir)
+        self.node.is_dir()
     }
 }
 
@@ -154,6 +168,9 @@ pub fn lookup(s: &crate::Server, n: &Namei) -> Result<Node, Errno> {
     if in_dev(n) {
         return crate::devfs::lookup(&n.path);
     }
+    if crate::procfs::owns(n) {
+        return crate::procfs::lookup(s, n);
+    }
     let found = with_fs(|fs| {
         let ino = fs.resolve(&n.path).map_err(fe)?;
         let m = fs.stat(ino).map_err(fe)?;
@@ -202,6 +219,7 @@ pub fn stat(node: &Node) -> Result<Stat, Errno> {
             st.st_dev = 9;
             (st.st_ino, st.st_mode) = (Arc::as_ptr(p) as u64 & 0xffff_ffff, S_IFIFO | 0o600);
         }
+        Node::Proc(e) => crate::procfs::fill_stat(e, &mut st),
     }
     Ok(st)
 }

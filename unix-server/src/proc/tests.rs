@@ -298,3 +298,29 @@ fn nproc_limit() {
     t.exit(a, 0).unwrap();
     assert!(t.fork(u.pid).is_ok(), "zombies do not count");
 }
+
+#[test]
+fn image_info_gives_cmdline_with_nuls_and_a_short_comm() {
+    let i = ImageInfo::new("/bin/a-rather-long-program-name", &[b"prog", b"", b"x y"], 0x400000, 0x401000);
+    assert_eq!(i.cmdline, b"prog\0\0x y\0");
+    assert_eq!(i.comm(), "a-rather-long-p");
+    assert_eq!(ImageInfo::new("/bin/sh", &[], 0, 0).cmdline, b"");
+    assert_eq!(ImageInfo::new("/bin/sh", &[], 0, 0).comm(), "sh");
+    // Never cut inside a character.
+    assert_eq!(ImageInfo::new("/bin/ééééééééé", &[], 0, 0).comm(), "ééééééé");
+}
+
+#[test]
+fn fork_keeps_the_image_and_info_shows_zombies() {
+    let t = sys();
+    t.get(INIT_PID).unwrap().state.lock().image = ImageInfo::new("/sbin/init", &[b"init"], 1, 2);
+    let c = t.fork(INIT_PID).unwrap();
+    assert_eq!(c.state.lock().image.exe, "/sbin/init");
+    assert_eq!(t.pids(), [INIT_PID, c.pid]);
+    let i = t.info(c.pid).unwrap();
+    assert_eq!((i.ppid, i.pgid, i.sid, i.run), (INIT_PID, INIT_PID, INIT_PID, RunState::Running));
+    t.exit(c.pid, exited(4)).unwrap();
+    assert!(t.get(c.pid).is_none());
+    assert_eq!(t.info(c.pid).unwrap().run, RunState::Zombie(exited(4)));
+    assert!(t.info(999).is_none());
+}

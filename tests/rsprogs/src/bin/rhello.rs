@@ -1,5 +1,5 @@
 //! Rust std on the UNIX personality: println through stdout, args, an
-//! environment variable, a heap, and an exit status.
+//! environment variable, a heap, /proc/self, and an exit status.
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     println!("hello from Rust std, args {:?}", args);
@@ -12,5 +12,9 @@ fn main() {
     let mut s = String::from(greeting);
     s.push_str(&format!(" x{:03}", 7));
     println!("rhello: env and String: {}", s);
+    // std finds its executable through /proc/self/exe.
+    println!("rhello: current_exe {:?}", std::env::current_exe().ok());
+    let maps = std::fs::read_to_string("/proc/self/maps").unwrap_or_default();
+    println!("rhello: maps has the stack: {}", maps.lines().any(|l| l.ends_with("[stack]")));
     std::process::exit(7);
 }
