@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/sysinfo.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -40,6 +41,11 @@ int main(void)
 	rl.rlim_cur = 64;
 	check(setrlimit(RLIMIT_NOFILE, &rl) == 0 && getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur == 64, "setrlimit");
 	check(umask(077) == 022 && umask(022) == 077, "umask");
+	struct sysinfo si;
+	memset(&si, 0xa5, sizeof si);
+	check(sysinfo(&si) == 0 && si.mem_unit == 1 && si.totalram >= (16ul << 20) && si.freeram > 0
+	      && si.freeram <= si.totalram && si.procs >= 1 && si.uptime >= 0 && si.uptime < 3600
+	      && si.totalswap == 0, "sysinfo");
 
 	pid_t pid = fork();
 	if (pid == 0) {

@@ -105,6 +105,7 @@ pub fn syscall(s: &'static Server, p: &Pcb, h: &MsgHeader, nr: u64, a: [u64; 6])
         GETRLIMIT => prlimit(s, p, a[0] as u32, 0, a[1]),
         SETRLIMIT => prlimit(s, p, a[0] as u32, a[1], 0),
         UNAME => uname(p, a[0]),
+        SYSINFO => sysinfo(s, p, a[0]),
         REBOOT => reboot(s, p, a[0] as u32, a[1] as u32, a[2] as u32),
         GETRANDOM => getrandom(p, a[0], a[1]),
         CLOCK_GETTIME => clock_gettime(p, a[0], a[1]),
@@ -441,6 +442,29 @@ fn uname(p: &Pcb, at: u64) -> R {
     // SAFETY: Utsname is byte arrays only.
     let b = unsafe { core::slice::from_raw_parts(&u as *const _ as *const u8, core::mem::size_of::<Utsname>()) };
     mem::write(p.task, at, b).map(|_| 0)
+}
+
+/// sysinfo: uptime from the fine clock, memory from the kernel's
+/// host_info, the number of processes; no load average, no swap.
+fn sysinfo(s: &Server, p: &Pcb, at: u64) -> R {
+    use core::mem::offset_of;
+    use linux_abi::structs::Sysinfo;
+    let (total, free) = match host_info::call(&Kernel, machrt::trap::host_self()) {
+        Ok(r) => {
+            let i = r.info;
+            (i.memory_size, i.free_pages * i.page_size as u64)
+        }
+        Err(_) => (0, 0),
+    };
+    // Field by field: the struct has padding, which must go out as zeros.
+    let mut b = [0u8; core::mem::size_of::<Sysinfo>()];
+    let mut put = |off: usize, v: &[u8]| b[off..off + v.len()].copy_from_slice(v);
+    put(offset_of!(Sysinfo, uptime), &((now_ns() / 1_000_000_000) as i64).to_le_bytes());
+    put(offset_of!(Sysinfo, totalram), &total.to_le_bytes());
+    put(offset_of!(Sysinfo, freeram), &free.to_le_bytes());
+    put(offset_of!(Sysinfo, procs), &(s.table.pids().len().min(u16::MAX as usize) as u16).to_le_bytes());
+    put(offset_of!(Sysinfo, mem_unit), &1u32.to_le_bytes());
+    mem::write(p.task, at, &b).map(|_| 0)
 }
 
 /// Not cryptographic: xorshift over the time stamp counter.
