@@ -41,6 +41,35 @@ int main(void)
 	rl.rlim_cur = 64;
 	check(setrlimit(RLIMIT_NOFILE, &rl) == 0 && getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur == 64, "setrlimit");
 	check(umask(077) == 022 && umask(022) == 077, "umask");
+	/* CPU time: a child spins for a while; wait4's rusage, the
+	 * children's getrusage and times() all count it. */
+	{
+		pid_t c = fork();
+		if (c == 0) {
+			struct timespec t0, t1;
+			clock_gettime(CLOCK_MONOTONIC, &t0);
+			volatile unsigned long x = 0;
+			do {
+				for (int i = 0; i < 100000; i++) x += i;
+				clock_gettime(CLOCK_MONOTONIC, &t1);
+			} while ((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 < 300);
+			_exit(0);
+		}
+		struct rusage ru, kids, self;
+		int st;
+		memset(&ru, 0, sizeof ru);
+		long ms = -1;
+		if (wait4(c, &st, 0, &ru) == c)
+			ms = ru.ru_utime.tv_sec * 1000 + ru.ru_utime.tv_usec / 1000;
+		printf("misc: the spinning child used %ld ms of user time\n", ms);
+		check(ms >= 100 && ms <= 2000 && ru.ru_maxrss > 0, "wait4 reports the child's user time and size");
+		check(getrusage(RUSAGE_CHILDREN, &kids) == 0 && kids.ru_utime.tv_sec * 1000 + kids.ru_utime.tv_usec / 1000 >= ms,
+		      "getrusage(RUSAGE_CHILDREN) counts it");
+		check(getrusage(RUSAGE_SELF, &self) == 0 && self.ru_maxrss > 0, "getrusage(RUSAGE_SELF)");
+		struct tms tm;
+		check(times(&tm) > 0 && tm.tms_cutime >= ms / 10 - 1 && tm.tms_cutime > 0, "times() has the children's time");
+		check(getrusage(7, &self) == -1 && errno == EINVAL, "getrusage of nonsense is EINVAL");
+	}
 	struct sysinfo si;
 	memset(&si, 0xa5, sizeof si);
 	check(sysinfo(&si) == 0 && si.mem_unit == 1 && si.totalram >= (16ul << 20) && si.freeram > 0

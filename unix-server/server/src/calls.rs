@@ -111,6 +111,7 @@ pub fn syscall(s: &'static Server, p: &Pcb, h: &MsgHeader, nr: u64, a: [u64; 6])
         CLOCK_GETTIME => clock_gettime(p, a[0], a[1]),
         GETTIMEOFDAY => gettimeofday(p, a[0]),
         TIMES => times(p, a[0]),
+        GETRUSAGE => getrusage(p, a[0] as i32, a[1]),
         ARCH_PRCTL => mem::write(p.task, a[1], &a[2].to_le_bytes()).map(|_| 0),
         RT_SIGACTION => crate::signals::sigaction(s, p, a[0] as u32, a[1], a[2]),
         RT_SIGPROCMASK => crate::signals::sigprocmask(s, p, a[0] as u32, a[1], a[2]),
@@ -172,23 +173,26 @@ fn proc_state<T>(s: &Server, p: &Pcb, f: impl FnOnce(&mut unix_server::proc::Pro
 }
 
 fn wait4(s: &'static Server, p: &Pcb, h: &MsgHeader, pid: i32, status: u64, options: u32, rusage: u64) -> Answer {
-    // No accounting yet: the usage a caller asks for reads as zero.
-    if rusage != 0 {
-        if let Err(e) = mem::write(p.task, rusage, &[0u8; core::mem::size_of::<linux_abi::structs::Rusage>()]) {
-            return Answer::Rval(e.to_ret());
-        }
-    }
-    match try_wait(s, p, pid, status, options) {
+    match try_wait(s, p, pid, status, options, rusage) {
         Some(r) => Answer::Rval(r),
-        None => park(s, p, h, Park::Wait { pid, status, options }),
+        None => park(s, p, h, Park::Wait { pid, status, options, rusage }),
     }
 }
 
-/// A wait's result, or None when it must block.
-fn try_wait(s: &Server, p: &Pcb, pid: i32, status: u64, options: u32) -> Option<i64> {
+/// A wait's result, or None when it must block. A reaped child's usage
+/// goes to `rusage` (if given) and to the caller's children's total.
+fn try_wait(s: &Server, p: &Pcb, pid: i32, status: u64, options: u32, rusage: u64) -> Option<i64> {
     match s.table.wait4(p.pid, pid, options) {
         Ok(WaitOutcome::Child(info)) => {
+            let u = if unix_server::proc::status::wifexited(info.status) || unix_server::proc::status::wifsignaled(info.status) {
+                crate::rusage::reaped(p.pid, info.pid)
+            } else {
+                crate::rusage::Usage::default() // stopped or continued: still running
+            };
             if status != 0 && mem::write(p.task, status, &info.status.to_le_bytes()).is_err() {
+                return Some(Errno::EFAULT.to_ret());
+            }
+            if rusage != 0 && mem::write(p.task, rusage, crate::rusage::bytes(&u.rusage())).is_err() {
                 return Some(Errno::EFAULT.to_ret());
             }
             Some(info.pid as i64)
@@ -215,9 +219,9 @@ pub fn wake_waiters(s: &Server, pid: i32) {
     };
     let pcb = s.procs.lock().values().copied().find(|c| c.pid == pid);
     for w in parked {
-        let Park::Wait { pid: which, status, options } = w.what else { continue };
+        let Park::Wait { pid: which, status, options, rusage } = w.what else { continue };
         let Some(pcb) = pcb else { crate::drop_reply(&w.header); continue };
-        match try_wait(s, &pcb, which, status, options) {
+        match try_wait(s, &pcb, which, status, options, rusage) {
             Some(r) => crate::reply(&mut bsd_syscall::Reply::new(&w.header, r)),
             None => s.parked.lock().push(w),
         }
@@ -520,11 +524,27 @@ fn gettimeofday(p: &Pcb, tv: u64) -> R {
 
 fn times(p: &Pcb, buf: u64) -> R {
     let (t, hz) = ticks_and_hz();
-    let clk = t * unix_server::exec_image::CLK_TCK / hz;
+    let tck = unix_server::exec_image::CLK_TCK;
+    let clk = t * tck / hz;
     if buf != 0 {
-        mem::write(p.task, buf, &[0u8; 32])?;
+        let (me, kids) = (crate::rusage::own(p.task), crate::rusage::children(p.pid));
+        let mut b = [0u8; 32];
+        b[..8].copy_from_slice(&me.clock(tck).to_le_bytes());
+        b[16..24].copy_from_slice(&kids.clock(tck).to_le_bytes());
+        mem::write(p.task, buf, &b)?;
     }
     Ok(clk as i64)
+}
+
+/// getrusage: the caller's own use (a thread's is the process's), or
+/// its reaped children's.
+fn getrusage(p: &Pcb, who: i32, at: u64) -> R {
+    let u = match who {
+        0 | 1 => crate::rusage::own(p.task),
+        -1 => crate::rusage::children(p.pid),
+        _ => return Err(Errno::EINVAL),
+    };
+    mem::write(p.task, at, crate::rusage::bytes(&u.rusage())).map(|_| 0)
 }
 
 /// ppoll: the timeout is a timespec (NULL: forever); the mask is ignored.

@@ -23,6 +23,7 @@ mod inode_pager;
 mod mem;
 mod offset_pager;
 mod pipe;
+mod rusage;
 mod poll;
 mod procfs;
 mod select;
@@ -90,7 +91,7 @@ pub struct Parked {
 }
 
 pub enum Park {
-    Wait { pid: Pid, status: u64, options: u32 },
+    Wait { pid: Pid, status: u64, options: u32, rusage: u64 },
     /// nanosleep until the fine clock reads `until_ns` (pause: never).
     Sleep { until_ns: u64 },
     /// A terminal read into `buf` of at most `len` bytes.
@@ -441,6 +442,7 @@ fn execve(s: &'static Server, pcb: &Pcb, path: u64, argv: u64, envp: u64) -> Res
 /// children go to init, its parent hears of it. When init ends, the
 /// machine powers off with init's status.
 pub fn end_process(s: &'static Server, pcb: &Pcb, wstatus: i32) {
+    rusage::ended(pcb.pid, pcb.task);
     let _ = task_terminate::call(&Kernel, pcb.task);
     s.procs.lock().remove(&pcb.port);
     calls::forget_parked(s, pcb.pid);
