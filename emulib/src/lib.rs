@@ -64,7 +64,9 @@ pub const RED_ZONE: u64 = 128;
 /// Linux: the FPU image 64-aligned below the red zone, then the frame
 /// with rsp + 8 16-aligned, as after a call.
 pub fn signal_frame(f: &Frame, d: &SigDelivery) -> (u64, u64, RtSigframe) {
-    let fp = (f.rsp - RED_ZONE - 512) & !63;
+    // On the alternate stack there is no red zone to keep.
+    let base = if d.stack_top != 0 { d.stack_top } else { f.rsp - RED_ZONE };
+    let fp = (base - 512) & !63;
     let sp = ((fp - core::mem::size_of::<RtSigframe>() as u64) & !15) - 8;
     let mc = Sigcontext {
         r8: f.r8, r9: f.r9, r10: f.r10, r11: f.r11, r12: f.r12, r13: f.r13, r14: f.r14, r15: f.r15,
@@ -73,7 +75,9 @@ pub fn signal_frame(f: &Frame, d: &SigDelivery) -> (u64, u64, RtSigframe) {
         cr2: if d.sig == 11 || d.sig == 7 { d.info[2] } else { 0 },
         ..Default::default()
     };
-    let uc = Ucontext { uc_mcontext: mc, uc_sigmask: d.old_mask, ..Default::default() };
+    let uc_stack = linux_abi::structs::StackT { ss_sp: d.uc_stack[0], ss_flags: d.uc_stack[1] as u32 as i32, __pad: 0,
+                                                ss_size: d.uc_stack[2] };
+    let uc = Ucontext { uc_stack, uc_mcontext: mc, uc_sigmask: d.old_mask, ..Default::default() };
     // SAFETY: Siginfo is 128 bytes of integers, like the words.
     let info: Siginfo = unsafe { core::mem::transmute(d.info) };
     (sp, fp, RtSigframe { pretcode: d.restorer, uc, info })
@@ -105,12 +109,13 @@ pub fn enter(f: &mut Frame, d: &SigDelivery, sp: u64) {
 }
 
 /// rt_sigreturn: the context saved in the ucontext at the program's rsp
-/// comes back into `f`; returns the signal mask to restore.
+/// comes back into `f`; returns the signal mask and the alternate stack
+/// (uc_stack: sp, flags, size) to restore.
 ///
 /// # Safety
 /// The ucontext at `f.rsp` and the FPU image it points at (if any) must
 /// be readable.
-pub unsafe fn restore_frame(f: &mut Frame) -> u64 {
+pub unsafe fn restore_frame(f: &mut Frame) -> (u64, [u64; 3]) {
     // SAFETY: per the caller.
     let uc: Ucontext = unsafe { core::ptr::read_unaligned(f.rsp as *const Ucontext) };
     let m = uc.uc_mcontext;
@@ -124,7 +129,8 @@ pub unsafe fn restore_frame(f: &mut Frame) -> u64 {
         f.fx[26] = 0;
         f.fx[27] = 0;
     }
-    uc.uc_sigmask
+    let ss = uc.uc_stack;
+    (uc.uc_sigmask, [ss.ss_sp, ss.ss_flags as u32 as u64, ss.ss_size])
 }
 
 /// Copies `n` bytes for the mapped-file paths (read, pread), 64 bytes a
@@ -215,7 +221,7 @@ mod tests {
         // The restorer's rt_sigreturn runs with rsp just past pretcode.
         f.rsp = sp + 8;
         // SAFETY: the frame is inside `stack`.
-        let mask = unsafe { restore_frame(&mut f) };
+        let (mask, _) = unsafe { restore_frame(&mut f) };
         assert_eq!(mask, 0x1234);
         assert_eq!((f.rip, f.rsp, f.rcx, f.r11, f.rax, f.r15), (saved.rip, saved.rsp, saved.rcx, saved.r11, saved.rax, 15));
         assert_eq!(f.fx[160], 0xaa);

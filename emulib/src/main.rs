@@ -235,6 +235,9 @@ extern "C" fn emulib_syscall(f: &mut Frame) {
         CLONE if a[0] & CLONE_THREAD != 0 => threads::clone(f, a),
         EXIT => threads::exit(a),
         GETTID => thread().tid as i64,
+        // The server needs the stack pointer: the stack one runs on may
+        // not be changed.
+        SIGALTSTACK => forward(SIGALTSTACK as u64, [a[0], a[1], f.rsp, 0, 0, 0]),
         SET_TID_ADDRESS => {
             thread().clear_tid = a[0];
             thread().tid as i64
@@ -632,7 +635,7 @@ fn deliver_signals(f: &mut Frame) {
         return;
     }
     let t = ports();
-    let Ok(r) = bsd_sig_next::call(&Rpc, t.server_port) else { return };
+    let Ok(r) = bsd_sig_next::call(&Rpc, t.server_port, f.rsp) else { return };
     let d = { r.d };
     if d.sig != 0 {
         enter_handler(f, &d);
@@ -653,9 +656,9 @@ fn enter_handler(f: &mut Frame, d: &SigDelivery) {
 fn sigreturn(f: &mut Frame) {
     // SAFETY: reads the program's stack, as Linux's rt_sigreturn does (a
     // bad pointer faults, which the server makes a SIGSEGV).
-    let mask = unsafe { emulib::restore_frame(f) };
+    let (mask, uc_stack) = unsafe { emulib::restore_frame(f) };
     let t = ports();
-    let _ = bsd_sig_return::call(&Rpc, t.server_port, mask);
+    let _ = bsd_sig_return::call(&Rpc, t.server_port, mask, uc_stack, f.rsp);
     deliver_signals(f);
 }
 

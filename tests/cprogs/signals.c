@@ -41,6 +41,31 @@ static void on_segv(int sig, siginfo_t *si, void *uc)
 	siglongjmp(env, 1);
 }
 
+static char altstack[64 * 1024];
+static volatile long handler_sp_on_alt;
+static volatile int depth_reached;
+static void on_alt(int sig)
+{
+	char here;
+	(void)sig;
+	handler_sp_on_alt = &here > altstack && &here < altstack + sizeof altstack;
+}
+static void on_overflow(int sig, siginfo_t *si, void *uc)
+{
+	char here;
+	(void)si; (void)uc;
+	got_sig = sig;
+	handler_sp_on_alt = &here > altstack && &here < altstack + sizeof altstack;
+	siglongjmp(env, 1);
+}
+static int recurse(int n)
+{
+	volatile char pad[1024];
+	pad[0] = (char)n;
+	depth_reached = n;
+	return recurse(n + 1) + pad[0];
+}
+
 static void nap(long ms)
 {
 	struct timespec ts = { 0, ms * 1000 * 1000 };
@@ -174,6 +199,36 @@ int main(void)
 		close(pp[0]);
 		close(pp[1]);
 	}
+	/* sigaltstack: a SA_ONSTACK handler runs on the alternate stack, and
+	 * so a stack overflow can still be caught. */
+	stack_t ss = { .ss_sp = altstack, .ss_size = sizeof altstack, .ss_flags = 0 }, oss;
+	check(sigaltstack(&ss, NULL) == 0 && sigaltstack(NULL, &oss) == 0 && oss.ss_sp == altstack
+	      && oss.ss_size == sizeof altstack && oss.ss_flags == 0, "sigaltstack sets and reports the stack");
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_alt;
+	sa.sa_flags = SA_ONSTACK;
+	sigaction(SIGUSR2, &sa, NULL);
+	raise(SIGUSR2);
+	check(handler_sp_on_alt == 1, "an SA_ONSTACK handler runs on the alternate stack");
+	sa.sa_flags = 0;
+	sigaction(SIGUSR2, &sa, NULL);
+	raise(SIGUSR2);
+	check(handler_sp_on_alt == 0, "without SA_ONSTACK it runs on the program's stack");
+	stack_t small = { .ss_sp = altstack, .ss_size = 100, .ss_flags = 0 };
+	check(sigaltstack(&small, NULL) == -1 && errno == ENOMEM, "a too small alternate stack is ENOMEM");
+	pid = fork();
+	if (pid == 0) {
+		memset(&sa, 0, sizeof sa);
+		sa.sa_sigaction = on_overflow;
+		sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+		sigaction(SIGSEGV, &sa, NULL);
+		handler_sp_on_alt = 0;
+		if (sigsetjmp(env, 1) == 0)
+			recurse(0);
+		_exit(got_sig == SIGSEGV && handler_sp_on_alt && depth_reached > 100 ? 0 : 1);
+	}
+	check(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	      "a stack overflow is caught on the alternate stack");
 	printf("signals: %d failures\n", failures);
 	return failures;
 }

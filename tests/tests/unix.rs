@@ -51,6 +51,9 @@ fn signals_handlers_masks_default_actions_and_faults() {
         "a handler interrupts a child that makes no calls, which then carries on",
         "an unhandled fault kills with SIGSEGV, seen by wait4",
         "without SA_RESTART it fails with EINTR", "with SA_RESTART a blocked read goes on after the handler",
+        "sigaltstack sets and reports the stack", "an SA_ONSTACK handler runs on the alternate stack",
+        "without SA_ONSTACK it runs on the program's stack", "a too small alternate stack is ENOMEM",
+        "a stack overflow is caught on the alternate stack",
     ] {
         o.expect(&format!("signals: {} ok", what));
     }
@@ -137,4 +140,10 @@ fn rust_std_threads_spawn_join_lock_and_send() {
         .expect("rthreads: scoped [10, 20, 30, 40]")
         .expect("rthreads: named thread Some(\"worker\")")
         .expect("rthreads done").expect_status(0);
+}
+
+#[test]
+fn a_rust_stack_overflow_is_reported_from_the_alternate_stack() {
+    let o = unix("/bin/roverflow", &[rsprog("roverflow")]).run();
+    o.expect("roverflow: recursing").expect("thread 'main' (1) has overflowed its stack").expect_status(6); // 128 + SIGABRT, through QEMU's 8-bit exit code: (134 << 1 | 1) & 0xff >> 1
 }

@@ -426,6 +426,20 @@ impl SigState {
         Ok(old)
     }
 
+    /// Where a handler with `action` runs, the program being at `sp`: on
+    /// the alternate stack (its top, and the stack_t the frame saves)
+    /// when the handler asked for it (SA_ONSTACK), one is set and the
+    /// program is not on it already; else None. SS_AUTODISARM disarms it.
+    pub fn handler_stack(&mut self, action: &SigAction, sp: u64) -> (Option<u64>, StackT) {
+        let saved = self.altstack.report(sp);
+        if action.flags & SA_ONSTACK == 0 || !self.altstack.enabled() || self.altstack.contains(sp) {
+            return (None, saved);
+        }
+        let top = self.altstack.sp + self.altstack.size;
+        self.disarm_altstack();
+        (Some(top), saved)
+    }
+
     /// SS_AUTODISARM: the stack is disabled while a handler runs on it.
     pub fn disarm_altstack(&mut self) {
         if self.altstack.flags & SS_AUTODISARM != 0 {

@@ -175,6 +175,12 @@ pub struct SigDelivery {
     pub old_mask: u64,
     /// The 128-byte siginfo.
     pub info: [u64; 16],
+    /// Nonzero: the top of the alternate signal stack to run the handler
+    /// on (SA_ONSTACK); 0: below the program's stack pointer.
+    pub stack_top: u64,
+    /// The alternate stack as the frame's uc_stack saves it (stack_t:
+    /// ss_sp, ss_flags, ss_size), restored by rt_sigreturn.
+    pub uc_stack: [u64; 3],
 }
 
 // SAFETY: repr(C), u32/u64 fields, no padding.
@@ -226,7 +232,7 @@ routine! {
     /// the server has already blocked what the handler runs with (or
     /// ended the process for a fatal default action).
     bsd_sig_next = 101003;
-    request { }
+    request { sp: u64 }
     request_ports { }
     request_ool { }
     reply { d: SigDelivery }
@@ -235,9 +241,11 @@ routine! {
 }
 
 routine! {
-    /// rt_sigreturn's server part: the signal mask to restore.
+    /// rt_sigreturn's server part: the signal mask and the alternate
+    /// stack (the frame's uc_stack) to restore; `sp` is where the program
+    /// goes on.
     bsd_sig_return = 101004;
-    request { mask: u64 }
+    request { mask: u64, uc_stack: [u64; 3], sp: u64 }
     request_ports { }
     request_ool { }
     reply { }
@@ -280,7 +288,7 @@ mod tests {
 
     #[test]
     fn messages_fit_and_carry_a_whole_siginfo() {
-        assert_eq!(size_of::<SigDelivery>(), 32 + 128);
+        assert_eq!(size_of::<SigDelivery>(), 32 + 128 + 32);
         assert!(size_of::<bsd_sig_next::Reply>() < 4096, "the server's receive buffer");
         assert_eq!({ bsd_syscall::Request::new(1, 39, [0; 6]).header }.id, 101000);
     }

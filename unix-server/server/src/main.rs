@@ -252,14 +252,15 @@ fn dispatch(s: &'static Server, m: &[u8]) {
             Err(kr) => reply(&mut mach::rpc::reply_error(&h, kr)),
         },
         bsd_sig_next::ID => {
-            let d = signals::next(s, &pcb);
+            let sp = bsd_sig_next::Request::parse(m).map_or(0, |r| r.sp);
+            let d = signals::next(s, &pcb, sp);
             if let Some(d) = d {
                 reply(&mut bsd_sig_next::Reply::new(&h, d))
             }
         }
         bsd_sig_return::ID => match bsd_sig_return::Request::parse(m) {
             Ok(r) => {
-                signals::sigreturn(s, &pcb, r.mask);
+                signals::sigreturn(s, &pcb, r.mask, r.uc_stack, r.sp);
                 reply(&mut bsd_sig_return::Reply::new(&h))
             }
             Err(kr) => reply(&mut mach::rpc::reply_error(&h, kr)),

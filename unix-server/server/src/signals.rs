@@ -6,7 +6,7 @@
 
 use crate::{mem, Pcb, Server};
 use linux_abi::consts::signal::*;
-use linux_abi::structs::{KernelSigaction, Siginfo};
+use linux_abi::structs::{KernelSigaction, Siginfo, StackT};
 use linux_abi::Errno;
 use mach::defs::bsd::*;
 use mach::defs::exc::*;
@@ -105,18 +105,21 @@ fn default_kills(a: DefaultAction) -> bool {
 
 /// bsd_sig_next: what emulib should run now (sig 0: nothing). None when
 /// the process ended instead.
-pub fn next(s: &'static Server, p: &Pcb) -> Option<SigDelivery> {
+pub fn next(s: &'static Server, p: &Pcb, sp: u64) -> Option<SigDelivery> {
     let proc = s.table.get(p.pid)?;
     loop {
         let d = proc.state.lock().signals.deliver();
         match d {
             None => break,
             Some(Delivery::Handler { sig, info, action, frame_mask }) => {
+                let (top, saved) = proc.state.lock().signals.handler_stack(&action, sp);
                 crate::write_proc_page(s, p);
                 // SAFETY: Siginfo is 128 bytes of integers.
                 let words: [u64; 16] = unsafe { core::mem::transmute(info) };
+                let uc_stack = [saved.ss_sp, saved.ss_flags as u32 as u64, saved.ss_size];
                 return Some(SigDelivery { sig, flags: action.flags as u32, handler: action.handler,
-                                          restorer: action.restorer, old_mask: frame_mask.0, info: words });
+                                          restorer: action.restorer, old_mask: frame_mask.0, info: words,
+                                          stack_top: top.unwrap_or(0), uc_stack });
             }
             Some(Delivery::Default { sig, action, .. }) => {
                 if default_kills(action) {
@@ -130,11 +133,35 @@ pub fn next(s: &'static Server, p: &Pcb) -> Option<SigDelivery> {
     Some(SigDelivery::default())
 }
 
-pub fn sigreturn(s: &'static Server, p: &Pcb, mask: u64) {
+pub fn sigreturn(s: &'static Server, p: &Pcb, mask: u64, uc_stack: [u64; 3], sp: u64) {
     if let Some(proc) = s.table.get(p.pid) {
-        proc.state.lock().signals.set_blocked(SigSet(mask));
+        let mut st = proc.state.lock();
+        st.signals.set_blocked(SigSet(mask));
+        let ss = StackT { ss_sp: uc_stack[0], ss_flags: uc_stack[1] as i32, __pad: 0, ss_size: uc_stack[2] };
+        st.signals.restore_altstack(ss, sp);
     }
     settle(s, p.pid);
+}
+
+/// sigaltstack(new, old); `sp` is the caller's stack pointer (emulib
+/// passes it: changing the stack one runs on is EPERM).
+pub fn sigaltstack(s: &'static Server, p: &Pcb, new: u64, old: u64, sp: u64) -> R {
+    let read = |at: u64| -> Result<StackT, Errno> {
+        let b = mem::read(p.task, at, 24)?;
+        let w = |i: usize| u64::from_le_bytes(b[8 * i..8 * i + 8].try_into().unwrap_or_default());
+        Ok(StackT { ss_sp: w(0), ss_flags: w(1) as u32 as i32, __pad: 0, ss_size: w(2) })
+    };
+    let new = if new != 0 { Some(read(new)?) } else { None };
+    let proc = s.table.get(p.pid).ok_or(Errno::ESRCH)?;
+    let prev = proc.state.lock().signals.sigaltstack(new, sp)?;
+    if old != 0 {
+        let mut b = [0u8; 24];
+        b[..8].copy_from_slice(&prev.ss_sp.to_le_bytes());
+        b[8..12].copy_from_slice(&prev.ss_flags.to_le_bytes());
+        b[16..].copy_from_slice(&prev.ss_size.to_le_bytes());
+        mem::write(p.task, old, &b)?;
+    }
+    Ok(0)
 }
 
 /// A fault in a process: the signal it means, with the address. With a
