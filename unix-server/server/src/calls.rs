@@ -209,15 +209,18 @@ pub fn park(s: &Server, p: &Pcb, h: &MsgHeader, what: Park) -> Answer {
     Answer::Later
 }
 
+/// Takes the parked calls that `pick` chooses out of the list (to answer
+/// them, or to retry and park again).
+pub fn unpark(s: &Server, pick: impl Fn(&Parked) -> bool) -> Vec<Parked> {
+    let mut l = s.parked.lock();
+    let (mine, rest): (Vec<Parked>, Vec<Parked>) = l.drain(..).partition(|w| pick(w));
+    *l = rest;
+    mine
+}
+
 /// Retries the waits `pid` has parked, answering those that now finish.
 pub fn wake_waiters(s: &Server, pid: i32) {
-    let parked: Vec<Parked> = {
-        let mut l = s.parked.lock();
-        let (mine, rest): (Vec<Parked>, Vec<Parked>) =
-            l.drain(..).partition(|w| w.pid == pid && matches!(w.what, Park::Wait { .. }));
-        *l = rest;
-        mine
-    };
+    let parked: Vec<Parked> = crate::calls::unpark(s, |w| w.pid == pid && matches!(w.what, Park::Wait { .. }));
     let pcb = s.procs.lock().values().copied().find(|c| c.pid == pid);
     for w in parked {
         let Park::Wait { pid: which, status, options, rusage } = w.what else { continue };
@@ -246,12 +249,7 @@ pub fn forget_parked(s: &Server, pid: i32) {
 /// sleeps, polls and timed futex waits answer EINTR, and a pipe write
 /// that moved bytes answers their count.
 pub fn interrupt(s: &Server, pid: i32, restart: bool) {
-    let mine: Vec<Parked> = {
-        let mut l = s.parked.lock();
-        let (mine, rest): (Vec<Parked>, Vec<Parked>) = l.drain(..).partition(|w| w.pid == pid);
-        *l = rest;
-        mine
-    };
+    let mine: Vec<Parked> = crate::calls::unpark(s, |w| w.pid == pid);
     for w in mine {
         let r = match w.what {
             Park::PipeWrite { done, .. } if done > 0 => done as i64,
@@ -326,13 +324,7 @@ pub extern "C" fn timer(arg: u64) -> ! {
         let _ = machrt::msg::receive(&mut buf, port, mach::message::MACH_RCV_TIMEOUT, 10);
         let (now, _) = ticks_and_hz();
         let now_ns = now_ns();
-        let due: Vec<Parked> = {
-            let mut l = s.parked.lock();
-            let (due, rest): (Vec<Parked>, Vec<Parked>) =
-                l.drain(..).partition(|w| matches!(w.what, Park::Sleep { until_ns } if until_ns <= now_ns));
-            *l = rest;
-            due
-        };
+        let due: Vec<Parked> = crate::calls::unpark(s, |w| matches!(w.what, Park::Sleep { until_ns } if until_ns <= now_ns));
         for w in due {
             crate::reply(&mut bsd_syscall::Reply::new(&w.header, 0));
         }

@@ -128,13 +128,7 @@ fn cmp_requeue(s: &Server, p: &Pcb, addr: u64, n: u32, a: [u64; 6]) -> Result<i6
 
 /// The timer's part: waits whose deadline passed get ETIMEDOUT.
 pub fn expire(s: &Server, now_ns: u64) {
-    let due: Vec<Parked> = {
-        let mut l = s.parked.lock();
-        let (due, rest): (Vec<Parked>, Vec<Parked>) =
-            l.drain(..).partition(|w| matches!(w.what, Park::Futex { until_ns, .. } if until_ns <= now_ns));
-        *l = rest;
-        due
-    };
+    let due: Vec<Parked> = crate::calls::unpark(s, |w| matches!(w.what, Park::Futex { until_ns, .. } if until_ns <= now_ns));
     for w in due {
         crate::reply(&mut bsd_syscall::Reply::new(&w.header, Errno::ETIMEDOUT.to_ret()));
     }

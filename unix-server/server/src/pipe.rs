@@ -102,15 +102,10 @@ pub fn wake(s: &Server, pipe: &Arc<Pipe>) {
 
 /// One pass over the calls parked on `pipe`: whether any moved data.
 fn wake_once(s: &Server, pipe: &Arc<Pipe>) -> bool {
-    let mine: Vec<Parked> = {
-        let mut l = s.parked.lock();
-        let (mine, rest): (Vec<Parked>, Vec<Parked>) = l.drain(..).partition(|w| match &w.what {
+    let mine: Vec<Parked> = crate::calls::unpark(s, |w| match &w.what {
             Park::PipeRead { pipe: q, .. } | Park::PipeWrite { pipe: q, .. } => Arc::ptr_eq(q, pipe),
             _ => false,
         });
-        *l = rest;
-        mine
-    };
     let Some(st) = crate::server() else { return false };
     let mut progress = false;
     for w in mine {

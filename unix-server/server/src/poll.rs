@@ -41,12 +41,7 @@ fn scan(s: &Server, p: &Pcb, fds: u64, nfds: u64) -> Result<i64, Errno> {
 
 /// The timer's retry of parked polls: those now ready or timed out answer.
 pub fn retry(s: &Server, now: u64) {
-    let polls: Vec<Parked> = {
-        let mut l = s.parked.lock();
-        let (mine, rest): (Vec<Parked>, Vec<Parked>) = l.drain(..).partition(|w| matches!(w.what, Park::Poll { .. }));
-        *l = rest;
-        mine
-    };
+    let polls: Vec<Parked> = crate::calls::unpark(s, |w| matches!(w.what, Park::Poll { .. }));
     for w in polls {
         let Park::Poll { fds, nfds, until_tick } = w.what else { continue };
         let Some(pcb) = s.procs.lock().values().copied().find(|c| c.pid == w.pid) else {

@@ -173,12 +173,7 @@ fn finish(p: &Pcb, sets: [u64; 3], n: u64, out: &Sets) -> Result<(), Errno> {
 
 /// The timer's retry of parked selects: ready or timed out ones answer.
 pub fn retry(s: &Server, now: u64) {
-    let parked: Vec<Parked> = {
-        let mut l = s.parked.lock();
-        let (mine, rest): (Vec<Parked>, Vec<Parked>) = l.drain(..).partition(|w| matches!(w.what, Park::Select { .. }));
-        *l = rest;
-        mine
-    };
+    let parked: Vec<Parked> = crate::calls::unpark(s, |w| matches!(w.what, Park::Select { .. }));
     for w in parked {
         let Park::Select { nfds, sets, until_tick } = w.what else { continue };
         let Some(pcb) = s.procs.lock().values().copied().find(|c| c.pid == w.pid) else {
