@@ -96,9 +96,7 @@ pub fn open(s: &Server, p: &Pcb, dirfd: i64, path: u64, flags: u32, mode: u32) -
         Some(home) => OpenFile::with_offset_home(v, flags, home),
         None => OpenFile::new(v, flags),
     };
-    let fd = install(s, p, f.clone(), flags & O_CLOEXEC != 0)?;
-    crate::inode_pager::opened(p.pid, p.task, fd as i32, &f);
-    Ok(fd)
+    install(s, p, f, flags & O_CLOEXEC != 0)
 }
 
 fn check_open(v: &Vnode, flags: u32) -> Result<(), Errno> {
@@ -174,7 +172,11 @@ pub fn read(s: &'static Server, p: &Pcb, h: &MsgHeader, fd: u64, buf: u64, len: 
         Node::Proc(e) => return Answer::Rval(crate::procfs::read(p, &f, e, buf, len.min(IO_MAX), at).unwrap_or_else(|e| e.to_ret())),
         _ => {}
     }
-    Answer::Rval(read_seekable(p, &f, v, buf, len.min(IO_MAX), at).unwrap_or_else(|e| e.to_ret()))
+    let r = read_seekable(p, &f, v, buf, len.min(IO_MAX), at);
+    if r.is_ok() {
+        crate::inode_pager::map_fd(p.pid, p.task, fd as i32, &f);
+    }
+    Answer::Rval(r.unwrap_or_else(|e| e.to_ret()))
 }
 
 /// A read at the description's offset moves it only if no one else did
@@ -222,7 +224,11 @@ pub fn write(s: &'static Server, p: &Pcb, h: &MsgHeader, fd: u64, buf: u64, len:
         }
         return crate::pipe::write(s, p, h, pipe, buf, len, nonblock);
     }
-    Answer::Rval(write_other(p, &f, v, buf, len.min(IO_MAX), at).unwrap_or_else(|e| e.to_ret()))
+    let r = write_other(p, &f, v, buf, len.min(IO_MAX), at);
+    if r.is_ok() {
+        crate::inode_pager::map_fd(p.pid, p.task, fd as i32, &f);
+    }
+    Answer::Rval(r.unwrap_or_else(|e| e.to_ret()))
 }
 
 fn write_other(p: &Pcb, f: &OpenFile, v: &Vnode, buf: u64, len: u64, at: Option<u64>) -> R {
@@ -299,7 +305,9 @@ pub fn vector(s: &'static Server, p: &Pcb, h: &MsgHeader, fd: u64, iov: u64, cnt
 
 pub fn lseek(s: &Server, p: &Pcb, fd: u64, off: i64, whence: u32) -> R {
     let f = fd_get(s, p, fd)?;
-    f.lseek(off, whence).map(|o| o as i64)
+    let r = f.lseek(off, whence).map(|o| o as i64);
+    crate::inode_pager::map_fd(p.pid, p.task, fd as i32, &f);
+    r
 }
 
 pub fn dup(s: &Server, p: &Pcb, nr: usize, a: [u64; 6]) -> R {
@@ -318,16 +326,7 @@ pub fn dup(s: &Server, p: &Pcb, nr: usize, a: [u64; 6]) -> R {
     if old.is_some() {
         crate::inode_pager::closed(p.pid, p.task, fd);
     }
-    mapped_dup(s, p, fd);
     Ok(fd as i64)
-}
-
-/// A new descriptor for a description: mapped as the original is (a
-/// shell's `< file` is a dup2 onto 0).
-fn mapped_dup(s: &Server, p: &Pcb, fd: i32) {
-    if let Ok(f) = fd_get(s, p, fd as u64) {
-        crate::inode_pager::opened(p.pid, p.task, fd, &f);
-    }
 }
 
 pub fn fcntl(s: &Server, p: &Pcb, fd: u64, cmd: u32, arg: u64) -> R {
@@ -340,13 +339,6 @@ pub fn fcntl(s: &Server, p: &Pcb, fd: u64, cmd: u32, arg: u64) -> R {
             Ok(0)
         }
         F_GETPIPE_SZ => Ok(unix_server::pipe::CAPACITY as i64),
-        F_DUPFD | F_DUPFD_CLOEXEC => {
-            let r = proc.fds.lock().fcntl(fd as i32, cmd, arg, lim);
-            if let Ok(n) = r {
-                mapped_dup(s, p, n as i32);
-            }
-            r
-        }
         _ => {
             let r = proc.fds.lock().fcntl(fd as i32, cmd, arg, lim);
             r

@@ -99,18 +99,18 @@ fn slot_addr(fd: i32) -> u64 {
     EMUL_MAP_TABLE + fd as u64 * core::mem::size_of::<MappedFd>() as u64
 }
 
-/// A readable regular file's description installed as `fd` (open, dup):
-/// map its object, and its shared offset page, into the process and fill
-/// the slot. Failure only means no fast path.
-pub fn opened(pid: Pid, task: PortName, fd: i32, f: &OpenFile) {
-    let Some(Node::Fat { ino, dir: false }) = vfs::vnode(f).map(|v| &v.node) else { return };
-    if fd < 0 || fd as usize >= EMUL_MAP_SLOTS {
+/// A regular file's descriptor `fd` had a read, write or lseek by
+/// message: map the file's object, and the description's shared offset
+/// page, into the process and fill the slot, so the next ones are
+/// emulib's. Lazily, not at open: a program that opens, stats and closes
+/// (a shell searching PATH) pays no mapping. Failure only means no fast
+/// path.
+pub fn map_fd(pid: Pid, task: PortName, fd: i32, f: &OpenFile) {
+    if fd < 0 || fd as usize >= EMUL_MAP_SLOTS || PAGER.lock().as_ref().is_some_and(|p| p.slots.contains_key(&(pid, fd))) {
         return;
     }
+    let Some(Node::Fat { ino, dir: false }) = vfs::vnode(f).map(|v| &v.node) else { return };
     let ino = *ino;
-    if PAGER.lock().as_ref().is_some_and(|p| p.slots.contains_key(&(pid, fd))) {
-        return; // dup2 of a descriptor onto itself
-    }
     let Ok(len) = with_fs(|fs| fs.stat(ino).map_err(fe)).map(|m| m.size as u64) else { return };
     let flags = if f.readable() { MAPPED_READ } else { 0 } | if f.writable() { MAPPED_WRITE } else { 0 };
     let prot = if f.writable() { VM_PROT_READ | VM_PROT_WRITE } else { VM_PROT_READ };
