@@ -61,8 +61,14 @@ fn unpack(v: u64) -> (u32, u64, bool) {
 /// The child side of fork: only the calling thread goes on (the others'
 /// ports are not in the child's space).
 pub fn forked() {
-    THREADS.store(1, Ordering::SeqCst);
-    with_list(|l| l.iter().for_each(|s| s.store(0, Ordering::SeqCst)));
+    // Only stores that change something: the first store to a page of
+    // emulib's data in the child is a copy-on-write fault.
+    if THREADS.load(Ordering::SeqCst) != 1 {
+        THREADS.store(1, Ordering::SeqCst);
+    }
+    if LIST.iter().any(|s| s.load(Ordering::SeqCst) != 0) {
+        with_list(|l| l.iter().for_each(|s| s.store(0, Ordering::SeqCst)));
+    }
 }
 
 /// A dead thread's block, now surely ended and its name released.
