@@ -1,11 +1,14 @@
 /* The small calls: ids, groups and sessions, limits, uname, getrandom,
  * clocks and sleeping, times, umask; and blocked calls that do not hold
  * the server's workers. Exits with the number of failures. */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/sysinfo.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -69,6 +72,31 @@ int main(void)
 		struct tms tm;
 		check(times(&tm) > 0 && tm.tms_cutime >= ms / 10 - 1 && tm.tms_cutime > 0, "times() has the children's time");
 		check(getrusage(7, &self) == -1 && errno == EINVAL, "getrusage of nonsense is EINVAL");
+	}
+	/* mremap: in place, moved (copy-on-write), shrunk; and realloc of a
+	 * large block, which musl does with it. */
+	{
+		unsigned *m = mmap(0, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		munmap((char *)m + 4096, 2 * 4096);
+		void *block = mmap((char *)m + 4096, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		for (int i = 0; i < 1024; i++) m[i] = i * 3;
+		check(block != MAP_FAILED && mremap(m, 4096, 8192, 0) == MAP_FAILED && errno == ENOMEM,
+		      "mremap cannot grow into a mapping without MREMAP_MAYMOVE");
+		unsigned *n = mremap(m, 4096, 1 << 20, MREMAP_MAYMOVE);
+		int same = n != MAP_FAILED;
+		for (int i = 0; same && i < 1024; i++) same = n[i] == (unsigned)i * 3;
+		check(same && n != m && n[(1 << 18) - 1] == 0, "mremap moves a block with its contents");
+		n[1000] = 7;
+		check(mremap(n, 1 << 20, 8192, 0) == n && n[1000] == 7, "mremap shrinks in place");
+		check(mremap((char *)n + 1, 4096, 8192, MREMAP_MAYMOVE) == MAP_FAILED && errno == EINVAL,
+		      "mremap of an unaligned address is EINVAL");
+		char *big = malloc(1 << 20);
+		memset(big, 0x5a, 1 << 20);
+		big = realloc(big, 8 << 20);
+		int kept = big != 0;
+		for (int i = 0; kept && i < (1 << 20); i += 4093) kept = big[i] == 0x5a;
+		check(kept, "realloc of a large block keeps its bytes");
+		free(big);
 	}
 	struct sysinfo si;
 	memset(&si, 0xa5, sizeof si);

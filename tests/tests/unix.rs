@@ -115,7 +115,7 @@ fn small_calls_ids_sessions_limits_clocks_and_parked_calls() {
     }
     o.expect("misc: eight processes parked in pause, calls still answered ok")
         .expect("misc: wait4 reports the child's user time and size ok").expect("misc: times() has the children's time ok")
-        .expect("misc: sysinfo ok").expect("misc: 0 failures").expect_status(0);
+        .expect("misc: sysinfo ok").expect("misc: mremap moves a block with its contents ok").expect("misc: 0 failures").expect_status(0);
 }
 
 #[test]

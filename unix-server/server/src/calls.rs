@@ -82,6 +82,7 @@ pub fn syscall(s: &'static Server, p: &Pcb, h: &MsgHeader, nr: u64, a: [u64; 6])
         MSYNC if a[0] % 4096 != 0 || a[2] & !7 != 0 => Err(Errno::EINVAL),
         MSYNC => files::sync(),
         MMAP => mmap(s, p, a[0], a[1], a[2] as u32, a[3] as u32, a[4] as i64, a[5]),
+        MREMAP => mremap(p, a[0], a[1], a[2], a[3] as u32),
         MUNMAP => program_range(a[0], a[1]).and_then(|len| mem::deallocate(p.task, a[0], len)).map(|_| 0),
         MPROTECT => program_range(a[0], a[1]).and_then(|len| mem::protect(p.task, a[0], len, a[2] as u32 & 7)).map(|_| 0),
         SETPGID => s.table.setpgid(p.pid, a[0] as i32, a[1] as i32).map(|_| 0),
@@ -382,6 +383,65 @@ fn mmap(s: &Server, p: &Pcb, addr: u64, len: u64, prot: u32, flags: u32, fd: i64
         mem::inherit(p.task, at, size, mach::vm::VM_INHERIT_SHARE)?;
     }
     Ok(at as i64)
+}
+
+/// mremap of private memory (what realloc of a large block asks):
+/// shrinks in place, grows in place when the pages after it are free, or
+/// with MREMAP_MAYMOVE moves it by a copy-on-write vm_copy (no page is
+/// copied until written). Shared mappings cannot move here (ENOMEM, as
+/// when they cannot grow); MREMAP_FIXED is not supported (EINVAL).
+fn mremap(p: &Pcb, old: u64, old_len: u64, new_len: u64, flags: u32) -> R {
+    use linux_abi::consts::mman::MREMAP_MAYMOVE;
+    use mach::defs::vm::vm_copy;
+    if flags & !MREMAP_MAYMOVE != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let old_len = program_range(old, old_len)?;
+    let new_len = page_up(new_len).filter(|&n| n > 0).ok_or(Errno::EINVAL)?;
+    let (prot, private) = mapped_range(p, old, old_len)?;
+    if new_len <= old_len {
+        if new_len < old_len {
+            mem::deallocate(p.task, old + new_len, old_len - new_len)?;
+        }
+        return Ok(old as i64);
+    }
+    if !private {
+        return Err(Errno::ENOMEM);
+    }
+    let grow = program_range(old + old_len, new_len - old_len);
+    if grow.is_ok() && mem::allocate(p.task, old + old_len, new_len - old_len).is_ok() {
+        mem::protect(p.task, old + old_len, new_len - old_len, prot)?;
+        return Ok(old as i64);
+    }
+    if flags & MREMAP_MAYMOVE == 0 {
+        return Err(Errno::ENOMEM);
+    }
+    let new = mem::allocate_anywhere(p.task, MMAP_BASE, new_len)?;
+    if vm_copy::call(&Kernel, p.task, old, old_len, new).is_err() {
+        let _ = mem::deallocate(p.task, new, new_len);
+        return Err(Errno::ENOMEM);
+    }
+    mem::protect(p.task, new, new_len, prot)?;
+    mem::deallocate(p.task, old, old_len)?;
+    Ok(new as i64)
+}
+
+/// Whether [addr, addr+len) is all mapped (else EFAULT): the first
+/// region's protection, and whether every region of it is private memory
+/// (one mapping may be several map entries).
+fn mapped_range(p: &Pcb, addr: u64, len: u64) -> Result<(mach::vm::VmProt, bool), Errno> {
+    use mach::defs::vm::vm_region;
+    let (mut at, mut prot, mut private) = (addr, None, true);
+    while at < addr + len {
+        let r = { vm_region::call(&Kernel, p.task, at).map_err(|_| Errno::EFAULT)?.info };
+        if r.address > at || r.size == 0 {
+            return Err(Errno::EFAULT);
+        }
+        prot.get_or_insert(r.protection);
+        private &= r.shared == 0 && r.inheritance != mach::vm::VM_INHERIT_SHARE;
+        at = r.address + r.size;
+    }
+    Ok((prot.unwrap_or(0), private))
 }
 
 fn prlimit(s: &Server, p: &Pcb, res: u32, new: u64, old: u64) -> R {
