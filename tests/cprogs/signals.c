@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -199,6 +200,32 @@ int main(void)
 		close(pp[0]);
 		close(pp[1]);
 	}
+	/* Job control: a stop signal stops a child (wait4 with WUNTRACED
+	 * sees it, and it makes no progress), SIGCONT continues it
+	 * (WCONTINUED), SIGKILL ends a stopped one. */
+	volatile unsigned long *ctr = mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	pid = fork();
+	if (pid == 0) {
+		for (;;)
+			(*ctr)++;
+	}
+	nap(50);
+	kill(pid, SIGTSTP);
+	check(waitpid(pid, &st, WUNTRACED) == pid && WIFSTOPPED(st) && WSTOPSIG(st) == SIGTSTP,
+	      "SIGTSTP stops a child and wait4 with WUNTRACED says so");
+	unsigned long c1 = *ctr;
+	nap(100);
+	check(*ctr == c1 && c1 > 0, "a stopped child makes no progress");
+	kill(pid, SIGCONT);
+	check(waitpid(pid, &st, WCONTINUED) == pid && WIFCONTINUED(st), "SIGCONT continues it, seen with WCONTINUED");
+	unsigned long c2 = *ctr;
+	nap(100);
+	check(*ctr > c2, "continued, it runs again");
+	kill(pid, SIGSTOP);
+	check(waitpid(pid, &st, WUNTRACED) == pid && WIFSTOPPED(st) && WSTOPSIG(st) == SIGSTOP, "SIGSTOP stops it");
+	kill(pid, SIGKILL);
+	check(waitpid(pid, &st, 0) == pid && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "SIGKILL ends a stopped child");
+
 	/* sigaltstack: a SA_ONSTACK handler runs on the alternate stack, and
 	 * so a stack overflow can still be caught. */
 	stack_t ss = { .ss_sp = altstack, .ss_size = sizeof altstack, .ss_flags = 0 }, oss;

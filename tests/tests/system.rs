@@ -120,6 +120,11 @@ busybox find /etc -name motd\n\
 echo kept-after-poweroff > note.txt\n")
         .then_type(8000, b"sleep 30\n")
         .then_type(2500, b"\x03")
+        // ^Z stops a foreground job; fg continues it in the foreground.
+        .then_type(1000, b"sleep 40\n")
+        .then_type(2500, b"\x1a")
+        .then_type(1500, b"jobs\nfg\n")
+        .then_type(2500, b"\x03")
         .then_type(1000, b"echo back-after-$((40+2))\npoweroff\n")
         .run();
     o.expect("is-two").expect("not-1").expect("not-3")
@@ -128,6 +133,7 @@ echo kept-after-poweroff > note.txt\n")
         .expect("-rwxr-xr-x")
         .expect("33")
         .expect("/etc/motd")
+        .expect("Stopped  sleep 40")
         .expect("back-after-42");
     // wc pads its count, so the number may follow spaces.
     let counted = |tag: &str, n: &str| o.output.lines().any(|l| l.starts_with(tag) && l[tag.len()..].trim() == n);

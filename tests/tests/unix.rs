@@ -54,6 +54,9 @@ fn signals_handlers_masks_default_actions_and_faults() {
         "sigaltstack sets and reports the stack", "an SA_ONSTACK handler runs on the alternate stack",
         "without SA_ONSTACK it runs on the program's stack", "a too small alternate stack is ENOMEM",
         "a stack overflow is caught on the alternate stack",
+        "SIGTSTP stops a child and wait4 with WUNTRACED says so", "a stopped child makes no progress",
+        "SIGCONT continues it, seen with WCONTINUED", "continued, it runs again", "SIGSTOP stops it",
+        "SIGKILL ends a stopped child",
     ] {
         o.expect(&format!("signals: {} ok", what));
     }

@@ -77,6 +77,7 @@ pub fn wake(s: &'static Server, w: &Wakeups) {
 fn settle(s: &'static Server, pid: i32) {
     let Some(proc) = s.table.get(pid) else { return };
     let Some(pcb) = s.procs.lock().values().copied().find(|c| c.pid == pid) else { return };
+    resume_if_continued(s, &pcb);
     loop {
         let mut st = proc.state.lock();
         let Some(sig) = st.signals.next_deliverable() else { break };
@@ -94,9 +95,41 @@ fn settle(s: &'static Server, pid: i32) {
                 crate::end_process(s, &pcb, status::signaled(sig, matches!(action, DefaultAction::Core)));
                 return;
             }
+            if action == DefaultAction::Stop {
+                stop(s, &pcb, sig);
+            }
         }
     }
     crate::write_proc_page(s, &pcb);
+}
+
+/// Processes this server suspended for a stop signal.
+static STOPPED: machrt::sync::Mutex<alloc::collections::BTreeSet<i32>> =
+    machrt::sync::Mutex::new(alloc::collections::BTreeSet::new());
+
+/// A stop signal's default action: the table marks the process stopped
+/// (its parent's wait sees it, SIGCHLD unless SA_NOCLDSTOP) and its task
+/// is suspended, every thread with it; SIGCONT or SIGKILL resume it.
+fn stop(s: &'static Server, pcb: &Pcb, sig: u32) {
+    let Ok(w) = s.table.stop(pcb.pid, sig) else { return };
+    if STOPPED.lock().insert(pcb.pid) {
+        let _ = mach::defs::task::task_suspend::call(&Kernel, pcb.task);
+    }
+    wake(s, &w);
+}
+
+/// After a signal: a process the table has running again (SIGCONT,
+/// SIGKILL) that this server suspended is resumed.
+fn resume_if_continued(s: &'static Server, pcb: &Pcb) {
+    let running = matches!(s.table.run_state(pcb.pid), Some(unix_server::proc::RunState::Running));
+    if running && STOPPED.lock().remove(&pcb.pid) {
+        let _ = mach::defs::task::task_resume::call(&Kernel, pcb.task);
+    }
+}
+
+/// The process is gone: it is no longer a stopped one.
+pub fn ended(pid: i32) {
+    STOPPED.lock().remove(&pid);
 }
 
 fn default_kills(a: DefaultAction) -> bool {
@@ -125,6 +158,9 @@ pub fn next(s: &'static Server, p: &Pcb, sp: u64) -> Option<SigDelivery> {
                 if default_kills(action) {
                     crate::end_process(s, p, status::signaled(sig, matches!(action, DefaultAction::Core)));
                     return None;
+                }
+                if action == DefaultAction::Stop {
+                    stop(s, p, sig); // the caller stops once this reply is sent
                 }
             }
         }
