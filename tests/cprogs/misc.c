@@ -3,12 +3,14 @@
  * the server's workers. Exits with the number of failures. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sysinfo.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -31,6 +33,11 @@ static void check(int ok, const char *what)
 static long ms_between(struct timespec a, struct timespec b)
 {
 	return (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
+}
+
+static void *big_page(void)
+{
+	return mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 }
 
 int main(void)
@@ -98,6 +105,15 @@ int main(void)
 		check(kept, "realloc of a large block keeps its bytes");
 		free(big);
 	}
+	cpu_set_t cpus;
+	CPU_ZERO(&cpus);
+	check(sched_getaffinity(0, sizeof cpus, &cpus) == 0 && CPU_ISSET(0, &cpus) && CPU_COUNT(&cpus) == 1
+	      && sched_setaffinity(0, sizeof cpus, &cpus) == 0, "sched_getaffinity: one CPU");
+	char nm[16] = {0};
+	check(prctl(PR_SET_NAME, "worker-name") == 0 && prctl(PR_GET_NAME, nm) == 0 && strcmp(nm, "worker-name") == 0
+	      && prctl(12345, 0) == -1 && errno == EINVAL, "prctl names the thread");
+	check(madvise(big_page(), 4096, MADV_WILLNEED) == 0 && madvise((void *)1, 4096, MADV_DONTNEED) == -1
+	      && errno == EINVAL, "madvise takes advice and refuses an unaligned address");
 	struct sysinfo si;
 	memset(&si, 0xa5, sizeof si);
 	check(sysinfo(&si) == 0 && si.mem_unit == 1 && si.totalram >= (16ul << 20) && si.freeram > 0

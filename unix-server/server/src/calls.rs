@@ -108,6 +108,13 @@ pub fn syscall(s: &'static Server, p: &Pcb, h: &MsgHeader, nr: u64, a: [u64; 6])
         SETRLIMIT => prlimit(s, p, a[0] as u32, a[1], 0),
         UNAME => uname(p, a[0]),
         SYSINFO => sysinfo(s, p, a[0]),
+        SCHED_GETAFFINITY => affinity(p, a[1], a[2]),
+        SCHED_SETAFFINITY => set_affinity(p, a[1], a[2]),
+        // Optional by design: the C library and Rust std go on without it
+        // (no log line: every Rust program asks).
+        RSEQ => Err(Errno::ENOSYS),
+        MADVISE => madvise(a[0], a[1], a[2] as u32),
+        PRCTL => prctl(p, a[0] as u32, a[1]),
         REBOOT => reboot(s, p, a[0] as u32, a[1] as u32, a[2] as u32),
         GETRANDOM => getrandom(p, a[0], a[1]),
         CLOCK_GETTIME => clock_gettime(p, a[0], a[1]),
@@ -499,6 +506,69 @@ fn uname(p: &Pcb, at: u64) -> R {
     // SAFETY: Utsname is byte arrays only.
     let b = unsafe { core::slice::from_raw_parts(&u as *const _ as *const u8, core::mem::size_of::<Utsname>()) };
     mem::write(p.task, at, b).map(|_| 0)
+}
+
+/// madvise: advice only. The kernel pages out by its own clock, so
+/// WILLNEED, SEQUENTIAL, FREE and the rest change nothing; DONTNEED keeps
+/// the pages too (a program that counts on it to zero private memory
+/// would see the old bytes: none here does).
+fn madvise(addr: u64, len: u64, advice: u32) -> R {
+    if addr % 4096 != 0 || addr.checked_add(len).is_none() || advice > 100 {
+        return Err(Errno::EINVAL);
+    }
+    Ok(0)
+}
+
+/// Names given with PR_SET_NAME, per process.
+static NAMES: machrt::sync::Mutex<alloc::collections::BTreeMap<i32, [u8; 16]>> =
+    machrt::sync::Mutex::new(alloc::collections::BTreeMap::new());
+
+/// The process is gone: so is its name.
+pub fn forget_name(pid: i32) {
+    NAMES.lock().remove(&pid);
+}
+
+/// prctl: the thread name (PR_SET_NAME, PR_GET_NAME), kept per process;
+/// other options EINVAL.
+fn prctl(p: &Pcb, option: u32, arg: u64) -> R {
+    const PR_SET_NAME: u32 = 15;
+    const PR_GET_NAME: u32 = 16;
+    match option {
+        PR_SET_NAME => {
+            let raw = mem::read_cstr(p.task, arg, 64)?;
+            let mut name = [0u8; 16];
+            let n = raw.len().min(15);
+            name[..n].copy_from_slice(&raw[..n]);
+            NAMES.lock().insert(p.pid, name);
+            Ok(0)
+        }
+        PR_GET_NAME => {
+            let name = NAMES.lock().get(&p.pid).copied().unwrap_or_default();
+            mem::write(p.task, arg, &name).map(|_| 0)
+        }
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+/// sched_getaffinity: one CPU runs (the kernel brings up one). The mask
+/// is as long as the caller's buffer allows, in whole words as Linux's.
+fn affinity(p: &Pcb, len: u64, at: u64) -> R {
+    if len < 8 || len % 8 != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let n = len.min(128) as usize;
+    let mut b = alloc::vec![0u8; n];
+    b[0] = 1;
+    mem::write(p.task, at, &b).map(|_| n as i64)
+}
+
+/// sched_setaffinity: a mask with CPU 0 in it is what there is already.
+fn set_affinity(p: &Pcb, len: u64, at: u64) -> R {
+    if len == 0 {
+        return Err(Errno::EINVAL);
+    }
+    let b = mem::read(p.task, at, 1)?;
+    if b[0] & 1 == 0 { Err(Errno::EINVAL) } else { Ok(0) }
 }
 
 /// sysinfo: uptime from the fine clock, memory from the kernel's

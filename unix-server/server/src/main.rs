@@ -470,6 +470,7 @@ fn execve(s: &'static Server, pcb: &Pcb, path: u64, argv: u64, envp: u64) -> Res
 pub fn end_process(s: &'static Server, pcb: &Pcb, wstatus: i32) {
     rusage::ended(pcb.pid, pcb.task);
     signals::ended(pcb.pid);
+    calls::forget_name(pcb.pid);
     let _ = task_terminate::call(&Kernel, pcb.task);
     s.procs.lock().remove(&pcb.port);
     calls::forget_parked(s, pcb.pid);
