@@ -40,20 +40,24 @@ pub fn write_fmt_unlocked(args: fmt::Arguments<'_>) {
     let _ = Cons.write_fmt(args);
 }
 
-/// Bytes received and not yet read; the oldest are dropped on overflow.
+/// Bytes received and not yet read. When it is full the UART is left
+/// unread: its holding register keeps the next byte and QEMU (or the
+/// line) holds back the rest, so a burst of typed-ahead input waits
+/// instead of being lost while the reader is slow.
 struct Ring {
-    buf: [u8; 256],
+    buf: [u8; 4096],
     head: usize,
     len: usize,
 }
 
-static INPUT: Mutex<Ring> = Mutex::new(Ring { buf: [0; 256], head: 0, len: 0 });
+static INPUT: Mutex<Ring> = Mutex::new(Ring { buf: [0; 4096], head: 0, len: 0 });
 static READERS: crate::kern::sched::WaitQueue = crate::kern::sched::WaitQueue::new();
 
 /// IRQ4: drain the UART into the ring and wake the readers.
 pub fn input_interrupt() {
     let mut got = false;
-    while let Some(b) = serial::try_get_byte() {
+    while has_room() {
+        let Some(b) = serial::try_get_byte() else { break };
         push(b);
         got = true;
     }
@@ -62,16 +66,20 @@ pub fn input_interrupt() {
     }
 }
 
+fn has_room() -> bool {
+    let r = INPUT.lock();
+    r.len < r.buf.len()
+}
+
+/// Appends a byte; the caller checked there is room.
 fn push(b: u8) {
     let mut r = INPUT.lock();
     let cap = r.buf.len();
-    if r.len == cap {
-        r.head = (r.head + 1) % cap;
-        r.len -= 1;
+    if r.len < cap {
+        let at = (r.head + r.len) % cap;
+        r.buf[at] = b;
+        r.len += 1;
     }
-    let at = (r.head + r.len) % cap;
-    r.buf[at] = b;
-    r.len += 1;
 }
 
 fn take(out: &mut [u8]) -> usize {
