@@ -209,18 +209,24 @@ extern "C" fn worker(arg: u64) -> ! {
 /// to the caller. If the send fails (the caller is gone) nothing was
 /// received, and the next turn only receives.
 fn serve(s: &'static Server) -> ! {
-    let mut buf = Buffer::<4096>::new();
+    // Page aligned: the kernel's fast path takes a message that lies in
+    // one page.
+    #[repr(C, align(4096))]
+    struct Page(Buffer<4096>);
+    let mut page = Page(Buffer::<4096>::new());
+    let buf = &mut page.0;
     let mut pending = 0usize;
+    let mut option = 0;
     loop {
         let kr = if pending > 0 {
             // SAFETY: buf holds the reply's `pending` bytes and is 4096
             // bytes long for the message received into it.
             unsafe {
-                machrt::trap::mach_msg(buf.0.as_mut_ptr(), MACH_SEND_MSG | MACH_RCV_MSG | MACH_SEND_TIMEOUT,
-                                       pending as u32, buf.0.len() as u32, s.pset, 0)
+                machrt::trap::mach_msg(buf.0.as_mut_ptr(), MACH_SEND_MSG | MACH_RCV_MSG | option, pending as u32,
+                                       buf.0.len() as u32, s.pset, 0)
             }
         } else {
-            msg::receive(&mut buf, s.pset, 0, 0)
+            msg::receive(buf, s.pset, 0, 0)
         };
         pending = 0;
         if kr != MACH_MSG_SUCCESS {
@@ -229,6 +235,12 @@ fn serve(s: &'static Server) -> ! {
         if let Some(mut r) = dispatch(s, &buf.0) {
             let n = core::mem::size_of::<bsd_syscall::Reply>();
             r.header.size = n as u32;
+            // A send-once reply never waits (no queue limit applies), so
+            // it needs no timeout, and without one the kernel's fast path
+            // takes the call; a reply through a send right (a client's
+            // odd choice) must not hold the worker on a full queue.
+            let once = msgh_bits_remote(r.header.bits) == MACH_MSG_TYPE_MOVE_SEND_ONCE;
+            option = if once { 0 } else { MACH_SEND_TIMEOUT };
             buf.0[..n].copy_from_slice(mach::pod::as_bytes(&r));
             pending = n;
         }
