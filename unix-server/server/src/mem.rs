@@ -42,14 +42,19 @@ pub fn read_u64(task: PortName, addr: u64) -> Result<u64, Errno> {
     Ok(u64::from_le_bytes(b[..8].try_into().map_err(|_| Errno::EFAULT)?))
 }
 
-/// A NUL-terminated string of at most `max` bytes, read a page at a time
-/// so that a string ending just before an unmapped page still reads.
+/// A NUL-terminated string of at most `max` bytes, read at most a page at
+/// a time so that a string ending just before an unmapped page still
+/// reads.
 pub fn read_cstr(task: PortName, addr: u64, max: usize) -> Result<Vec<u8>, Errno> {
     let mut out = Vec::new();
     let mut at = addr;
+    // Most paths are short: a small first read, so that neither the copy
+    // nor the scan for the NUL covers a whole page; then pages.
+    let mut want = 256u64;
     while out.len() < max {
         let next = at.checked_add(1).ok_or(Errno::EFAULT)?;
-        let chunk = (page_up(next).unwrap_or(next) - at).min(4096) as usize;
+        let chunk = (page_up(next).unwrap_or(next) - at).min(want) as usize;
+        want = 4096;
         let b = read(task, at, chunk)?;
         if let Some(n) = b.iter().position(|&c| c == 0) {
             out.extend_from_slice(&b[..n]);
