@@ -414,32 +414,43 @@ fn pread(a: [u64; 6]) -> i64 {
     n as i64
 }
 
-/// read(2) on a mapped regular file: the bytes at the shared offset, which
-/// moves by compare-exchange after the copy. If another reader (another
-/// thread, or a process sharing the description) moved it meanwhile, the
-/// copy is done again from the new offset, so no two reads get the same
-/// bytes, as with Linux's f_pos lock.
+/// read(2) on a mapped regular file: as readv with one element.
 fn read(a: [u64; 6]) -> i64 {
     let (fd, buf, count) = (a[0], a[1], a[2]);
-    let Some((slot, _)) = mapped(fd).filter(|(s, _)| s.flags & MAPPED_READ != 0) else {
-        return forward(READ as u64, a);
-    };
-    let Some(pos) = shared_offset(&slot) else { return forward(READ as u64, a) };
     if (count as i64) < 0 {
         return forward(READ as u64, a);
     }
+    read_shared(fd, &[[buf, count]], count).unwrap_or_else(|| forward(READ as u64, a))
+}
+
+/// The bytes at the description's shared offset, scattered over `v`
+/// (`total` bytes in all); the offset moves by compare-exchange after the
+/// copy. If another reader (another thread, or a process sharing the
+/// description) moved it meanwhile, the copy is done again from the new
+/// offset, so no two reads get the same bytes, as with Linux's f_pos
+/// lock. None: the server answers (no mapping, no shared offset, a
+/// length past the window, a buffer emulib will not touch).
+#[inline(always)] // read passes one element: inlined, the loop over it folds away
+fn read_shared(fd: u64, v: &[[u64; 2]], total: u64) -> Option<i64> {
+    let (slot, _) = mapped(fd).filter(|(s, _)| s.flags & MAPPED_READ != 0)?;
+    let pos = shared_offset(&slot)?;
     loop {
-        let Some((_, len)) = mapped(fd) else { return forward(READ as u64, a) };
+        let (_, len) = mapped(fd)?;
         let off = pos.load(Ordering::SeqCst);
-        if off >= len || count == 0 {
-            return 0;
+        if off >= len || total == 0 {
+            return Some(0);
         }
-        let n = count.min(len - off);
-        if !copy_out(&slot, off, buf, n) {
-            return forward(READ as u64, a);
+        let n = total.min(len - off);
+        let (mut at, mut left) = (off, n);
+        for e in v {
+            let k = e[1].min(left);
+            if k > 0 && !copy_out(&slot, at, e[0], k) {
+                return None;
+            }
+            (at, left) = (at + k, left - k);
         }
         if pos.compare_exchange(off, off + n, Ordering::SeqCst, Ordering::SeqCst).is_ok() {
-            return n as i64;
+            return Some(n as i64);
         }
     }
 }
@@ -480,27 +491,36 @@ fn pwrite(a: [u64; 6]) -> i64 {
     count as i64
 }
 
-/// write(2) at the shared offset over bytes the file already has: the
-/// range is claimed by compare-exchange first, so two writers through one
-/// description never write the same bytes. O_APPEND goes to the server.
+/// write(2) over bytes the file already has: as writev with one element.
 fn write(a: [u64; 6]) -> i64 {
     let (fd, buf, count) = (a[0], a[1], a[2]);
-    let Some((slot, _)) = mapped(fd) else { return forward(WRITE as u64, a) };
-    let Some(pos) = shared_offset(&slot) else { return forward(WRITE as u64, a) };
-    if appending(&slot) {
-        return forward(WRITE as u64, a);
+    write_shared(fd, &[[buf, count]], count).unwrap_or_else(|| forward(WRITE as u64, a))
+}
+
+/// A write at the shared offset over bytes the file already has,
+/// gathered from `v`: the whole range is claimed by compare-exchange
+/// first, so two writers through one description never write the same
+/// bytes, then copied. None: the server answers (growth, O_APPEND, no
+/// mapping, a buffer emulib will not touch).
+#[inline(always)]
+fn write_shared(fd: u64, v: &[[u64; 2]], total: u64) -> Option<i64> {
+    let (slot, _) = mapped(fd)?;
+    let pos = shared_offset(&slot)?;
+    if appending(&slot) || v.iter().any(|e| e[1] > 0 && !user_buffer(e[0], e[1])) {
+        return None;
     }
     loop {
         let off = pos.load(Ordering::SeqCst);
-        let Some(slot) = writable_at(fd, off, count) else { return forward(WRITE as u64, a) };
-        if !user_buffer(buf, count) {
-            return forward(WRITE as u64, a);
-        }
-        if pos.compare_exchange(off, off + count, Ordering::SeqCst, Ordering::SeqCst).is_ok() {
+        let slot = writable_at(fd, off, total)?;
+        if pos.compare_exchange(off, off + total, Ordering::SeqCst, Ordering::SeqCst).is_ok() {
             // A buffer that faults here ends the program as in Linux's
             // vDSO; user_buffer refused the implausible ones.
-            copy_in(&slot, off, buf, count);
-            return count as i64;
+            let mut at = off;
+            for e in v.iter().filter(|e| e[1] > 0) {
+                copy_in(&slot, at, e[0], e[1]);
+                at += e[1];
+            }
+            return Some(total as i64);
         }
     }
 }
@@ -527,56 +547,15 @@ fn iovecs(iov: u64, cnt: u64) -> Option<(&'static [[u64; 2]], u64)> {
     Some((v, total))
 }
 
-/// readv on a mapped file: as read, the claimed bytes scattered in order.
+/// readv and writev on a mapped file, at the shared offset.
 fn readv(a: [u64; 6]) -> i64 {
-    let (fd, iov, cnt) = (a[0], a[1], a[2]);
-    let Some((v, total)) = iovecs(iov, cnt) else { return forward(READV as u64, a) };
-    let Some((slot, _)) = mapped(fd).filter(|(s, _)| s.flags & MAPPED_READ != 0) else {
-        return forward(READV as u64, a);
-    };
-    let Some(pos) = shared_offset(&slot) else { return forward(READV as u64, a) };
-    loop {
-        let Some((_, len)) = mapped(fd) else { return forward(READV as u64, a) };
-        let off = pos.load(Ordering::SeqCst);
-        if off >= len || total == 0 {
-            return 0;
-        }
-        let n = total.min(len - off);
-        let (mut at, mut left) = (off, n);
-        for e in v {
-            let k = e[1].min(left);
-            if k > 0 && !copy_out(&slot, at, e[0], k) {
-                return forward(READV as u64, a);
-            }
-            (at, left) = (at + k, left - k);
-        }
-        if pos.compare_exchange(off, off + n, Ordering::SeqCst, Ordering::SeqCst).is_ok() {
-            return n as i64;
-        }
-    }
+    let v = iovecs(a[1], a[2]);
+    v.and_then(|(v, total)| read_shared(a[0], v, total)).unwrap_or_else(|| forward(READV as u64, a))
 }
 
-/// writev over bytes the file has: the whole range claimed, then gathered.
 fn writev(a: [u64; 6]) -> i64 {
-    let (fd, iov, cnt) = (a[0], a[1], a[2]);
-    let Some((v, total)) = iovecs(iov, cnt) else { return forward(WRITEV as u64, a) };
-    let Some((slot, _)) = mapped(fd) else { return forward(WRITEV as u64, a) };
-    let Some(pos) = shared_offset(&slot) else { return forward(WRITEV as u64, a) };
-    if appending(&slot) || v.iter().any(|e| e[1] > 0 && !user_buffer(e[0], e[1])) {
-        return forward(WRITEV as u64, a);
-    }
-    loop {
-        let off = pos.load(Ordering::SeqCst);
-        let Some(slot) = writable_at(fd, off, total) else { return forward(WRITEV as u64, a) };
-        if pos.compare_exchange(off, off + total, Ordering::SeqCst, Ordering::SeqCst).is_ok() {
-            let mut at = off;
-            for e in v.iter().filter(|e| e[1] > 0) {
-                copy_in(&slot, at, e[0], e[1]);
-                at += e[1];
-            }
-            return total as i64;
-        }
-    }
+    let v = iovecs(a[1], a[2]);
+    v.and_then(|(v, total)| write_shared(a[0], v, total)).unwrap_or_else(|| forward(WRITEV as u64, a))
 }
 
 /// lseek on a mapped regular file: one atomic change of the shared

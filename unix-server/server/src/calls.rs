@@ -437,18 +437,20 @@ fn mremap(p: &Pcb, old: u64, old_len: u64, new_len: u64, flags: u32) -> R {
 /// region's protection, and whether every region of it is private memory
 /// (one mapping may be several map entries).
 fn mapped_range(p: &Pcb, addr: u64, len: u64) -> Result<(mach::vm::VmProt, bool), Errno> {
-    use mach::defs::vm::vm_region;
-    let (mut at, mut prot, mut private) = (addr, None, true);
-    while at < addr + len {
-        let r = { vm_region::call(&Kernel, p.task, at).map_err(|_| Errno::EFAULT)?.info };
-        if r.address > at || r.size == 0 {
-            return Err(Errno::EFAULT);
+    let end = addr + len;
+    let mut at = addr;
+    let regions = mem::regions(p.task, addr, end, usize::MAX);
+    for r in &regions {
+        if r.start > at {
+            return Err(Errno::EFAULT); // a hole
         }
-        prot.get_or_insert(r.protection);
-        private &= r.shared == 0 && r.inheritance != mach::vm::VM_INHERIT_SHARE;
-        at = r.address + r.size;
+        at = r.end;
     }
-    Ok((prot.unwrap_or(0), private))
+    if at < end || regions.is_empty() {
+        return Err(Errno::EFAULT);
+    }
+    let private = regions.iter().all(|r| !r.shared && r.inheritance != mach::vm::VM_INHERIT_SHARE);
+    Ok((regions[0].prot, private))
 }
 
 fn prlimit(s: &Server, p: &Pcb, res: u32, new: u64, old: u64) -> R {
@@ -576,13 +578,7 @@ fn set_affinity(p: &Pcb, len: u64, at: u64) -> R {
 fn sysinfo(s: &Server, p: &Pcb, at: u64) -> R {
     use core::mem::offset_of;
     use linux_abi::structs::Sysinfo;
-    let (total, free) = match host_info::call(&Kernel, machrt::trap::host_self()) {
-        Ok(r) => {
-            let i = r.info;
-            (i.memory_size, i.free_pages * i.page_size as u64)
-        }
-        Err(_) => (0, 0),
-    };
+    let (total, free) = mem::host_memory();
     // Field by field: the struct has padding, which must go out as zeros.
     let mut b = [0u8; core::mem::size_of::<Sysinfo>()];
     let mut put = |off: usize, v: &[u8]| b[off..off + v.len()].copy_from_slice(v);

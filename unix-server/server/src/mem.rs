@@ -12,6 +12,47 @@ use mach::vm::VmProt;
 use machrt::rpc::Kernel;
 use unix_server::exec_image::Segment;
 
+/// One region of a task's address space, as vm_region gives it.
+pub struct Region {
+    pub start: u64,
+    pub end: u64,
+    pub prot: VmProt,
+    /// Its object is shared with other mappings (MAP_SHARED, a file).
+    pub shared: bool,
+    pub inheritance: mach::vm::VmInherit,
+    pub offset: u64,
+}
+
+/// The regions of `task` from the one holding (or following) `from` up
+/// to `to`, in address order, at most `max` of them (/proc maps, mremap).
+pub fn regions(task: PortName, from: u64, to: u64, max: usize) -> Vec<Region> {
+    let mut v = Vec::new();
+    let mut at = from;
+    while at < to && v.len() < max {
+        let Ok(r) = vm_region::call(&Kernel, task, at) else { break };
+        let i = r.info;
+        let end = i.address.saturating_add(i.size);
+        if end <= at || i.size == 0 {
+            break; // no progress: the walk is over
+        }
+        v.push(Region { start: i.address, end, prot: i.protection, shared: i.shared != 0,
+                        inheritance: i.inheritance, offset: i.offset });
+        at = end;
+    }
+    v
+}
+
+/// The machine's memory and what is free of it, in bytes (host_info).
+pub fn host_memory() -> (u64, u64) {
+    match mach::defs::host::host_info::call(&Kernel, machrt::trap::host_self()) {
+        Ok(r) => {
+            let i = r.info;
+            (i.memory_size, i.free_pages * i.page_size as u64)
+        }
+        Err(_) => (0, 0),
+    }
+}
+
 /// Copies `len` bytes at `addr` in `task` into a vector.
 pub fn read(task: PortName, addr: u64, len: usize) -> Result<Vec<u8>, Errno> {
     if len == 0 {

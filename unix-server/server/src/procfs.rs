@@ -17,10 +17,8 @@ use core::fmt::Write;
 use linux_abi::consts::mode::*;
 use linux_abi::structs::Stat;
 use linux_abi::Errno;
-use mach::defs::host::host_info;
-use mach::defs::vm::vm_region;
+use crate::mem::Region;
 use mach::port::PortName;
-use machrt::rpc::Kernel;
 use unix_server::exec_image::{ExecPlan, CLK_TCK};
 use unix_server::fd::OpenFile;
 use unix_server::namei::{namei, Namei};
@@ -272,33 +270,11 @@ fn pcb_of(s: &Server, pid: Pid) -> Option<Pcb> {
     s.procs.lock().values().copied().find(|c| c.pid == pid)
 }
 
-/// One region of a task's address space, as vm_region gives it.
-struct Region {
-    start: u64,
-    end: u64,
-    prot: u32,
-    shared: bool,
-    offset: u64,
-}
-
 /// Bounds the walk: a task with more regions shows its first ones.
 const MAX_REGIONS: usize = 4096;
 
-/// The task's regions in address order, from vm_region.
 fn regions(task: PortName) -> Vec<Region> {
-    let mut v = Vec::new();
-    let mut at = 0u64;
-    while v.len() < MAX_REGIONS {
-        let Ok(r) = vm_region::call(&Kernel, task, at) else { break };
-        let i = r.info;
-        let end = i.address.saturating_add(i.size);
-        if end <= at || i.size == 0 {
-            break; // no progress: the walk is over
-        }
-        v.push(Region { start: i.address, end, prot: i.protection, shared: i.shared != 0, offset: i.offset });
-        at = end;
-    }
-    v
+    crate::mem::regions(task, 0, u64::MAX, MAX_REGIONS)
 }
 
 /// What a region is, as Linux names it in maps.
@@ -404,13 +380,8 @@ fn stat_line(s: &Server, info: &ProcInfo, image: &ImageInfo) -> String {
 
 /// /proc/meminfo from the kernel's host_info, in Linux's layout.
 fn meminfo() -> String {
-    let (total, free) = match host_info::call(&Kernel, machrt::trap::host_self()) {
-        Ok(r) => {
-            let i = r.info;
-            (i.memory_size / 1024, i.free_pages * i.page_size as u64 / 1024)
-        }
-        Err(_) => (0, 0),
-    };
+    let (total, free) = crate::mem::host_memory();
+    let (total, free) = (total / 1024, free / 1024);
     let mut o = String::new();
     for (name, kb) in [("MemTotal:", total), ("MemFree:", free), ("MemAvailable:", free), ("Buffers:", 0),
                        ("Cached:", 0), ("SwapCached:", 0), ("SwapTotal:", 0), ("SwapFree:", 0)] {
