@@ -76,7 +76,7 @@ ROOTFS_ARGS = --size $(IMAGE_MIB) --dir $(STAGE):/ $(if $(EXTRA),--dir $(abspath
 DEBIAN_PACKAGES := qemu-system-x86 musl-tools dosfstools
 CARGO := cargo
 
-.PHONY: all kernel tasks emulib cprogs rsprogs userland run run-unix debug test unit-test integration-test image-test deps clean image stage
+.PHONY: all kernel tasks emulib cprogs rsprogs userland run run-unix debug test stress unit-test integration-test image-test deps clean image stage
 
 all: kernel tasks emulib cprogs rsprogs
 
@@ -151,6 +151,13 @@ integration-test: deps all userland | $(IMAGE)
 	CPROGS=$(CURDIR)/$(CPROGS_DIR) RSPROGS=$(CURDIR)/$(RSPROGS_DIR)/$(TARGET)/$(PROFILE) $(CARGO) test -p mk-tests $(SUITE:%=--test %) -- --test-threads=2 $(FILTER)
 
 test: unit-test image-test integration-test
+
+# The stress suites (tests/tests/stress_*.rs) in their long form: the
+# fuzzer's million calls, the 20,000-process leak check, the memory hog on a
+# full-size machine. `make test` runs their short forms.
+STRESS_SUITES = $(patsubst tests/tests/%.rs,%,$(wildcard tests/tests/stress_*.rs))
+stress: deps all userland | $(IMAGE)
+	STRESS_LONG=1 $(MAKE) integration-test SUITE="$(STRESS_SUITES)"
 
 clean:
 	$(CARGO) clean
