@@ -8,11 +8,16 @@
 pub const MACH_REPLY_PORT: i64 = -26;
 pub const THREAD_SELF: i64 = -27;
 pub const TASK_SELF: i64 = -28;
+/// The task's host port: host_priv for a privileged task, else host_self.
 pub const HOST_SELF: i64 = -29;
 pub const MACH_MSG: i64 = -25;
 pub const SWTCH_PRI: i64 = -59;
 pub const SWTCH: i64 = -60;
 pub const THREAD_SWITCH: i64 = -61;
+
+// The debug traps below answer KERN_NO_ACCESS to a task that is not
+// privileged (not a boot task), except DEBUG_TASK_EXIT: every task may end
+// itself.
 
 /// Debugging aids until the console is a device port: write bytes to the
 /// kernel console (rdi = address, rsi = length).

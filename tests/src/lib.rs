@@ -86,6 +86,8 @@ pub struct Boot {
     pub disk_readonly: bool,
     /// Writes go to a temporary overlay, the file stays as it was.
     pub disk_snapshot: bool,
+    /// More `-drive` options, e.g. ",throttling.iops-total=20" (a slow disk).
+    pub disk_options: String,
 }
 
 impl Boot {
@@ -100,6 +102,7 @@ impl Boot {
             disk: None,
             disk_readonly: false,
             disk_snapshot: false,
+            disk_options: String::new(),
         }
     }
     pub fn append(mut self, a: &str) -> Boot {
@@ -140,6 +143,11 @@ impl Boot {
         self.disk_snapshot = true;
         self
     }
+    /// Appends options to the disk's `-drive` (a leading comma each).
+    pub fn disk_options(mut self, o: &str) -> Boot {
+        self.disk_options.push_str(o);
+        self
+    }
     pub fn timeout(mut self, secs: u64) -> Boot {
         self.timeout = Duration::from_secs(secs);
         self
@@ -177,7 +185,7 @@ impl Boot {
                 (_, true) => ",snapshot=on",
                 _ => "",
             };
-            cmd.arg("-drive").arg(format!("file={},if=none,format=raw,id=d0{}", d.display(), ro))
+            cmd.arg("-drive").arg(format!("file={},if=none,format=raw,id=d0{}{}", d.display(), ro, self.disk_options))
                 .args(["-device", "virtio-blk-pci,drive=d0"]);
         }
         if self.icount {

@@ -25,6 +25,24 @@ fn task_thread_and_host_ports_serve_their_routines() {
 }
 
 #[test]
+fn only_boot_tasks_are_privileged() {
+    let o = Boot::new(&["kobj"]).run();
+    for what in [
+        "a child's host port is not host_priv", "host_info on host_self", "host_reboot on host_self fails",
+        "host_console_write on host_self fails", "host_console_read on host_self fails",
+        "host_get_boot_module on host_self fails", "a child has no device master port",
+        "task_set_special_port(TASK_HOST_PORT, host_priv) grants the privilege",
+        "task_set_special_port(TASK_HOST_PORT, host_self) takes it away",
+        "any other port as TASK_HOST_PORT is refused",
+        "a boot task holds host_priv and the device master port",
+        "host_console_read times out (poll)", "host_console_read times out (50 ms)",
+    ] {
+        o.expect(&format!("kobj: {} ok", what));
+    }
+    o.expect("kobj: all passed").expect_status(0);
+}
+
+#[test]
 fn exceptions_go_to_the_exception_port_and_the_reply_decides() {
     let o = Boot::new(&["kobj"]).run();
     o.expect("kobj: exception_raise carries EXC_BAD_ACCESS, the code and the address ok")

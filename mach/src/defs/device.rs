@@ -6,14 +6,16 @@
 //! disk), the data out of line or, for short transfers, in the message.
 //! Failures are the `D_*` codes below, returned as the routine's result.
 //!
-//! The first task gets the device master port with
-//! `task_get_special_port(task_self, TASK_DEVICE_MASTER_PORT)`.
+//! A privileged task (a boot task: the UNIX server, the test tasks) gets
+//! the device master port with
+//! `task_get_special_port(task_self, TASK_DEVICE_MASTER_PORT)`; any other
+//! task gets KERN_NO_ACCESS.
 
 use crate::kern_return::KernReturn;
 use crate::routine;
 
 /// `task_get_special_port` selector of the device master port (Mach hands
-/// it to the bootstrap task; here any task that asks gets it).
+/// it to the bootstrap task; here only privileged tasks get it).
 pub const TASK_DEVICE_MASTER_PORT: u32 = 8;
 
 // Mach's io_return_t codes.
@@ -83,7 +85,8 @@ pub const DEV_GET_SIZE_RECORDS: usize = 0;
 pub const DEV_GET_SIZE_RECORD_SIZE: usize = 1;
 /// `device_get_status` flavour DEV_GET_IO_STATS (not Mach's): requests
 /// the driver completed, completion interrupts it took, requests that
-/// timed out.
+/// were slow (not answered within 5 s; the driver waits on, so these are
+/// not failures).
 pub const DEV_GET_IO_STATS: u32 = 100;
 pub const DEV_IO_STATS_REQUESTS: usize = 0;
 pub const DEV_IO_STATS_INTERRUPTS: usize = 1;

@@ -1,4 +1,8 @@
-//! Calls on the host port (Mach's 200 range).
+//! Calls on the host ports (Mach's 200 range). host_info works on both
+//! the host port (host_self) and the host privileged port (host_priv);
+//! the others need host_priv and answer KERN_INVALID_HOST on host_self.
+//! The host_self trap and TASK_HOST_PORT give a privileged task (a boot
+//! task) host_priv, every other task host_self.
 
 use crate::routine;
 
@@ -61,7 +65,10 @@ routine! {
 routine! {
     /// Reads up to `max` (at most 256) bytes typed on the console, parking
     /// the caller until at least one has arrived (COM1's receive
-    /// interrupt). Until the device interface lands, as host_console_write.
+    /// interrupt) or until the caller's receive timeout (MACH_RCV_TIMEOUT
+    /// on the mach_msg that sends the request), which answers
+    /// MACH_RCV_TIMED_OUT. Until the device interface lands, as
+    /// host_console_write.
     host_console_read = 222;
     request { max: u32 }
     request_ports { }

@@ -22,7 +22,7 @@ pub trait BlockDriver: Send {
     fn max_transfer(&self) -> usize;
     fn read(&mut self, recnum: u64, buf: &mut [u8]) -> Result<(), KernReturn>;
     fn write(&mut self, recnum: u64, buf: &[u8]) -> Result<(), KernReturn>;
-    /// DEV_GET_IO_STATS: requests, interrupts, timeouts.
+    /// DEV_GET_IO_STATS: requests, interrupts, slow requests.
     fn io_stats(&self) -> [u32; 3] {
         [0; 3]
     }

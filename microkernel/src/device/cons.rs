@@ -93,12 +93,13 @@ fn take(out: &mut [u8]) -> usize {
     n
 }
 
-/// Reads at least one byte, blocking until one arrives; None when the
-/// wait was aborted (thread_abort or termination).
-pub fn read(out: &mut [u8]) -> Option<usize> {
+/// Reads at least one byte, blocking until one arrives or the clock
+/// reaches `deadline` (ticks): KERN_ABORTED when the wait was aborted
+/// (thread_abort or termination), MACH_RCV_TIMED_OUT at the deadline.
+pub fn read(out: &mut [u8], deadline: Option<u64>) -> Result<usize, mach::KernReturn> {
     use crate::kern::sched;
     if out.is_empty() {
-        return Some(0);
+        return Ok(0);
     }
     let me = sched::current();
     loop {
@@ -106,13 +107,16 @@ pub fn read(out: &mut [u8]) -> Option<usize> {
         input_interrupt();
         let n = take(out);
         if n > 0 {
-            return Some(n);
+            return Ok(n);
         }
         if me.take_aborted() || me.halt_requested() {
-            return None;
+            return Err(mach::kern_return::KERN_ABORTED);
+        }
+        if deadline.is_some_and(|d| crate::kern::clock::ticks() >= d) {
+            return Err(mach::kern_return::MACH_RCV_TIMED_OUT);
         }
         READERS.add(&me);
-        sched::block_current();
+        sched::block_current_until(deadline);
         READERS.remove(&me);
     }
 }

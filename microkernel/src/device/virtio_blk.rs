@@ -6,9 +6,10 @@
 //! One request is in flight at a time (the disk's lock serialises them):
 //! descriptors 0-2 always carry header, data and status, and the data goes
 //! through a bounce buffer of BOUNCE_BYTES. The caller waits with the CPU
-//! halted until the completion interrupt (or a clock tick), for at most
-//! REQUEST_TIMEOUT_MS; a device that does not answer by then is taken
-//! down rather than trusted with the buffers again.
+//! halted until the completion interrupt (or a clock tick), however long
+//! that takes: a slow device (a loaded host, guest time under -icount) is
+//! logged once, and only a device that reports an error is taken down
+//! rather than trusted with the buffers again.
 
 use super::blk::BlockDriver;
 use crate::arch::layout::phys_to_virt;
@@ -52,7 +53,9 @@ pub const SECTOR: usize = 512;
 const PAGE: usize = 4096;
 const BOUNCE_PAGES: usize = 32;
 pub const BOUNCE_BYTES: usize = BOUNCE_PAGES * PAGE;
-const REQUEST_TIMEOUT_MS: u64 = 5000;
+/// How long a request may take before the driver says so (once) and
+/// checks the device's status; it goes on waiting after that.
+const SLOW_MS: u64 = 5000;
 /// Queue sizes past this would be a confused device.
 const QUEUE_MAX: u16 = 1024;
 
@@ -73,10 +76,12 @@ pub struct VirtioBlk {
     used_idx: u16,
     capacity: u64,
     read_only: bool,
-    /// Set when a request timed out: the device may still own the buffers.
+    /// Set when the device failed while a request was in flight: it may
+    /// still own the buffers, so it is not trusted with them again.
     down: bool,
     requests: u32,
-    timeouts: u32,
+    /// Requests that took longer than SLOW_MS (DEV_IO_STATS_TIMEOUTS).
+    slow: u32,
 }
 
 fn outb(port: u16, v: u8) {
@@ -159,7 +164,7 @@ impl VirtioBlk {
         ISR_BASE.store(io, Ordering::Relaxed);
         Ok(VirtioBlk {
             io, qsize, ring, hdr, bounce, avail_idx: 0, used_idx: 0, capacity,
-            read_only: features & FEATURE_RO != 0, down: false, requests: 0, timeouts: 0,
+            read_only: features & FEATURE_RO != 0, down: false, requests: 0, slow: 0,
         })
     }
 
@@ -183,24 +188,63 @@ impl VirtioBlk {
         outw(self.io + REG_QUEUE_NOTIFY, 0);
     }
 
-    /// Waits for the used ring to move, halted between checks.
-    fn wait(&mut self) -> Result<(), KernReturn> {
+    /// Waits for the used ring to move, halted between checks. A slow
+    /// device is not a dead one: under -icount (guest time leaps while the
+    /// CPU halts) or on a loaded host a request can take seconds of guest
+    /// time. So past SLOW_MS the wait logs (the first time) and goes on,
+    /// checking the device's status every SLOW_MS; only a device
+    /// that reports an error (FAILED in its status, or all-ones: gone from
+    /// the bus) or resets itself (DRIVER_OK dropped) is taken down.
+    fn wait(&mut self, sector: u64) -> Result<(), KernReturn> {
         let used = self.ring + used_off(self.qsize) as u64;
-        let deadline = crate::kern::clock::deadline_after_ms(REQUEST_TIMEOUT_MS);
+        let start = crate::kern::clock::ticks();
+        let mut mark = crate::kern::clock::deadline_after_ms(SLOW_MS);
+        let mut slow = false;
         loop {
             fence(Ordering::SeqCst);
             if read_mem::<u16>(used + 2) != self.used_idx {
                 self.used_idx = self.used_idx.wrapping_add(1);
                 self.requests = self.requests.wrapping_add(1);
+                if slow {
+                    crate::kdebug!("virtio-blk: sector {} answered after {} ticks", sector,
+                                   crate::kern::clock::ticks() - start);
+                }
                 return Ok(());
             }
-            if crate::kern::clock::ticks() >= deadline {
-                crate::kwarn!("virtio-blk: request timed out; device taken down");
-                self.down = true;
-                self.timeouts += 1;
-                return Err(D_IO_ERROR);
+            if crate::kern::clock::ticks() >= mark {
+                if let Err(why) = self.check_alive() {
+                    crate::kwarn!("virtio-blk: {}; device taken down", why);
+                    self.down = true;
+                    return Err(D_DEVICE_DOWN);
+                }
+                if !slow {
+                    // Said once per boot; DEV_GET_IO_STATS counts them all.
+                    if self.slow == 0 {
+                        crate::kwarn!("virtio-blk: sector {} not answered in {} ms; still waiting (a slow host, \
+                                       not a dead disk; later slow requests are only counted)", sector, SLOW_MS);
+                    } else {
+                        crate::kdebug!("virtio-blk: sector {} not answered in {} ms; still waiting", sector, SLOW_MS);
+                    }
+                    self.slow += 1;
+                    slow = true;
+                }
+                mark = crate::kern::clock::deadline_after_ms(SLOW_MS);
             }
             crate::arch::cpu::idle_wait();
+        }
+    }
+
+    /// A device error, read from the status register.
+    fn check_alive(&self) -> Result<(), &'static str> {
+        let st = inb(self.io + REG_STATUS);
+        if st == 0xff {
+            Err("the device is gone (status reads all ones)")
+        } else if st & STATUS_FAILED != 0 {
+            Err("the device reports FAILED")
+        } else if st & STATUS_DRIVER_OK == 0 {
+            Err("the device reset itself")
+        } else {
+            Ok(())
         }
     }
 
@@ -218,7 +262,7 @@ impl VirtioBlk {
         self.set_desc(1, self.bounce, len as u32, data_flags, 2);
         self.set_desc(2, self.hdr + 16, 1, DESC_WRITE, 0);
         self.submit();
-        self.wait()?;
+        self.wait(sector)?;
         match read_mem::<u8>(self.hdr + 16) {
             0 => Ok(()),
             _ => Err(D_IO_ERROR),
@@ -252,7 +296,7 @@ impl BlockDriver for VirtioBlk {
         self.request(true, recnum, buf.len())
     }
     fn io_stats(&self) -> [u32; 3] {
-        [self.requests, INTERRUPTS.load(Ordering::Relaxed), self.timeouts]
+        [self.requests, INTERRUPTS.load(Ordering::Relaxed), self.slow]
     }
 }
 

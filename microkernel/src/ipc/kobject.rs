@@ -25,7 +25,8 @@ pub fn serve(k: KObject, mut req: Kmsg) -> KernReturn {
             Some(t) => crate::kern::thread_server::serve(&t, &mut req),
             None => error_reply(&req.header, KERN_INVALID_ARGUMENT),
         },
-        KObject::Host => crate::kern::host_server::serve(&mut req),
+        KObject::Host => crate::kern::host_server::serve(&mut req, false),
+        KObject::HostPriv => crate::kern::host_server::serve(&mut req, true),
         KObject::DeviceMaster => crate::device::server::serve_master(&mut req),
         KObject::Device(i) => crate::device::server::serve_device(i, &mut req),
         KObject::MemoryControl(w) => {

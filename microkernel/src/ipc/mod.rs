@@ -44,7 +44,7 @@ pub fn bootstrap_port() -> &'static Arc<Port> {
     BOOTSTRAP.call_once(|| Port::new(KObject::None))
 }
 
-/// The host port (a kernel object; no operations served yet).
+/// The host port (host_self: the unprivileged routines, kern/host_server.rs).
 pub fn host_port() -> &'static Arc<Port> {
     HOST.call_once(|| Port::new(KObject::Host))
 }

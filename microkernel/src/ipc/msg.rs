@@ -39,13 +39,26 @@ fn general(addr: u64, option: MsgOption, send_size: u64, rcv_size: u64, rcv_name
         return KERN_INVALID_TASK;
     };
     let timeout = timeout as MsgTimeout;
+    // The receive's deadline as the send starts: a kernel object that
+    // serves the request in this thread and parks (host_console_read)
+    // waits no longer than the caller would wait for its reply.
+    let rcv_wait = wait_of(option & MACH_RCV_TIMEOUT != 0, timeout);
     if option & MACH_SEND_MSG != 0 {
+        let me = sched::current_ref();
+        let rpc = option & MACH_RCV_MSG != 0;
+        me.set_rpc_deadline(match rcv_wait {
+            Wait::Until(d) if rpc => Some(d),
+            Wait::Poll if rpc => Some(clock::ticks()),
+            _ => None,
+        });
         let kr = send(&task, addr, send_size, wait_of(option & MACH_SEND_TIMEOUT != 0, timeout));
+        me.set_rpc_deadline(None);
         if kr != KERN_SUCCESS {
             return kr;
         }
     }
     if option & MACH_RCV_MSG != 0 {
+        // Counted from now, as before: each phase has its own timeout.
         let wait = wait_of(option & MACH_RCV_TIMEOUT != 0, timeout);
         return receive(&task, addr, rcv_size, rcv_name as PortName, option & MACH_RCV_LARGE != 0, wait);
     }

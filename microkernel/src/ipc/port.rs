@@ -20,7 +20,11 @@ pub enum KObject {
     None,
     Task(Weak<Task>),
     Thread(Weak<crate::kern::thread::Thread>),
+    /// The host port (host_self): host_info, for every task.
     Host,
+    /// The host privileged port (host_priv): also host_reboot, the
+    /// console and the boot modules (kern/host_server.rs).
+    HostPriv,
     /// The device master port: device_open (device/server.rs).
     DeviceMaster,
     /// A device port: the index of a disk (device/blk.rs).

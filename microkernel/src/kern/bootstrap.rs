@@ -136,6 +136,9 @@ fn start_one(m: &Module, name: &str, argv: &[&str], first: bool) -> Result<Arc<T
         }
     };
     give_bootstrap_port(&task, first);
+    // The boot tasks are the system's servers (and, booted for the tests,
+    // the test tasks): they hold the host privileged port.
+    task.set_privileged(true);
     let Some(thread) = Thread::new_user(&task, plan.entry, sp) else {
         task.terminate(TaskExit::Exited(-1));
         return Err(LoadError::Vm(mach::kern_return::KERN_RESOURCE_SHORTAGE));

@@ -1,18 +1,40 @@
-//! The host port's server: host_info, host_reboot (power off with a
-//! status) and the console (write, and a read that parks its caller).
+//! The host ports' server. Two ports, as in Mach 3: the host port
+//! (host_self) serves host_info to anyone; the host privileged port
+//! (host_priv) serves that and the privileged routines too: host_reboot
+//! (power off with a status), the console (write, and a read that parks
+//! its caller until input or its receive timeout) and the boot modules.
+//! A privileged routine on host_self gets KERN_INVALID_HOST. Only the boot
+//! tasks hold host_priv (kern/task.rs, `Task::privileged`).
 
 use crate::ipc::kmsg::Kmsg;
+use crate::ipc::port::{KObject, Port};
+use alloc::sync::Arc;
 use crate::ipc::kobject::{parse_request, error_reply, reply};
 use mach::defs::host::*;
 use mach::kern_return::*;
 
-pub fn serve(req: &mut Kmsg) -> Kmsg {
+static HOST_PRIV: spin::Once<Arc<Port>> = spin::Once::new();
+
+/// The host privileged port, made once.
+pub fn host_priv_port() -> &'static Arc<Port> {
+    HOST_PRIV.call_once(|| Port::new(KObject::HostPriv))
+}
+
+/// Serves a request on host_self (`privileged` false) or host_priv.
+pub fn serve(req: &mut Kmsg, privileged: bool) -> Kmsg {
     let h = req.header;
+    if h.id == host_info::ID {
+        parse_request!(host_info, req);
+        return reply(&host_info::Reply::new(&h, info()));
+    }
+    if !privileged {
+        return match h.id {
+            host_reboot::ID | host_console_write::ID | host_console_read::ID | host_get_boot_module::ID =>
+                error_reply(&h, KERN_INVALID_HOST),
+            _ => error_reply(&h, MIG_BAD_ID),
+        };
+    }
     match h.id {
-        host_info::ID => {
-            parse_request!(host_info, req);
-            reply(&host_info::Reply::new(&h, info()))
-        }
         host_reboot::ID => {
             let a = parse_request!(host_reboot, req);
             if a.options & HOST_REBOOT_HALT == 0 {
@@ -32,9 +54,12 @@ pub fn serve(req: &mut Kmsg) -> Kmsg {
             let a = parse_request!(host_console_read, req);
             let mut data = [0u8; 256];
             let max = (a.max as usize).min(data.len());
-            match crate::device::cons::read(&mut data[..max]) {
-                Some(n) => reply(&host_console_read::Reply::new(&h, n as u32, data)),
-                None => error_reply(&h, KERN_ABORTED),
+            // The caller's receive timeout bounds the wait (ipc/msg.rs
+            // passes it down as the thread's RPC deadline).
+            let deadline = crate::kern::sched::current_ref().rpc_deadline();
+            match crate::device::cons::read(&mut data[..max], deadline) {
+                Ok(n) => reply(&host_console_read::Reply::new(&h, n as u32, data)),
+                Err(kr) => error_reply(&h, kr),
             }
         }
         host_get_boot_module::ID => {

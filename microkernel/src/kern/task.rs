@@ -14,7 +14,7 @@ use mach::kern_return::*;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use mach::vm::{VmInherit, VmProt, VM_MAX_ADDRESS, VM_MIN_ADDRESS};
 use spin::Mutex;
 
@@ -103,6 +103,14 @@ pub struct Task {
     pub itk_bootstrap: Mutex<Right>,
     /// Where exceptions of threads without their own exception port go.
     pub itk_exception: Mutex<Right>,
+    /// The task's host port is the host privileged port (Mach's
+    /// itk_host = host_priv): it may reboot the machine, read the console
+    /// and the boot modules, open devices through the device master port,
+    /// and use the debug traps. The kernel grants it to the boot tasks
+    /// only; task_create does not pass it on, and only a holder of the
+    /// host privileged port can give it to another task (by setting its
+    /// TASK_HOST_PORT to host_priv). See `privileged`.
+    privileged: AtomicBool,
 }
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
@@ -125,13 +133,36 @@ impl Task {
             itk_self: Port::new(KObject::Task(me.clone())),
             itk_bootstrap: Mutex::new(Right::Null),
             itk_exception: Mutex::new(Right::Null),
+            privileged: AtomicBool::new(false),
         });
         TASKS.lock().push(task.clone());
         Ok(task)
     }
 
+    /// Whether the task holds the host privileged port as its host port.
+    pub fn privileged(&self) -> bool {
+        self.privileged.load(Ordering::Relaxed)
+    }
+
+    /// Grants or takes away the privilege (bootstrap for the boot tasks;
+    /// task_set_special_port(TASK_HOST_PORT) with host_priv or host_self).
+    pub fn set_privileged(&self, on: bool) {
+        self.privileged.store(on, Ordering::Relaxed);
+    }
+
+    /// The send right TASK_HOST_PORT and the host_self trap give: the
+    /// privileged host port to a privileged task, the host port to others.
+    pub fn host_port(&self) -> Right {
+        if self.privileged() {
+            Right::make_send(super::host_server::host_priv_port())
+        } else {
+            Right::make_send(crate::ipc::host_port())
+        }
+    }
+
     /// task_create: a child task inheriting this one's emulation vector and
-    /// bootstrap and exception ports, with an address space built from this
+    /// bootstrap and exception ports (never its privilege: a UNIX server's
+    /// processes are its children), with an address space built from this
     /// one's by inheritance (vm_map_fork) or, without `inherit_memory`, empty.
     pub fn create_child(self: &Arc<Task>, inherit_memory: bool) -> Result<Arc<Task>, KernReturn> {
         let child = Task::create(&self.name).map_err(|_| KERN_RESOURCE_SHORTAGE)?;

@@ -151,9 +151,9 @@ fn task_routine(task: &Arc<Task>, req: &mut Kmsg) -> Kmsg {
         task_get_special_port::ID => {
             let a = parse_request!(task_get_special_port, req);
             match special_port(task, a.which) {
-                Some(r) => port_reply(task_get_special_port::Reply::new(&h, MACH_PORT_NULL),
-                                      offset_of!(task_get_special_port::Reply, port), r),
-                None => error_reply(&h, KERN_INVALID_ARGUMENT),
+                Ok(r) => port_reply(task_get_special_port::Reply::new(&h, MACH_PORT_NULL),
+                                    offset_of!(task_get_special_port::Reply, port), r),
+                Err(kr) => error_reply(&h, kr),
             }
         }
         task_set_special_port::ID => {
@@ -197,20 +197,29 @@ fn threads_reply(task: &Arc<Task>, h: &MsgHeader) -> Kmsg {
     k
 }
 
-fn special_port(task: &Arc<Task>, which: u32) -> Option<Right> {
+/// A task's special port. TASK_HOST_PORT is host_priv for a privileged
+/// task and host_self for the others; the device master port is only a
+/// privileged task's (KERN_NO_ACCESS for the others: a UNIX process
+/// reaches the disk through the server's files, never by records).
+fn special_port(task: &Arc<Task>, which: u32) -> Result<Right, KernReturn> {
     match which {
-        TASK_KERNEL_PORT => Some(Right::make_send(&task.itk_self)),
-        TASK_HOST_PORT => Some(Right::make_send(crate::ipc::host_port())),
-        mach::defs::device::TASK_DEVICE_MASTER_PORT => Some(Right::make_send(crate::device::server::master_port())),
-        TASK_BOOTSTRAP_PORT => Some(task.itk_bootstrap.lock().copy()),
-        TASK_EXCEPTION_PORT => Some(task.itk_exception.lock().copy()),
-        _ => None,
+        TASK_KERNEL_PORT => Ok(Right::make_send(&task.itk_self)),
+        TASK_HOST_PORT => Ok(task.host_port()),
+        mach::defs::device::TASK_DEVICE_MASTER_PORT if task.privileged() =>
+            Ok(Right::make_send(crate::device::server::master_port())),
+        mach::defs::device::TASK_DEVICE_MASTER_PORT => Err(KERN_NO_ACCESS),
+        TASK_BOOTSTRAP_PORT => Ok(task.itk_bootstrap.lock().copy()),
+        TASK_EXCEPTION_PORT => Ok(task.itk_exception.lock().copy()),
+        _ => Err(KERN_INVALID_ARGUMENT),
     }
 }
 
 fn set_special_port(task: &Arc<Task>, which: u32, r: Right) -> Result<(), KernReturn> {
     if !matches!(r, Right::Send(_) | Right::Null | Right::Dead) {
         return Err(KERN_INVALID_RIGHT);
+    }
+    if which == TASK_HOST_PORT {
+        return set_host_port(task, r);
     }
     let slot = match which {
         TASK_BOOTSTRAP_PORT => &task.itk_bootstrap,
@@ -219,6 +228,22 @@ fn set_special_port(task: &Arc<Task>, which: u32, r: Right) -> Result<(), KernRe
     };
     let old = core::mem::replace(&mut *slot.lock(), r);
     drop(old);
+    Ok(())
+}
+
+/// TASK_HOST_PORT: host_priv makes the task privileged (so only a holder
+/// of host_priv can grant the privilege: a test task to its children),
+/// host_self takes the privilege away; anything else is refused.
+fn set_host_port(task: &Arc<Task>, r: Right) -> Result<(), KernReturn> {
+    let Right::Send(p) = &r else { return Err(KERN_INVALID_ARGUMENT) };
+    if Arc::ptr_eq(p, super::host_server::host_priv_port()) {
+        task.set_privileged(true);
+    } else if Arc::ptr_eq(p, crate::ipc::host_port()) {
+        task.set_privileged(false);
+    } else {
+        return Err(KERN_INVALID_ARGUMENT);
+    }
+    drop(r);
     Ok(())
 }
 

@@ -79,6 +79,11 @@ pub struct Thread {
     /// hint for the sender, which checks it against the receiver's space
     /// before using it as the message's local name (ipc/fastpath.rs).
     rcv_name: AtomicU32,
+    /// While a mach_msg sends a request that will be served by a kernel
+    /// object in this thread (host_console_read), the clock tick its
+    /// receive times out at (u64::MAX: no timeout), so that a routine that
+    /// parks honours the caller's MACH_RCV_TIMEOUT (ipc/msg.rs).
+    rpc_deadline: AtomicU64,
     /// The frame of the user page its mach_msg buffer was last found in
     /// (page address, frame, pmap generation), so that an RPC loop does
     /// not walk the page tables on every message (ipc/fastpath.rs). Read
@@ -137,6 +142,7 @@ impl Thread {
             rcv_addr: AtomicU64::new(0),
             rcv_max: AtomicU32::new(0),
             rcv_name: AtomicU32::new(0),
+            rpc_deadline: AtomicU64::new(u64::MAX),
             buf_page: AtomicU64::new(u64::MAX),
             buf_frame: AtomicU64::new(0),
             buf_gen: AtomicU64::new(0),
@@ -257,6 +263,16 @@ impl Thread {
     }
 
     /// The published receive buffer (address, size), if any.
+    /// See `rpc_deadline`.
+    pub fn set_rpc_deadline(&self, d: Option<u64>) {
+        self.rpc_deadline.store(d.unwrap_or(u64::MAX), Ordering::Relaxed);
+    }
+
+    pub fn rpc_deadline(&self) -> Option<u64> {
+        let d = self.rpc_deadline.load(Ordering::Relaxed);
+        (d != u64::MAX).then_some(d)
+    }
+
     pub fn rcv_buffer(&self) -> Option<(u64, u32)> {
         let max = self.rcv_max.load(Ordering::Acquire);
         (max > 0).then(|| (self.rcv_addr.load(Ordering::Relaxed), max))

@@ -1,6 +1,10 @@
 //! The system call switch: Mach traps (negative numbers) to their handlers.
 //! Non-negative numbers are UNIX system calls, which belong to the task's
 //! emulation library; a task without one gets an exception.
+//!
+//! Every task may use the Mach traps on its own rights (mach_msg, the
+//! self ports, reply ports, the switch traps, exiting itself); the debug
+//! traps answer KERN_NO_ACCESS to a task that is not privileged.
 
 use super::sched;
 use super::task::{TaskExit, TaskVm};
@@ -27,8 +31,9 @@ extern "C" fn syscall_dispatch(frame: &mut TrapFrame) {
 
 fn mach_trap(n: i64, f: &mut TrapFrame) -> KernReturn {
     match n {
-        traps::DEBUG_PRINT => debug_print(f.rdi, f.rsi),
         traps::DEBUG_TASK_EXIT => exit_task(TaskExit::Exited(f.rdi as i32)),
+        traps::DEBUG_PRINT | traps::DEBUG_POWEROFF | traps::DEBUG_VM_STATS if !caller_privileged() => KERN_NO_ACCESS,
+        traps::DEBUG_PRINT => debug_print(f.rdi, f.rsi),
         traps::DEBUG_POWEROFF => {
             crate::kinfo!("powered off by task request, status {}", f.rdi as u8);
             crate::arch::power::poweroff(f.rdi as u8)
@@ -41,9 +46,18 @@ fn mach_trap(n: i64, f: &mut TrapFrame) -> KernReturn {
         traps::MACH_REPLY_PORT => self_port(|_, _| Right::Receive(Port::new(KObject::None))),
         traps::TASK_SELF => self_port(|task, _| Right::make_send(&task.itk_self)),
         traps::THREAD_SELF => self_port(|_, t| Right::make_send(&t.port())),
-        traps::HOST_SELF => self_port(|_, _| Right::make_send(crate::ipc::host_port())),
+        // As Mach's host_self trap: the task's host port, which is the
+        // privileged one only for a privileged task.
+        traps::HOST_SELF => self_port(|task, _| task.host_port()),
         _ => KERN_INVALID_ARGUMENT,
     }
+}
+
+/// The debug traps (console output, power off, VM introspection) are the
+/// boot tasks' (Task::privileged): a UNIX process must not print on the
+/// kernel console or stop the machine. Exiting one's own task stays open.
+fn caller_privileged() -> bool {
+    sched::current_ref().task.as_ref().is_some_and(|t| t.privileged())
 }
 
 /// The traps that return a name for a right in the caller's space (the

@@ -212,6 +212,80 @@ fn other_tasks() -> bool {
     ok
 }
 
+/// The line between a boot task (privileged) and a task it creates (not,
+/// as a UNIX server's processes): the child's host port is host_self, on
+/// which the privileged routines fail; it has no device master port; the
+/// privilege comes only from a holder of host_priv, and goes again.
+fn privilege() -> bool {
+    let mut ok = true;
+    let child = match task_create::call(&Kernel, task_self(), 0) {
+        Ok(r) => { r.child }.name,
+        Err(kr) => return failed("task_create", kr),
+    };
+    let special = |which| task_get_special_port::call(&Kernel, child, which).map(|r| { r.port }.name);
+    let mine = special_of_self(TASK_HOST_PORT);
+    let host = special(TASK_HOST_PORT).unwrap_or(MACH_PORT_NULL);
+    ok &= check("a child's host port is not host_priv", host != MACH_PORT_NULL && Some(host) != mine);
+    ok &= check("host_info on host_self", host_info::call(&Kernel, host).is_ok());
+    ok &= check("host_reboot on host_self fails",
+                host_reboot::call(&Kernel, host, HOST_REBOOT_HALT, 3).is_err_and(|kr| kr == KERN_INVALID_HOST));
+    ok &= check("host_console_write on host_self fails",
+                host_console_write::call(&Kernel, host, 1, [b'!'; 256]).is_err_and(|kr| kr == KERN_INVALID_HOST));
+    ok &= check("host_console_read on host_self fails",
+                host_console_read::call(&Kernel, host, 1).is_err_and(|kr| kr == KERN_INVALID_HOST));
+    ok &= check("host_get_boot_module on host_self fails",
+                host_get_boot_module::call(&Kernel, host, 0).is_err_and(|kr| kr == KERN_INVALID_HOST));
+    ok &= check("a child has no device master port",
+                special(mach::defs::device::TASK_DEVICE_MASTER_PORT).is_err_and(|kr| kr == KERN_NO_ACCESS));
+    ok &= check("task_set_special_port(TASK_HOST_PORT, host_priv) grants the privilege",
+                task_set_special_port::call(&Kernel, child, host_self(), TASK_HOST_PORT).is_ok()
+                && special(mach::defs::device::TASK_DEVICE_MASTER_PORT).is_ok());
+    ok &= check("task_set_special_port(TASK_HOST_PORT, host_self) takes it away",
+                task_set_special_port::call(&Kernel, child, host, TASK_HOST_PORT).is_ok()
+                && special(mach::defs::device::TASK_DEVICE_MASTER_PORT).is_err());
+    ok &= check("any other port as TASK_HOST_PORT is refused",
+                task_set_special_port::call(&Kernel, child, child, TASK_HOST_PORT).is_err());
+    ok &= check("a boot task holds host_priv and the device master port",
+                mine == Some(host_self()) && special_of_self(mach::defs::device::TASK_DEVICE_MASTER_PORT).is_some());
+    task_terminate::call(&Kernel, child).ok();
+    ok
+}
+
+/// host_console_read honours the caller's receive timeout: with nothing
+/// typed (the harness types nothing) it answers MACH_RCV_TIMED_OUT after
+/// about `ms`, instead of parking the caller for good.
+fn console_read_times_out(ms: u32) -> bool {
+    let reply = machrt::trap::reply_port();
+    let mut req = host_console_read::Request::new(host_self(), 16);
+    req.header.local_port = reply;
+    let mut buf = [0u32; 128];
+    let size = core::mem::size_of::<host_console_read::Request>();
+    // SAFETY: the request is plain bytes, and fits in the buffer.
+    unsafe { core::ptr::copy_nonoverlapping(req.bytes().as_ptr(), buf.as_mut_ptr() as *mut u8, size) };
+    let before = ticks();
+    // SAFETY: the buffer is ours and 512 bytes long.
+    let kr = unsafe {
+        machrt::trap::mach_msg(buf.as_mut_ptr() as *mut u8, MACH_SEND_MSG | MACH_RCV_MSG | MACH_RCV_TIMEOUT,
+                               size as u32, 512, reply, ms)
+    };
+    let waited = ticks() - before;
+    let _ = machrt::port::deallocate(task_self(), reply);
+    let ret = mach::rpc::from_bytes::<mach::rpc::ErrorReply>(
+        // SAFETY: the buffer viewed as its bytes.
+        unsafe { core::slice::from_raw_parts(buf.as_ptr() as *const u8, 512) }).map(|r| r.ret);
+    println!("kobj: host_console_read with a {} ms timeout: {} after {} ticks, reply {:?}",
+             ms, name(kr), waited, ret.map(name));
+    kr == KERN_SUCCESS && ret == Some(MACH_RCV_TIMED_OUT) && waited <= (ms as u64 / 10) + 5
+}
+
+fn ticks() -> u64 {
+    host_info::call(&Kernel, host_self()).map(|r| { r.info }.ticks).unwrap_or(0)
+}
+
+fn special_of_self(which: u32) -> Option<PortName> {
+    task_get_special_port::call(&Kernel, task_self(), which).ok().map(|r| { r.port }.name)
+}
+
 fn main(_args: machrt::Args) -> i32 {
     let mut ok = true;
     match host_info::call(&Kernel, host_self()) {
@@ -237,6 +311,9 @@ fn main(_args: machrt::Args) -> i32 {
     ok &= threads_and_suspension();
     ok &= exceptions();
     ok &= other_tasks();
+    ok &= privilege();
+    ok &= check("host_console_read times out (poll)", console_read_times_out(0));
+    ok &= check("host_console_read times out (50 ms)", console_read_times_out(50));
     println!("kobj: {}", if ok { "all passed" } else { "SOME FAILED" });
     if ok { 0 } else { 1 }
 }

@@ -10,7 +10,7 @@
 #![no_main]
 
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use mach::defs::task::{task_create, task_terminate};
+use mach::defs::task::{task_create, task_set_special_port, task_terminate, TASK_HOST_PORT};
 use machrt::println;
 use machrt::rpc::{task_self, Kernel};
 use machrt::trap::{task_exit, vm_stats, yield_now};
@@ -51,6 +51,9 @@ fn alloc(pages: u64) -> u64 {
 /// `f(arg)` in a thread of its own. Returns the child's task port.
 fn fork_to(f: machrt::thread::Entry, arg: u64) -> Result<mach::PortName, mach::KernReturn> {
     let child = { task_create::call(&Kernel, task_self(), 1)?.child }.name;
+    // The child prints and reads the VM figures (debug traps): it gets
+    // the privilege from us, who hold host_priv as our host port.
+    task_set_special_port::call(&Kernel, child, machrt::rpc::host_self(), TASK_HOST_PORT)?;
     machrt::thread::spawn_in(child, f, arg)?;
     Ok(child)
 }
