@@ -23,15 +23,52 @@ struct Slot {
     /// The name the slot holds, or held last when free.
     name: PortName,
     entry: Option<Entry>,
+    /// When free: the index of the slot freed before it (0: none).
+    next_free: u32,
+}
+
+/// Slots per chunk: a chunk is one heap block of at most a page.
+const CHUNK: usize = 4096 / core::mem::size_of::<Slot>();
+
+/// The slots, in fixed-size chunks rather than one vector: a space with
+/// many names (the UNIX server's, under a fork bomb) would otherwise need
+/// one ever larger block of contiguous frames, which a fragmented or
+/// nearly full memory cannot give, and the kernel would panic.
+#[derive(Default)]
+struct Slots {
+    chunks: Vec<Vec<Slot>>,
+    len: usize,
+}
+
+impl Slots {
+    fn get(&self, i: usize) -> Option<&Slot> {
+        self.chunks.get(i / CHUNK)?.get(i % CHUNK)
+    }
+    fn get_mut(&mut self, i: usize) -> Option<&mut Slot> {
+        self.chunks.get_mut(i / CHUNK)?.get_mut(i % CHUNK)
+    }
+    fn at(&mut self, i: usize) -> &mut Slot {
+        self.get_mut(i).expect("slot index in the table")
+    }
+    fn push(&mut self, s: Slot) {
+        if self.len % CHUNK == 0 {
+            self.chunks.push(Vec::with_capacity(CHUNK));
+        }
+        self.chunks.last_mut().expect("a chunk with room").push(s);
+        self.len += 1;
+    }
+    fn iter(&self) -> impl Iterator<Item = &Slot> {
+        self.chunks.iter().flatten()
+    }
 }
 
 #[derive(Default)]
 pub struct EntryTable {
     /// Slot i holds names with index i; slot 0 is never used (name 0 is
     /// MACH_PORT_NULL).
-    slots: Vec<Slot>,
-    /// Free slot indices, most recently freed last.
-    free: Vec<u32>,
+    slots: Slots,
+    /// The most recently freed slot, whose `next_free` leads on (0: none).
+    free: u32,
     /// Names chosen by tasks that are not a slot's name.
     other: BTreeMap<PortName, Entry>,
 }
@@ -42,7 +79,7 @@ fn index_of(name: PortName) -> usize {
 
 impl EntryTable {
     pub const fn new() -> Self {
-        EntryTable { slots: Vec::new(), free: Vec::new(), other: BTreeMap::new() }
+        EntryTable { slots: Slots { chunks: Vec::new(), len: 0 }, free: 0, other: BTreeMap::new() }
     }
 
     fn slot(&self, name: PortName) -> Option<&Slot> {
@@ -59,7 +96,7 @@ impl EntryTable {
 
     pub fn get_mut(&mut self, name: PortName) -> Option<&mut Entry> {
         if self.slot(name).is_some() {
-            return self.slots[index_of(name)].entry.as_mut();
+            return self.slots.at(index_of(name)).entry.as_mut();
         }
         self.other.get_mut(&name)
     }
@@ -72,7 +109,7 @@ impl EntryTable {
     /// caller chose (not in the table: kept beside it).
     pub fn insert(&mut self, name: PortName, e: Entry) {
         if self.slot(name).is_some() {
-            self.slots[index_of(name)].entry = Some(e);
+            self.slots.at(index_of(name)).entry = Some(e);
         } else {
             self.other.insert(name, e);
         }
@@ -81,31 +118,31 @@ impl EntryTable {
     /// Adds `e` under a new name of the kernel's choosing.
     pub fn insert_new(&mut self, e: Entry) -> PortName {
         loop {
-            let (i, name) = match self.free.pop() {
+            let (i, name) = match self.pop_free() {
                 Some(i) => {
-                    let s = &mut self.slots[i as usize];
+                    let s = self.slots.at(i as usize);
                     s.name = (s.name & !0xff) | (s.name.wrapping_add(GEN_STEP) & 0xff);
                     (i as usize, s.name)
                 }
                 None => {
-                    let i = self.slots.len().max(1);
+                    let i = self.slots.len.max(1);
                     // Not reachable from user requests: 2^24 slots would
                     // need more memory than the heap has.
                     assert!(i <= MAX_INDEX, "port name table full");
-                    if self.slots.is_empty() {
-                        self.slots.push(Slot { name: 0, entry: None });
+                    if self.slots.len == 0 {
+                        self.slots.push(Slot { name: 0, entry: None, next_free: 0 });
                     }
                     let name = ((i as u32) << GEN_BITS) | FIRST_GEN;
-                    self.slots.push(Slot { name, entry: None });
+                    self.slots.push(Slot { name, entry: None, next_free: 0 });
                     (i, name)
                 }
             };
             if name_valid(name) && !self.other.contains_key(&name) {
-                self.slots[i].entry = Some(e);
+                self.slots.at(i).entry = Some(e);
                 return name;
             }
             // Taken by a task's own name (or invalid): next generation.
-            self.free.push(i as u32);
+            self.push_free(i);
         }
     }
 
@@ -114,8 +151,9 @@ impl EntryTable {
         let i = index_of(name);
         match self.slots.get_mut(i) {
             Some(s) if s.name == name && s.entry.as_ref().is_some_and(&take) => {
-                self.free.push(i as u32);
-                s.entry.take()
+                let e = s.entry.take();
+                self.push_free(i);
+                e
             }
             Some(s) if s.name == name && s.entry.is_some() => None,
             _ => match self.other.get(&name) {
@@ -128,10 +166,26 @@ impl EntryTable {
     pub fn remove(&mut self, name: PortName) -> Option<Entry> {
         if self.slot(name).is_some() {
             let i = index_of(name);
-            self.free.push(i as u32);
-            return self.slots[i].entry.take();
+            let e = self.slots.at(i).entry.take();
+            self.push_free(i);
+            return e;
         }
         self.other.remove(&name)
+    }
+
+    fn push_free(&mut self, i: usize) {
+        let head = self.free;
+        self.slots.at(i).next_free = head;
+        self.free = i as u32;
+    }
+
+    fn pop_free(&mut self) -> Option<u32> {
+        let i = self.free;
+        if i == 0 {
+            return None;
+        }
+        self.free = self.slots.at(i as usize).next_free;
+        Some(i)
     }
 
     /// Every entry, in name order.
@@ -142,8 +196,8 @@ impl EntryTable {
 
     /// Empties the table, giving its entries.
     pub fn take_all(&mut self) -> Vec<Entry> {
-        let mut v: Vec<Entry> = core::mem::take(&mut self.slots).into_iter().filter_map(|s| s.entry).collect();
-        self.free.clear();
+        let mut v: Vec<Entry> = core::mem::take(&mut self.slots).chunks.into_iter().flatten().filter_map(|s| s.entry).collect();
+        self.free = 0;
         v.extend(core::mem::take(&mut self.other).into_values());
         v
     }
