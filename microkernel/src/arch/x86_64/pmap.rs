@@ -353,6 +353,11 @@ impl Pmap {
         if !user_range_ok(va) {
             return Err(PmapError::BadAddress);
         }
+        // Up to three page-table pages and a reverse-map entry, taken for
+        // a user mapping: admitted like every other user request.
+        if crate::kern::kalloc::admit(3 * PAGE_SIZE + 64).is_err() {
+            return Err(PmapError::NoMemory);
+        }
         let mut pv = PV.lock();
         let pt = walk(self.pml4, va, 0, P | W | U)?;
         let e = &mut table(pt)[index(va, 0)];
@@ -477,13 +482,24 @@ impl Drop for Pmap {
     /// Frees the page-table pages of the user half (not the mapped frames,
     /// which belong to the VM).
     fn drop(&mut self) {
-        // The VM removes its mappings before it drops a pmap; this keeps
-        // the pv table right should any remain.
-        self.remove_range(0, VM_MAX_ADDRESS);
         if self.is_active() {
             // SAFETY: the kernel's own tables map everything the kernel uses.
             unsafe { load_cr3(*KERNEL_PML4.get().unwrap()) };
         }
+        self.free_user_tables();
+        resident::free_frame(self.pml4);
+    }
+}
+
+impl Pmap {
+    /// Removes every user translation and frees the page-table pages of
+    /// the user half: a dead task's tables go back at once, not when the
+    /// last reference to the task does (a 2^46-byte mapping touched once a
+    /// GiB has 64 Ki of them).
+    pub fn free_user_tables(&mut self) {
+        // The VM removes its mappings first; this keeps the pv table right
+        // should any remain.
+        self.remove_range(0, VM_MAX_ADDRESS);
         for i4 in 0..256 {
             let e4 = table(self.pml4)[i4];
             if e4 & P == 0 {
@@ -503,8 +519,13 @@ impl Drop for Pmap {
                 resident::free_frame(e3 & ADDR_MASK);
             }
             resident::free_frame(e4 & ADDR_MASK);
+            table(self.pml4)[i4] = 0;
         }
-        resident::free_frame(self.pml4);
+        if self.is_active() {
+            // Drop whatever the TLB still holds of the freed tables.
+            // SAFETY: the pml4 itself stays, and maps the kernel half.
+            unsafe { load_cr3(self.pml4) };
+        }
     }
 }
 
