@@ -6,6 +6,7 @@
  *   stress_kmem_oom mmaps         mmap small regions until ENOMEM
  *   stress_kmem_oom huge          mmap 2^46 bytes, touch one page a GiB
  *   stress_kmem_oom exec PATH     execve an image that cannot be loaded
+ *   stress_kmem_oom ports         the mach_reply_port trap until it fails
  * Each ends by showing the system still works: a fork, exit and wait. */
 #include <errno.h>
 #include <signal.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -190,6 +192,26 @@ static void run_exec(const char *path)
 	      "execve failed with ENOMEM or the child was killed");
 }
 
+/* The Mach trap mach_reply_port (-26) in a loop: each call is a new port
+ * and name in the kernel. It must end with MACH_PORT_NULL, not a panic
+ * (on Linux the number is ENOSYS at once). */
+static void run_ports(void)
+{
+	pid_t c = fork();
+	if (c == 0) {
+		long n = 0, r;
+		while ((r = syscall(-26)) > 0 && n < 10000000)
+			n++;
+		printf("oom: %ld reply ports, then %ld\n", n, r);
+		fflush(stdout);
+		_exit(r == 0 && n > 1000 ? 0 : 1);
+	}
+	int status = 0;
+	check(c > 0 && waitpid(c, &status, 0) == c, "wait reaps the child that made ports");
+	describe("the port maker", status);
+	check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "mach_reply_port ends with MACH_PORT_NULL");
+}
+
 int main(int argc, char **argv)
 {
 	const char *what = argc > 1 ? argv[1] : "";
@@ -201,10 +223,12 @@ int main(int argc, char **argv)
 		run_mmaps();
 	else if (!strcmp(what, "huge"))
 		run_huge();
+	else if (!strcmp(what, "ports"))
+		run_ports();
 	else if (!strcmp(what, "exec") && argc > 2)
 		run_exec(argv[2]);
 	else {
-		printf("usage: stress_kmem_oom hog MIB | forkbomb MAX | mmaps | huge | exec PATH\n");
+		printf("usage: stress_kmem_oom hog MIB | forkbomb MAX | mmaps | huge | exec PATH | ports\n");
 		return 2;
 	}
 	still_usable();

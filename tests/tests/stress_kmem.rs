@@ -81,3 +81,15 @@ fn huge_elf_segment_of_2_to_the_46_bytes_does_not_load() {
     all_ok(&o);
     o.expect_status(0);
 }
+
+/// A Mach trap that makes a port per call, in a loop: the task's names
+/// are bounded (ipc/space.rs MAX_NAMES), the trap fails with
+/// MACH_PORT_NULL, and the ports go when the task does.
+#[test]
+fn ports_from_mach_reply_port_until_it_fails() {
+    let o = unix("/bin/stress_kmem_oom ports", &[cprog("stress_kmem_oom")]).memory("256M").timeout(180).run();
+    println!("{}", o.output);
+    o.expect("oom: mach_reply_port ends with MACH_PORT_NULL ok");
+    all_ok(&o);
+    o.expect_status(0);
+}

@@ -71,6 +71,8 @@ pub struct EntryTable {
     free: u32,
     /// Names chosen by tasks that are not a slot's name.
     other: BTreeMap<PortName, Entry>,
+    /// Names in use.
+    live: usize,
 }
 
 fn index_of(name: PortName) -> usize {
@@ -79,7 +81,7 @@ fn index_of(name: PortName) -> usize {
 
 impl EntryTable {
     pub const fn new() -> Self {
-        EntryTable { slots: Slots { chunks: Vec::new(), len: 0 }, free: 0, other: BTreeMap::new() }
+        EntryTable { slots: Slots { chunks: Vec::new(), len: 0 }, free: 0, other: BTreeMap::new(), live: 0 }
     }
 
     fn slot(&self, name: PortName) -> Option<&Slot> {
@@ -110,8 +112,8 @@ impl EntryTable {
     pub fn insert(&mut self, name: PortName, e: Entry) {
         if self.slot(name).is_some() {
             self.slots.at(index_of(name)).entry = Some(e);
-        } else {
-            self.other.insert(name, e);
+        } else if self.other.insert(name, e).is_none() {
+            self.live += 1;
         }
     }
 
@@ -139,6 +141,7 @@ impl EntryTable {
             };
             if name_valid(name) && !self.other.contains_key(&name) {
                 self.slots.at(i).entry = Some(e);
+                self.live += 1;
                 return name;
             }
             // Taken by a task's own name (or invalid): next generation.
@@ -153,11 +156,15 @@ impl EntryTable {
             Some(s) if s.name == name && s.entry.as_ref().is_some_and(&take) => {
                 let e = s.entry.take();
                 self.push_free(i);
+                self.live -= 1;
                 e
             }
             Some(s) if s.name == name && s.entry.is_some() => None,
             _ => match self.other.get(&name) {
-                Some(e) if take(e) => self.other.remove(&name),
+                Some(e) if take(e) => {
+                    self.live -= 1;
+                    self.other.remove(&name)
+                }
                 _ => None,
             },
         }
@@ -168,9 +175,17 @@ impl EntryTable {
             let i = index_of(name);
             let e = self.slots.at(i).entry.take();
             self.push_free(i);
+            self.live -= 1;
             return e;
         }
-        self.other.remove(&name)
+        let e = self.other.remove(&name);
+        self.live -= e.is_some() as usize;
+        e
+    }
+
+    /// Names in use.
+    pub fn len(&self) -> usize {
+        self.live
     }
 
     fn push_free(&mut self, i: usize) {
@@ -194,12 +209,13 @@ impl EntryTable {
         Merge { a: table.peekable(), b: self.other.iter().peekable() }
     }
 
-    /// Empties the table, giving its entries.
-    pub fn take_all(&mut self) -> Vec<Entry> {
-        let mut v: Vec<Entry> = core::mem::take(&mut self.slots).chunks.into_iter().flatten().filter_map(|s| s.entry).collect();
+    /// Empties the table, giving its entries one at a time: a space with
+    /// many names must not need one large block to be destroyed.
+    pub fn take_all(&mut self) -> impl Iterator<Item = Entry> {
+        let slots = core::mem::take(&mut self.slots).chunks.into_iter().flatten().filter_map(|s| s.entry);
         self.free = 0;
-        v.extend(core::mem::take(&mut self.other).into_values());
-        v
+        self.live = 0;
+        slots.chain(core::mem::take(&mut self.other).into_values())
     }
 }
 
@@ -231,6 +247,30 @@ mod tests {
 
     fn entry(urefs: u32) -> Entry {
         Entry { bits: mach::port::MACH_PORT_TYPE_DEAD_NAME, urefs, object: Object::None }
+    }
+
+    #[test]
+    fn many_names_span_chunks_and_are_counted() {
+        let mut t = EntryTable::new();
+        let names: Vec<PortName> = (0..3 * CHUNK as u32).map(|i| t.insert_new(entry(i))).collect();
+        assert_eq!(t.len(), 3 * CHUNK);
+        t.insert(0x7777_0001, entry(9));
+        t.insert(0x7777_0001, entry(10));
+        assert_eq!(t.len(), 3 * CHUNK + 1, "replacing a name is not a new one");
+        for (i, n) in names.iter().enumerate() {
+            assert_eq!(t.get(*n).map(|e| e.urefs), Some(i as u32));
+        }
+        for n in &names[..CHUNK] {
+            assert!(t.remove(*n).is_some());
+        }
+        assert!(t.remove(names[0]).is_none());
+        assert_eq!(t.len(), 2 * CHUNK + 1);
+        // Freed slots are used again, most recently freed first.
+        let again = t.insert_new(entry(0));
+        assert_eq!(again >> GEN_BITS, names[CHUNK - 1] >> GEN_BITS);
+        assert_ne!(again, names[CHUNK - 1]);
+        assert_eq!(t.take_all().count(), 2 * CHUNK + 2);
+        assert_eq!(t.len(), 0);
     }
 
     #[test]
@@ -287,7 +327,7 @@ mod tests {
         assert_eq!(names.len(), 3);
         t.insert(n, entry(9));
         assert_eq!(t.get(n).unwrap().urefs, 9, "insert replaces a slot's entry");
-        assert_eq!(t.take_all().len(), 3);
+        assert_eq!(t.take_all().count(), 3);
         assert!(t.get(n).is_none());
     }
 }
