@@ -7,8 +7,10 @@
  *   stress_kmem_oom huge          mmap 2^46 bytes, touch one page a GiB
  *   stress_kmem_oom exec PATH     execve an image that cannot be loaded
  *   stress_kmem_oom ports         the mach_reply_port trap until it fails
+ *   stress_kmem_oom threads MAX   pthread_create until EAGAIN
  * Each ends by showing the system still works: a fork, exit and wait. */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -212,6 +214,40 @@ static void run_ports(void)
 	check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "mach_reply_port ends with MACH_PORT_NULL");
 }
 
+static void *parked(void *arg)
+{
+	(void)arg;
+	pause();
+	return 0;
+}
+
+/* Threads until pthread_create fails (EAGAIN): each is a kernel stack. */
+static void run_threads(long max)
+{
+	pid_t c = fork();
+	if (c == 0) {
+		long n = 0;
+		int err = 0;
+		pthread_attr_t a;
+		pthread_attr_init(&a);
+		pthread_attr_setstacksize(&a, 16384);
+		while (n < max) {
+			pthread_t t;
+			err = pthread_create(&t, &a, parked, 0);
+			if (err)
+				break;
+			n++;
+		}
+		printf("oom: %ld threads, then error %d\n", n, err);
+		fflush(stdout);
+		_exit(err == EAGAIN && n > 10 ? 0 : 1);
+	}
+	int status = 0;
+	check(c > 0 && waitpid(c, &status, 0) == c, "wait reaps the child that made threads");
+	describe("the thread maker", status);
+	check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "pthread_create ends with EAGAIN");
+}
+
 int main(int argc, char **argv)
 {
 	const char *what = argc > 1 ? argv[1] : "";
@@ -223,12 +259,14 @@ int main(int argc, char **argv)
 		run_mmaps();
 	else if (!strcmp(what, "huge"))
 		run_huge();
+	else if (!strcmp(what, "threads"))
+		run_threads(argc > 2 ? atol(argv[2]) : 1000000);
 	else if (!strcmp(what, "ports"))
 		run_ports();
 	else if (!strcmp(what, "exec") && argc > 2)
 		run_exec(argv[2]);
 	else {
-		printf("usage: stress_kmem_oom hog MIB | forkbomb MAX | mmaps | huge | exec PATH | ports\n");
+		printf("usage: stress_kmem_oom hog MIB | forkbomb MAX | mmaps | huge | exec PATH | ports | threads MAX\n");
 		return 2;
 	}
 	still_usable();

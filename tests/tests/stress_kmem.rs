@@ -93,3 +93,15 @@ fn ports_from_mach_reply_port_until_it_fails() {
     all_ok(&o);
     o.expect_status(0);
 }
+
+/// pthread_create until it fails: EAGAIN (the UNIX server's per-process
+/// limit comes first today, at 255; each thread is a 16 KiB kernel stack,
+/// admitted by kalloc, past it).
+#[test]
+fn threads_until_eagain() {
+    let o = unix("/bin/stress_kmem_oom threads", &[cprog("stress_kmem_oom")]).memory("256M").timeout(180).run();
+    println!("{}", o.output);
+    o.expect("oom: pthread_create ends with EAGAIN ok");
+    all_ok(&o);
+    o.expect_status(0);
+}
