@@ -53,7 +53,10 @@ fn huge_mapping_of_2_to_the_46_bytes_touched_once_a_gib() {
 }
 
 /// hello with its last PT_LOAD's memsz made 2^46: the loader must refuse
-/// it (or the process die), not the kernel.
+/// it (or the process die), not the kernel. Linux kills the exec'd child
+/// with SIGSEGV; here the UNIX server's vm_protect of it page by page
+/// fails at the map's entry limit, past exec's point of no return, and the
+/// child dies with SIGKILL.
 fn huge_bss_image() -> std::path::PathBuf {
     let mut elf = std::fs::read(cprog("hello")).expect("hello built");
     let phoff = u64::from_le_bytes(elf[32..40].try_into().unwrap()) as usize;
