@@ -6,6 +6,7 @@
  *   stress_kmem_oom mmaps         mmap small regions until ENOMEM
  *   stress_kmem_oom huge          mmap 2^46 bytes, touch one page a GiB
  *   stress_kmem_oom exec PATH     execve an image that cannot be loaded
+ *   stress_kmem_oom hogs MIB      an idle and a busy hog of MIB MiB each
  *   stress_kmem_oom ports         the mach_reply_port trap until it fails
  *   stress_kmem_oom threads MAX   pthread_create until EAGAIN
  * Each ends by showing the system still works: a fork, exit and wait. */
@@ -94,6 +95,63 @@ static void run_hog(long mib)
 	describe("the hog", status);
 	printf("oom: the hog ended after %.1f s\n", now() - t0);
 	check(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "the hog was killed with SIGKILL");
+}
+
+/* Touches `mib` MiB and returns (the hog's loop, without the exit). */
+static void touch(long mib)
+{
+	size_t len = (size_t)mib << 20;
+	unsigned char *p = mmap(0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		_exit(2);
+	uint64_t x = 88172645463325252ull;
+	for (size_t off = 0; off < len; off += 8) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		*(uint64_t *)(p + off) = x;
+	}
+}
+
+/* A idle process holding `mib` MiB, then a second touching as much: the
+ * idle one is the largest when memory runs out, so it is ended (not the
+ * one faulting), and the second finishes in the memory it gave back. */
+static void run_hogs(long mib)
+{
+	int fds[2];
+	char c;
+	if (pipe(fds) != 0)
+		return;
+	pid_t idle = fork();
+	if (idle == 0) {
+		touch(mib);
+		write(fds[1], "x", 1);
+		pause();
+		_exit(0);
+	}
+	check(idle > 0 && read(fds[0], &c, 1) == 1, "the idle hog holds its memory");
+	pid_t busy = fork();
+	if (busy == 0) {
+		touch(mib);
+		_exit(0);
+	}
+	int status = -1;
+	check(busy > 0 && waitpid(busy, &status, 0) == busy, "wait reaps the busy hog");
+	describe("the busy hog", status);
+	check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the busy hog finished in the memory the idle one gave back");
+	/* The idle hog's death is the UNIX server's to notice (a dead-name
+	 * notification on its task port); say whether wait has it yet. */
+	pid_t r = 0;
+	for (int i = 0; i < 30 && r == 0; i++) {
+		r = waitpid(idle, &status, WNOHANG);
+		if (r == 0)
+			usleep(100000);
+	}
+	if (r == idle)
+		describe("the idle hog", status);
+	else {
+		printf("oom: the idle hog's death is not reported to wait\n");
+		kill(idle, SIGKILL);
+		waitpid(idle, &status, 0);
+	}
 }
 
 static void run_forkbomb(long max)
@@ -259,6 +317,8 @@ int main(int argc, char **argv)
 		run_mmaps();
 	else if (!strcmp(what, "huge"))
 		run_huge();
+	else if (!strcmp(what, "hogs"))
+		run_hogs(argc > 2 ? atol(argv[2]) : 150);
 	else if (!strcmp(what, "threads"))
 		run_threads(argc > 2 ? atol(argv[2]) : 1000000);
 	else if (!strcmp(what, "ports"))
@@ -266,7 +326,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(what, "exec") && argc > 2)
 		run_exec(argv[2]);
 	else {
-		printf("usage: stress_kmem_oom hog MIB | forkbomb MAX | mmaps | huge | exec PATH | ports | threads MAX\n");
+		printf("usage: stress_kmem_oom hog MIB | forkbomb MAX | mmaps | huge | exec PATH | hogs MIB | ports | threads MAX\n");
 		return 2;
 	}
 	still_usable();

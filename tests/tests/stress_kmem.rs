@@ -108,3 +108,18 @@ fn threads_until_eagain() {
     all_ok(&o);
     o.expect_status(0);
 }
+
+/// Two hogs of 150 MiB on 256 MiB: the idle one holds the most when the
+/// busy one runs out, so it is the one ended (the retry path of vm/oom.rs),
+/// and the busy one finishes in the memory its death gave back. Whether
+/// wait reports the idle one's death is the UNIX server's part (a
+/// dead-name notification on its task port); the program says which.
+#[test]
+fn hogs_the_largest_is_ended_not_the_one_faulting() {
+    let o = unix("/bin/stress_kmem_oom hogs 150", &[cprog("stress_kmem_oom")]).memory("256M").timeout(180).run();
+    println!("{}", o.output);
+    o.expect("oom: the busy hog finished in the memory the idle one gave back ok");
+    assert_eq!(o.lines_with("out of memory: ending task").len(), 1, "one task ended:\n{}", o.output);
+    all_ok(&o);
+    o.expect_status(0);
+}
