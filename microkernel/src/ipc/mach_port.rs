@@ -13,6 +13,9 @@ use mach::kern_return::*;
 use mach::port::*;
 
 pub fn allocate(space: &Space, right: PortRight) -> (KernReturn, PortName) {
+    if let Err(kr) = space.may_add_name() {
+        return (kr, MACH_PORT_NULL);
+    }
     match right {
         MACH_PORT_RIGHT_RECEIVE => (KERN_SUCCESS, space.copyout(Right::Receive(Port::new(KObject::None)))),
         MACH_PORT_RIGHT_PORT_SET => {

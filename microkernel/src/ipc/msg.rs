@@ -86,6 +86,11 @@ fn send(task: &Arc<Task>, addr: u64, size: u64, wait: Wait) -> KernReturn {
     if size > MACH_MSG_SIZE_MAX as u64 {
         return MACH_SEND_TOO_LARGE;
     }
+    // The kmsg and whatever the message asks the kernel to create (a port,
+    // a map entry, a VM object) come from the kernel heap: admitted first.
+    if crate::kern::kalloc::admit(size as usize + 4096).is_err() {
+        return MACH_SEND_NO_BUFFER;
+    }
     let mut data = vec![0u8; size as usize];
     if copyin(&mut task.vm.lock(), addr, &mut data).is_err() {
         return MACH_SEND_INVALID_DATA;

@@ -58,6 +58,11 @@ impl Default for Space {
     }
 }
 
+/// The most names a task may make for itself: every one is kernel heap
+/// (a port and its entry), and a loop of mach_reply_port must not be able
+/// to take it all. Rights others send in are not counted against it.
+pub const MAX_NAMES: usize = 65536;
+
 impl Space {
     pub fn new() -> Space {
         Space { inner: Mutex::new(SpaceInner { active: true, entries: EntryTable::new(), reverse: BTreeMap::new() }) }
@@ -74,15 +79,28 @@ impl Space {
         name
     }
 
+    /// Whether the task may make itself another name (mach_port_allocate,
+    /// mach_reply_port): under MAX_NAMES, and the kernel heap has room.
+    pub fn may_add_name(&self) -> Result<(), mach::kern_return::KernReturn> {
+        if self.lock().entries.len() >= MAX_NAMES {
+            return Err(mach::kern_return::KERN_NO_SPACE);
+        }
+        crate::kern::kalloc::admit(1024)
+    }
+
     /// Destroys the space (task death): every right it holds is released.
     pub fn destroy(&self) {
-        let rights = {
+        // The table is taken whole under the lock, its rights released
+        // outside it (releasing one may send a notification).
+        let mut table = {
             let mut s = self.lock();
             s.active = false;
             s.reverse.clear();
-            s.entries.take_all().into_iter().flat_map(rights_of).collect::<Vec<_>>()
+            core::mem::take(&mut s.entries)
         };
-        drop(rights);
+        for e in table.take_all() {
+            drop(rights_of(e));
+        }
     }
 }
 

@@ -23,17 +23,56 @@ struct Slot {
     /// The name the slot holds, or held last when free.
     name: PortName,
     entry: Option<Entry>,
+    /// When free: the index of the slot freed before it (0: none).
+    next_free: u32,
+}
+
+/// Slots per chunk: a chunk is one heap block of at most a page.
+const CHUNK: usize = 4096 / core::mem::size_of::<Slot>();
+
+/// The slots, in fixed-size chunks rather than one vector: a space with
+/// many names (the UNIX server's, under a fork bomb) would otherwise need
+/// one ever larger block of contiguous frames, which a fragmented or
+/// nearly full memory cannot give, and the kernel would panic.
+#[derive(Default)]
+struct Slots {
+    chunks: Vec<Vec<Slot>>,
+    len: usize,
+}
+
+impl Slots {
+    fn get(&self, i: usize) -> Option<&Slot> {
+        self.chunks.get(i / CHUNK)?.get(i % CHUNK)
+    }
+    fn get_mut(&mut self, i: usize) -> Option<&mut Slot> {
+        self.chunks.get_mut(i / CHUNK)?.get_mut(i % CHUNK)
+    }
+    fn at(&mut self, i: usize) -> &mut Slot {
+        self.get_mut(i).expect("slot index in the table")
+    }
+    fn push(&mut self, s: Slot) {
+        if self.len % CHUNK == 0 {
+            self.chunks.push(Vec::with_capacity(CHUNK));
+        }
+        self.chunks.last_mut().expect("a chunk with room").push(s);
+        self.len += 1;
+    }
+    fn iter(&self) -> impl Iterator<Item = &Slot> {
+        self.chunks.iter().flatten()
+    }
 }
 
 #[derive(Default)]
 pub struct EntryTable {
     /// Slot i holds names with index i; slot 0 is never used (name 0 is
     /// MACH_PORT_NULL).
-    slots: Vec<Slot>,
-    /// Free slot indices, most recently freed last.
-    free: Vec<u32>,
+    slots: Slots,
+    /// The most recently freed slot, whose `next_free` leads on (0: none).
+    free: u32,
     /// Names chosen by tasks that are not a slot's name.
     other: BTreeMap<PortName, Entry>,
+    /// Names in use.
+    live: usize,
 }
 
 fn index_of(name: PortName) -> usize {
@@ -42,7 +81,7 @@ fn index_of(name: PortName) -> usize {
 
 impl EntryTable {
     pub const fn new() -> Self {
-        EntryTable { slots: Vec::new(), free: Vec::new(), other: BTreeMap::new() }
+        EntryTable { slots: Slots { chunks: Vec::new(), len: 0 }, free: 0, other: BTreeMap::new(), live: 0 }
     }
 
     fn slot(&self, name: PortName) -> Option<&Slot> {
@@ -59,7 +98,7 @@ impl EntryTable {
 
     pub fn get_mut(&mut self, name: PortName) -> Option<&mut Entry> {
         if self.slot(name).is_some() {
-            return self.slots[index_of(name)].entry.as_mut();
+            return self.slots.at(index_of(name)).entry.as_mut();
         }
         self.other.get_mut(&name)
     }
@@ -72,40 +111,41 @@ impl EntryTable {
     /// caller chose (not in the table: kept beside it).
     pub fn insert(&mut self, name: PortName, e: Entry) {
         if self.slot(name).is_some() {
-            self.slots[index_of(name)].entry = Some(e);
-        } else {
-            self.other.insert(name, e);
+            self.slots.at(index_of(name)).entry = Some(e);
+        } else if self.other.insert(name, e).is_none() {
+            self.live += 1;
         }
     }
 
     /// Adds `e` under a new name of the kernel's choosing.
     pub fn insert_new(&mut self, e: Entry) -> PortName {
         loop {
-            let (i, name) = match self.free.pop() {
+            let (i, name) = match self.pop_free() {
                 Some(i) => {
-                    let s = &mut self.slots[i as usize];
+                    let s = self.slots.at(i as usize);
                     s.name = (s.name & !0xff) | (s.name.wrapping_add(GEN_STEP) & 0xff);
                     (i as usize, s.name)
                 }
                 None => {
-                    let i = self.slots.len().max(1);
+                    let i = self.slots.len.max(1);
                     // Not reachable from user requests: 2^24 slots would
                     // need more memory than the heap has.
                     assert!(i <= MAX_INDEX, "port name table full");
-                    if self.slots.is_empty() {
-                        self.slots.push(Slot { name: 0, entry: None });
+                    if self.slots.len == 0 {
+                        self.slots.push(Slot { name: 0, entry: None, next_free: 0 });
                     }
                     let name = ((i as u32) << GEN_BITS) | FIRST_GEN;
-                    self.slots.push(Slot { name, entry: None });
+                    self.slots.push(Slot { name, entry: None, next_free: 0 });
                     (i, name)
                 }
             };
             if name_valid(name) && !self.other.contains_key(&name) {
-                self.slots[i].entry = Some(e);
+                self.slots.at(i).entry = Some(e);
+                self.live += 1;
                 return name;
             }
             // Taken by a task's own name (or invalid): next generation.
-            self.free.push(i as u32);
+            self.push_free(i);
         }
     }
 
@@ -114,12 +154,17 @@ impl EntryTable {
         let i = index_of(name);
         match self.slots.get_mut(i) {
             Some(s) if s.name == name && s.entry.as_ref().is_some_and(&take) => {
-                self.free.push(i as u32);
-                s.entry.take()
+                let e = s.entry.take();
+                self.push_free(i);
+                self.live -= 1;
+                e
             }
             Some(s) if s.name == name && s.entry.is_some() => None,
             _ => match self.other.get(&name) {
-                Some(e) if take(e) => self.other.remove(&name),
+                Some(e) if take(e) => {
+                    self.live -= 1;
+                    self.other.remove(&name)
+                }
                 _ => None,
             },
         }
@@ -128,10 +173,34 @@ impl EntryTable {
     pub fn remove(&mut self, name: PortName) -> Option<Entry> {
         if self.slot(name).is_some() {
             let i = index_of(name);
-            self.free.push(i as u32);
-            return self.slots[i].entry.take();
+            let e = self.slots.at(i).entry.take();
+            self.push_free(i);
+            self.live -= 1;
+            return e;
         }
-        self.other.remove(&name)
+        let e = self.other.remove(&name);
+        self.live -= e.is_some() as usize;
+        e
+    }
+
+    /// Names in use.
+    pub fn len(&self) -> usize {
+        self.live
+    }
+
+    fn push_free(&mut self, i: usize) {
+        let head = self.free;
+        self.slots.at(i).next_free = head;
+        self.free = i as u32;
+    }
+
+    fn pop_free(&mut self) -> Option<u32> {
+        let i = self.free;
+        if i == 0 {
+            return None;
+        }
+        self.free = self.slots.at(i as usize).next_free;
+        Some(i)
     }
 
     /// Every entry, in name order.
@@ -140,12 +209,13 @@ impl EntryTable {
         Merge { a: table.peekable(), b: self.other.iter().peekable() }
     }
 
-    /// Empties the table, giving its entries.
-    pub fn take_all(&mut self) -> Vec<Entry> {
-        let mut v: Vec<Entry> = core::mem::take(&mut self.slots).into_iter().filter_map(|s| s.entry).collect();
-        self.free.clear();
-        v.extend(core::mem::take(&mut self.other).into_values());
-        v
+    /// Empties the table, giving its entries one at a time: a space with
+    /// many names must not need one large block to be destroyed.
+    pub fn take_all(&mut self) -> impl Iterator<Item = Entry> {
+        let slots = core::mem::take(&mut self.slots).chunks.into_iter().flatten().filter_map(|s| s.entry);
+        self.free = 0;
+        self.live = 0;
+        slots.chain(core::mem::take(&mut self.other).into_values())
     }
 }
 
@@ -177,6 +247,30 @@ mod tests {
 
     fn entry(urefs: u32) -> Entry {
         Entry { bits: mach::port::MACH_PORT_TYPE_DEAD_NAME, urefs, object: Object::None }
+    }
+
+    #[test]
+    fn many_names_span_chunks_and_are_counted() {
+        let mut t = EntryTable::new();
+        let names: Vec<PortName> = (0..3 * CHUNK as u32).map(|i| t.insert_new(entry(i))).collect();
+        assert_eq!(t.len(), 3 * CHUNK);
+        t.insert(0x7777_0001, entry(9));
+        t.insert(0x7777_0001, entry(10));
+        assert_eq!(t.len(), 3 * CHUNK + 1, "replacing a name is not a new one");
+        for (i, n) in names.iter().enumerate() {
+            assert_eq!(t.get(*n).map(|e| e.urefs), Some(i as u32));
+        }
+        for n in &names[..CHUNK] {
+            assert!(t.remove(*n).is_some());
+        }
+        assert!(t.remove(names[0]).is_none());
+        assert_eq!(t.len(), 2 * CHUNK + 1);
+        // Freed slots are used again, most recently freed first.
+        let again = t.insert_new(entry(0));
+        assert_eq!(again >> GEN_BITS, names[CHUNK - 1] >> GEN_BITS);
+        assert_ne!(again, names[CHUNK - 1]);
+        assert_eq!(t.take_all().count(), 2 * CHUNK + 2);
+        assert_eq!(t.len(), 0);
     }
 
     #[test]
@@ -233,7 +327,7 @@ mod tests {
         assert_eq!(names.len(), 3);
         t.insert(n, entry(9));
         assert_eq!(t.get(n).unwrap().urefs, 9, "insert replaces a slot's entry");
-        assert_eq!(t.take_all().len(), 3);
+        assert_eq!(t.take_all().count(), 3);
         assert!(t.get(n).is_none());
     }
 }

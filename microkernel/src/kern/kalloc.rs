@@ -1,5 +1,30 @@
 //! The kernel heap: the shared size-class heap (crate `heap`) fed with page
 //! frames from the frame allocator, addressed through the physmap.
+//!
+//! Running out of it must not panic the kernel on a path user space
+//! reaches. Stable Rust has no `Box::try_new`/`Arc::try_new`, so the design
+//! is admission control in front of the infallible allocations, plus
+//! fallible growth where vectors grow:
+//!
+//! - `admit(bytes)`: an operation asked for by user space (a message
+//!   sent, a task or thread created, a map entry, a page-table page) first
+//!   checks that the frame pool can give what it will allocate and still
+//!   keep `HEAP_FLOOR` frames back; else it fails with
+//!   KERN_RESOURCE_SHORTAGE (the caller's errno is then ENOMEM or EAGAIN).
+//!   With one CPU and a non-preemptible kernel nothing else allocates
+//!   between the check and the allocations it admits, as long as the
+//!   operation does not sleep in between.
+//! - Object pages (user memory) stop earlier still, at
+//!   resident::FREE_RESERVED, so user memory cannot crowd out the heap;
+//!   when a fault finds nothing left the out-of-memory policy
+//!   (vm/oom.rs) ends the largest task instead.
+//! - Tables that grow with what a task does (a map's entries, a space's
+//!   names) grow with `try_reserve` under a per-task bound, or in chunks
+//!   of at most a page, never as one large contiguous block: physically
+//!   contiguous runs are what a full, fragmented memory cannot give.
+//! - Kernel-internal allocations (boot, pageout's own messages, the frames
+//!   it sends) draw on the floor: the allocation-error handler stays a
+//!   panic for them, and no user request reaches it.
 
 use core::ptr::null_mut;
 use heap::{Heap, PageSource};
@@ -30,3 +55,23 @@ impl PageSource for FramePages {
 #[cfg(not(test))]
 #[global_allocator]
 static KERNEL_HEAP: Heap<FramePages> = Heap::new(FramePages);
+
+/// Frames kept back from allocations user requests make: the kernel's own
+/// work (pageout, a dying task's cleanup) finds them.
+pub const HEAP_FLOOR: usize = crate::vm::resident::FREE_RESERVED / 4;
+
+/// Whether the heap can give `bytes` more to an operation user space asked
+/// for (see the module comment); KERN_RESOURCE_SHORTAGE if not.
+pub fn admit(bytes: usize) -> Result<(), mach::kern_return::KernReturn> {
+    if !crate::vm::resident::installed() {
+        return Ok(()); // host unit tests and early boot: no pool to guard
+    }
+    // Metadata and a partly used size-class page on top of the request.
+    let need = bytes.div_ceil(PAGE as usize) + 2;
+    if crate::vm::resident::free_count() >= HEAP_FLOOR + need {
+        Ok(())
+    } else {
+        crate::kdebug!("kalloc: refused {} bytes, {} frames free", bytes, crate::vm::resident::free_count());
+        Err(mach::kern_return::KERN_RESOURCE_SHORTAGE)
+    }
+}

@@ -79,6 +79,22 @@ impl TaskVm {
     fn release(&mut self) {
         self.pmap.remove_range(VM_MIN_ADDRESS, VM_MAX_ADDRESS);
         self.map = VmMap::new(VM_MIN_ADDRESS, VM_MAX_ADDRESS);
+        self.pmap.free_user_tables();
+    }
+
+    /// Pages resident in the objects this map refers to directly (the
+    /// out-of-memory policy's measure of a task).
+    pub fn resident_pages(&self) -> usize {
+        let mut last = u64::MAX;
+        let mut n = 0;
+        for o in self.map.entries().iter().filter_map(|e| e.object.as_ref()) {
+            // Neighbouring entries often share an object (clipped ranges).
+            if o.id != last {
+                n += o.resident_count();
+                last = o.id;
+            }
+        }
+        n
     }
 }
 
@@ -91,6 +107,9 @@ pub struct Task {
     cr3: u64,
     pub threads: Mutex<Vec<Arc<Thread>>>,
     pub exit: Mutex<Option<TaskExit>>,
+    /// Made by task_create (a UNIX process), not a boot task: the
+    /// out-of-memory policy may end it.
+    pub oom_candidate: core::sync::atomic::AtomicBool,
     /// Where UNIX system calls go (the trampoline); inherited by children.
     pub emulation: Mutex<EmulationVector>,
     /// task_suspend count: while above zero no thread of the task runs.
@@ -114,10 +133,15 @@ pub struct Task {
 }
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+/// What creating a task takes from the kernel heap, about (kalloc::admit).
+const TASK_ALLOWANCE: usize = 8 * 1024;
 static TASKS: Mutex<Vec<Arc<Task>>> = Mutex::new(Vec::new());
 
 impl Task {
     pub fn create(name: &str) -> Result<Arc<Task>, PmapError> {
+        // The task, its space, port and top page table (kalloc's admission).
+        crate::kern::kalloc::admit(TASK_ALLOWANCE).map_err(|_| PmapError::NoMemory)?;
+        TASKS.lock().try_reserve(1).map_err(|_| PmapError::NoMemory)?;
         let pmap = Pmap::new()?;
         let cr3 = pmap.root();
         let task = Arc::new_cyclic(|me| Task {
@@ -127,6 +151,7 @@ impl Task {
             cr3,
             threads: Mutex::new(Vec::new()),
             exit: Mutex::new(None),
+            oom_candidate: core::sync::atomic::AtomicBool::new(false),
             emulation: Mutex::new(EmulationVector::NONE),
             suspend_count: Mutex::new(0),
             space: crate::ipc::space::Space::new(),
@@ -166,6 +191,7 @@ impl Task {
     /// one's by inheritance (vm_map_fork) or, without `inherit_memory`, empty.
     pub fn create_child(self: &Arc<Task>, inherit_memory: bool) -> Result<Arc<Task>, KernReturn> {
         let child = Task::create(&self.name).map_err(|_| KERN_RESOURCE_SHORTAGE)?;
+        child.oom_candidate.store(true, Ordering::Relaxed);
         *child.emulation.lock() = *self.emulation.lock();
         *child.itk_bootstrap.lock() = self.itk_bootstrap.lock().copy();
         *child.itk_exception.lock() = self.itk_exception.lock().copy();
@@ -173,6 +199,13 @@ impl Task {
             let forked = {
                 let mut guard = self.vm.lock();
                 let vm = &mut *guard;
+                // The child's copy of the map, and a shadow object per entry.
+                let entries = vm.map.entries().len();
+                if let Err(kr) = crate::kern::kalloc::admit(entries * 2 * core::mem::size_of::<crate::vm::map::MapEntry>() + entries * 256) {
+                    drop(guard);
+                    child.terminate(TaskExit::Exited(-1));
+                    return Err(kr);
+                }
                 vm_map_fork(&mut vm.map, &mut vm.pmap, &KERNEL_PHYS)
             };
             match forked {
@@ -297,4 +330,21 @@ impl Task {
         };
         super::bootstrap::task_ended(self, how, remaining);
     }
+}
+
+/// The live task the out-of-memory policy would end: of those made by
+/// task_create, the one with the most resident pages.
+pub fn largest_oom_candidate() -> Option<(Arc<Task>, usize)> {
+    let all = TASKS.lock();
+    let mut best: Option<(&Arc<Task>, usize)> = None;
+    for t in all.iter() {
+        if !t.oom_candidate.load(Ordering::Relaxed) || t.exit.lock().is_some() {
+            continue;
+        }
+        let pages = t.vm.lock().resident_pages();
+        if best.is_none_or(|(_, b)| pages > b) {
+            best = Some((t, pages));
+        }
+    }
+    best.map(|(t, n)| (t.clone(), n))
 }

@@ -164,6 +164,7 @@ impl Thread {
     fn new_user_with(task: &Arc<Task>, regs: TrapFrame) -> Option<Arc<Thread>> {
         // Zeroed on the heap: a 16 KiB array built on the caller's kernel
         // stack would overflow it.
+        crate::kern::kalloc::admit(KERNEL_STACK_SIZE + 2048).ok()?;
         let stack = zeroed_stack()?;
         let t = Thread::new(Some(task.clone()), Some(stack));
         let frame = t.user_frame_ptr();

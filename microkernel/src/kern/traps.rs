@@ -43,7 +43,10 @@ fn mach_trap(n: i64, f: &mut TrapFrame) -> KernReturn {
             sched::schedule();
             KERN_SUCCESS
         }
-        traps::MACH_REPLY_PORT => self_port(|_, _| Right::Receive(Port::new(KObject::None))),
+        traps::MACH_REPLY_PORT => match sched::current_ref().task.as_ref().map(|t| t.space.may_add_name()) {
+            Some(Ok(())) => self_port(|_, _| Right::Receive(Port::new(KObject::None))),
+            _ => 0, // MACH_PORT_NULL: no room (kern/kalloc.rs)
+        },
         traps::TASK_SELF => self_port(|task, _| Right::make_send(&task.itk_self)),
         traps::THREAD_SELF => self_port(|_, t| Right::make_send(&t.port())),
         // As Mach's host_self trap: the task's host port, which is the

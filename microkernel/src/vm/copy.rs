@@ -57,7 +57,7 @@ pub fn vm_map_copyin(map: &mut VmMap, pmap: &mut dyn PmapOps, addr: u64, size: u
     if !map.is_mapped(start, end) {
         return Err(KERN_INVALID_ADDRESS);
     }
-    let r = map.clip(start, end);
+    let r = map.clip(start, end).map_err(map_error)?;
     if map.entries()[r.clone()].iter().any(|e| e.protection & VM_PROT_READ == 0) {
         return Err(KERN_PROTECTION_FAILURE);
     }
@@ -100,7 +100,10 @@ pub fn vm_map_copy_overwrite(map: &mut VmMap, pmap: &mut dyn PmapOps, dst: u64, 
     if !map.is_mapped(dst, end) {
         return KERN_INVALID_ADDRESS;
     }
-    let r = map.clip(dst, end);
+    let r = match map.clip(dst, end) {
+        Ok(r) => r,
+        Err(e) => return map_error(e),
+    };
     if map.entries()[r].iter().any(|e| e.protection & VM_PROT_WRITE == 0) {
         return KERN_PROTECTION_FAILURE;
     }

@@ -145,6 +145,12 @@ pub fn user_fault(addr: u64, error_code: u64) -> Result<(), KernReturn> {
         let r = task.vm.lock().fault_paging(addr, access);
         match r {
             Ok(()) => return Ok(()),
+            // No frame left, pageout has done what it could: the
+            // out-of-memory policy ends the largest task.
+            Err(FaultError::Failed(KERN_RESOURCE_SHORTAGE)) => match super::oom::out_of_memory(task) {
+                super::oom::Decision::Retry => continue,
+                _ => return Err(KERN_RESOURCE_SHORTAGE),
+            },
             Err(FaultError::Failed(kr)) | Err(FaultError::Wait(PageWait::Error(kr))) => return Err(kr),
             Err(FaultError::Wait(PageWait::Pager(mo, offset))) => mo.wait_for_page(offset)?,
         }

@@ -23,7 +23,14 @@ pub enum MapError {
     NotMapped,
     /// The protection asked for exceeds the maximum protection.
     ProtectionFailure,
+    /// The map has as many entries as it may have, or the kernel heap
+    /// cannot grow its table: KERN_RESOURCE_SHORTAGE, never a panic.
+    NoEntries,
 }
+
+/// The most entries one map may have (Linux's vm.max_map_count is 65530):
+/// every entry is kernel heap, and a task must not be able to take it all.
+pub const MAX_ENTRIES: usize = 65536;
 
 #[derive(Clone)]
 pub struct MapEntry {
@@ -135,12 +142,31 @@ impl VmMap {
         self.entries.get(i).is_none_or(|e| e.start >= end)
     }
 
+    /// Makes room for `n` more entries without a panic: under the limit,
+    /// and the table's memory reserved (fallibly) before it is needed.
+    fn room(&mut self, n: usize) -> Result<(), MapError> {
+        if n == 0 {
+            return Ok(());
+        }
+        if self.entries.len() + n > MAX_ENTRIES {
+            return Err(MapError::NoEntries);
+        }
+        if self.entries.capacity() - self.entries.len() < n {
+            // Grow by half again (amortised), at least by n.
+            let more = (self.entries.len() / 2).max(n).min(MAX_ENTRIES - self.entries.len()).max(n);
+            crate::kern::kalloc::admit(more * core::mem::size_of::<MapEntry>()).map_err(|_| MapError::NoEntries)?;
+            self.entries.try_reserve_exact(more).map_err(|_| MapError::NoEntries)?;
+        }
+        Ok(())
+    }
+
     /// Enters a new entry at a fixed place.
     pub fn insert(&mut self, entry: MapEntry) -> Result<(), MapError> {
         self.check(entry.start, entry.end)?;
         if !self.is_free(entry.start, entry.end) {
             return Err(MapError::NoSpace);
         }
+        self.room(1)?;
         let i = self.first_after(entry.start);
         self.entries.insert(i, entry);
         Ok(())
@@ -175,13 +201,17 @@ impl VmMap {
         }
     }
 
-    /// Clips at both ends and returns the index range of entries inside.
-    pub fn clip(&mut self, start: u64, end: u64) -> core::ops::Range<usize> {
+    /// Clips at both ends and returns the index range of entries inside;
+    /// fails (changing nothing) when the map cannot take the two entries
+    /// clipping may add.
+    pub fn clip(&mut self, start: u64, end: u64) -> Result<core::ops::Range<usize>, MapError> {
+        let splits = [start, end].iter().filter(|&&a| self.lookup(a).is_some_and(|e| e.start < a)).count();
+        self.room(splits)?;
         self.clip_at(start);
         self.clip_at(end);
         let a = self.first_after(start);
         let b = self.entries.partition_point(|e| e.start < end);
-        a..b
+        Ok(a..b)
     }
 
     /// True when [start, end) is mapped without holes.
@@ -200,7 +230,7 @@ impl VmMap {
     /// Holes in the range are allowed, as in vm_deallocate.
     pub fn remove(&mut self, start: u64, end: u64) -> Result<Vec<MapEntry>, MapError> {
         self.check(start, end)?;
-        let r = self.clip(start, end);
+        let r = self.clip(start, end)?;
         Ok(self.entries.drain(r).collect())
     }
 
@@ -210,7 +240,7 @@ impl VmMap {
         if !self.is_mapped(start, end) {
             return Err(MapError::NotMapped);
         }
-        let r = self.clip(start, end);
+        let r = self.clip(start, end)?;
         if !set_max && self.entries[r.clone()].iter().any(|e| prot & !e.max_protection != 0) {
             return Err(MapError::ProtectionFailure);
         }
@@ -230,7 +260,7 @@ impl VmMap {
         if !self.is_mapped(start, end) {
             return Err(MapError::NotMapped);
         }
-        let r = self.clip(start, end);
+        let r = self.clip(start, end)?;
         for e in &mut self.entries[r] {
             e.inheritance = inh;
         }
@@ -242,6 +272,29 @@ impl VmMap {
 mod tests {
     use super::*;
     use mach::vm::*;
+
+    #[test]
+    fn a_full_map_refuses_new_entries_but_still_unmaps() {
+        let mut m = VmMap::new(0x1000, 0x1000 + 2 * PAGE * MAX_ENTRIES as u64 + 4 * PAGE);
+        for i in 0..MAX_ENTRIES as u64 {
+            m.insert(MapEntry::new(0x1000 + 2 * i * PAGE, 0x2000 + 2 * i * PAGE, VM_PROT_READ, VM_PROT_ALL)).unwrap();
+        }
+        let top = 0x1000 + 2 * PAGE * MAX_ENTRIES as u64;
+        assert_eq!(m.insert(MapEntry::new(top, top + PAGE, VM_PROT_READ, VM_PROT_ALL)).err(), Some(MapError::NoEntries));
+        assert_eq!(m.remove(0x1000, 0x2000).map(|v| v.len()), Ok(1), "a whole entry goes without a split");
+        assert_eq!(m.entries().len(), MAX_ENTRIES - 1);
+        m.insert(MapEntry::new(0x1000, 0x2000, VM_PROT_READ, VM_PROT_ALL)).unwrap();
+        m.insert(MapEntry::new(0x2000, 0x3000, VM_PROT_READ, VM_PROT_ALL)).err().unwrap();
+        let before = m.entries().len();
+        assert_eq!(m.protect(0x3000, 0x4000, VM_PROT_NONE, false), Ok(()), "no split: whole entry");
+        assert_eq!(m.entries().len(), before);
+        // Splitting an entry needs one more: refused, the map unchanged.
+        let last = top - 2 * PAGE;
+        m.remove(last, last + PAGE).unwrap();
+        m.insert(MapEntry::new(last, last + 2 * PAGE, VM_PROT_READ, VM_PROT_ALL)).unwrap();
+        assert_eq!(m.protect(last, last + PAGE, VM_PROT_NONE, false), Err(MapError::NoEntries));
+        assert_eq!(m.lookup(last).map(|e| (e.start, e.end, e.protection)), Some((last, last + 2 * PAGE, VM_PROT_READ)));
+    }
 
     const RW: VmProt = VM_PROT_READ | VM_PROT_WRITE;
 

@@ -9,6 +9,7 @@ pub mod fault;
 pub mod fork;
 pub mod map;
 pub mod object;
+pub mod oom;
 pub mod page;
 pub mod pageout;
 pub mod pager;

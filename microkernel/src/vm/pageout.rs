@@ -41,8 +41,17 @@ pub const TARGET: usize = LOW_WATER + 256;
 /// Below this, a faulting thread waits for pagers before going on.
 const WAIT_WATER: usize = FREE_RESERVED + 64;
 
-/// The clock hand: the id of the object scanned last.
+/// The clock hand: the id of the object scanned last, and the offset in
+/// it to go on from (an object may hold a quarter of a million pages, and
+/// one scan looks at only SCAN_BUDGET of them).
 static HAND: AtomicU64 = AtomicU64::new(0);
+static HAND_OFFSET: AtomicU64 = AtomicU64::new(0);
+
+/// At most this many pages are looked at per scan. Pages that cannot be
+/// evicted (incompressible anonymous pages, with no default pager to take
+/// them) would otherwise make every fault look at every page of the
+/// machine, twice: a livelock rather than an out-of-memory decision.
+const SCAN_BUDGET: usize = 1024;
 
 /// Pages sent to pagers that they still hold: memory on its way back.
 pub static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
@@ -108,20 +117,33 @@ pub fn reclaim(target: usize) -> usize {
     }
     let coming = free_count() + IN_FLIGHT.load(Ordering::Relaxed);
     let want = target.saturating_sub(coming).min(BATCH);
-    let (mut done, mut spared) = (0, 0);
+    let (mut done, mut spared, mut looked) = (0, 0, 0);
     // At most one turn of the hand: a page referenced since the last turn
     // has its bit cleared and is spared until the next.
     let mut wraps = 0;
-    while done < want && wraps < 2 {
-        let Some(o) = object_after(HAND.load(Ordering::Relaxed)) else {
-            HAND.store(0, Ordering::Relaxed);
-            wraps += 1;
-            continue;
+    while done < want && wraps < 2 && looked < SCAN_BUDGET {
+        // The object the hand is in, if it has pages left past the hand.
+        let resume = HAND_OFFSET.load(Ordering::Relaxed);
+        let here = (resume > 0).then(|| object_after(HAND.load(Ordering::Relaxed).saturating_sub(1)))
+            .flatten().filter(|o| o.id == HAND.load(Ordering::Relaxed));
+        let (o, from) = match here {
+            Some(o) => (o, resume),
+            None => match object_after(HAND.load(Ordering::Relaxed)) {
+                Some(o) => (o, 0),
+                None => {
+                    HAND.store(0, Ordering::Relaxed);
+                    HAND_OFFSET.store(0, Ordering::Relaxed);
+                    wraps += 1;
+                    continue;
+                }
+            },
         };
         HAND.store(o.id, Ordering::Relaxed);
-        let (d, s) = scan_object(&o, want - done);
-        done += d;
-        spared += s;
+        let r = scan_object_from(&o, want - done, from, SCAN_BUDGET - looked);
+        HAND_OFFSET.store(r.next.unwrap_or(0), Ordering::Relaxed);
+        done += r.evicted;
+        spared += r.spared;
+        looked += r.looked;
     }
     if done == 0 && spared == 0 && want > 0 {
         BACKOFF.store(64, Ordering::Relaxed);
@@ -134,23 +156,52 @@ enum Out {
     ToPager(u64, u64),
 }
 
+/// What one object's scan did.
+struct Scanned {
+    evicted: usize,
+    spared: usize,
+    looked: usize,
+    /// Where the next scan of this object goes on (None: it got to the end).
+    next: Option<u64>,
+}
+
 /// Gives the object's pages their second chance or evicts them, up to
 /// `want`. Returns the pages evicted and those spared.
+#[cfg(test)]
 fn scan_object(o: &Arc<VmObject>, want: usize) -> (usize, usize) {
+    let r = scan_object_from(o, want, 0, usize::MAX);
+    (r.evicted, r.spared)
+}
+
+/// `scan_object` from offset `from`, looking at no more than `budget` pages.
+fn scan_object_from(o: &Arc<VmObject>, want: usize, from: u64, budget: usize) -> Scanned {
     let phys = o.phys();
     let mut outs = Vec::new();
-    let (mut n, mut spared) = (0, 0);
+    let (mut n, mut spared, mut looked) = (0, 0, 0);
+    let mut next = None;
     {
         let mut g = o.lock();
         if g.pager.as_ref().is_some_and(|mo| mo.is_dead()) {
-            return (0, 0); // nowhere to put its dirty pages: they stay
+            // Nowhere to put its dirty pages: they stay.
+            return Scanned { evicted: 0, spared: 0, looked: 1, next: None };
         }
         // One key at a time: an object may hold a quarter of a million
         // pages, and memory is short.
-        let mut cursor = 0;
+        let mut cursor = from;
         while n < want {
-            let Some(off) = g.pages.range(cursor..).next().map(|(o, _)| *o) else { break };
+            if looked >= budget {
+                next = Some(cursor);
+                break;
+            }
+            let Some(off) = g.pages.range(cursor..).next().map(|(o, _)| *o) else {
+                next = None;
+                break;
+            };
             cursor = off + 1;
+            looked += 1;
+            if n + 1 >= want {
+                next = Some(cursor);
+            }
             let p = g.pages.get_mut(&off).expect("key just found");
             let referenced = core::mem::replace(&mut p.referenced, false) | phys.take_referenced(p.frame);
             if referenced {
@@ -171,7 +222,7 @@ fn scan_object(o: &Arc<VmObject>, want: usize) -> (usize, usize) {
             runs.push(off, frame);
         }
     }
-    (n, spared)
+    Scanned { evicted: n, spared, looked, next }
 }
 
 /// Evicts the page at `off`; false when it stays (incompressible).

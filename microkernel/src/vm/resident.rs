@@ -166,6 +166,11 @@ pub fn total_bytes() -> u64 {
     FRAMES.lock().as_ref().map_or(0, |a| a.frame_count() as u64 * PAGE)
 }
 
+/// Whether the frame pool is set up (not in host unit tests).
+pub fn installed() -> bool {
+    FRAMES.lock().is_some()
+}
+
 pub fn free_count() -> usize {
     FRAMES.lock().as_ref().map_or(0, |a| a.free_count())
 }
@@ -185,7 +190,7 @@ fn frame_ptr(frame: u64, off: usize) -> *mut u8 {
 /// tables, so that running out of memory fails a fault (a task gets
 /// KERN_RESOURCE_SHORTAGE) rather than the kernel's own allocations.
 /// Mach's vm_page_free_reserved.
-pub const FREE_RESERVED: usize = 128;
+pub const FREE_RESERVED: usize = 512;
 
 /// Pagers may use half the reserve: memory comes back only when they take
 /// the pages the kernel returns to them (vm/pageout.rs).

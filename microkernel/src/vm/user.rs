@@ -12,6 +12,7 @@ pub fn map_error(e: MapError) -> KernReturn {
         MapError::InvalidRange | MapError::NotMapped => KERN_INVALID_ADDRESS,
         MapError::NoSpace => KERN_NO_SPACE,
         MapError::ProtectionFailure => KERN_PROTECTION_FAILURE,
+        MapError::NoEntries => KERN_RESOURCE_SHORTAGE,
     }
 }
 
@@ -89,7 +90,11 @@ pub fn vm_protect(map: &mut VmMap, pmap: &mut dyn PmapOps, addr: u64, size: u64,
     if let Err(e) = map.protect(start, end, prot, set_max) {
         return map_error(e);
     }
-    let r = map.clip(start, end);
+    // Already clipped by protect: this finds the entries, adds none.
+    let r = match map.clip(start, end) {
+        Ok(r) => r,
+        Err(e) => return map_error(e),
+    };
     for e in &map.entries()[r] {
         let mut p = e.protection;
         if e.needs_copy {

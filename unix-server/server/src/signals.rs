@@ -225,6 +225,16 @@ pub fn exception(s: &'static Server, p: &Pcb, h: &MsgHeader, m: &[u8]) {
         }
         return;
     }
+    if r.exception == EXC_BAD_ACCESS && code[0] == KERN_RESOURCE_SHORTAGE as u64 {
+        // The kernel's out-of-memory policy chose this process (no memory
+        // for its page, and it is the largest): SIGKILL, as Linux's OOM
+        // killer, not a SIGSEGV a handler could catch and fault again.
+        let _ = machrt::port::deallocate(me, thread);
+        let _ = machrt::port::deallocate(me, { r.task }.name);
+        crate::reply(&mut mach::rpc::reply_error(h, KERN_FAILURE));
+        crate::end_process(s, p, status::signaled(SIGKILL, false));
+        return;
+    }
     let (sig, si_code) = match r.exception {
         EXC_BAD_ACCESS if code[0] == KERN_PROTECTION_FAILURE as u64 => (SIGSEGV, SEGV_ACCERR),
         EXC_BAD_ACCESS => (SIGSEGV, SEGV_MAPERR),

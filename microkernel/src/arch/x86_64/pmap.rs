@@ -73,6 +73,8 @@ pub fn bootstrap(max_phys: u64) -> Result<(), PmapError> {
     // SAFETY: the new tables map the physmap, the image (where we execute)
     // and the boot stack (in .bss), so execution continues seamlessly.
     unsafe { load_cr3(pml4) };
+    // The heap works now that the physmap is mapped.
+    *MODIFIED.lock() = alloc::vec![0; (max_phys / PAGE_SIZE as u64).div_ceil(64) as usize];
     Ok(())
 }
 
@@ -156,12 +158,32 @@ static PV: Mutex<PvTable> = Mutex::new(PvTable(BTreeMap::new()));
 /// Frames written through a translation that has since gone (Mach's
 /// pmap_phys_attributes): the dirty bit must outlive the page-table entry,
 /// or pageout would drop data. Locked inside PV.
-static MODIFIED: Mutex<alloc::collections::BTreeSet<u64>> = Mutex::new(alloc::collections::BTreeSet::new());
+/// A bit per frame, allocated once at boot: recording a dirty bit never
+/// allocates (unmapping a dying 450 MiB task used to put 116 Ki entries in
+/// a BTreeSet, with memory at its end, and the kernel panicked).
+static MODIFIED: Mutex<Vec<u64>> = Mutex::new(Vec::new());
+
+fn modified_set(pa: u64) {
+    let f = (pa / PAGE_SIZE as u64) as usize;
+    if let Some(w) = MODIFIED.lock().get_mut(f / 64) {
+        *w |= 1 << (f % 64);
+    }
+}
+
+/// Clears the frame's record; whether it was set.
+fn modified_take(pa: u64) -> bool {
+    let f = (pa / PAGE_SIZE as u64) as usize;
+    MODIFIED.lock().get_mut(f / 64).is_some_and(|w| {
+        let was = *w & (1 << (f % 64)) != 0;
+        *w &= !(1 << (f % 64));
+        was
+    })
+}
 
 /// Notes the dirty bit of an entry about to be cleared or replaced.
 fn note_modified(pte: u64) {
     if pte & (P | D) == P | D {
-        MODIFIED.lock().insert(pte & ADDR_MASK);
+        modified_set(pte & ADDR_MASK);
     }
 }
 
@@ -186,7 +208,7 @@ pub fn page_clear_referenced(pa: u64) -> bool {
 /// present or past; clears the record and the dirty bits.
 pub fn page_take_modified(pa: u64) -> bool {
     let pv = PV.lock();
-    let mut dirty = MODIFIED.lock().remove(&pa);
+    let mut dirty = modified_take(pa);
     for &(pml4, va) in pv.0.get(&pa).into_iter().flatten() {
         if let Some(e) = lookup(pml4, va) {
             if *e & (P | D) == P | D && *e & ADDR_MASK == pa {
@@ -353,6 +375,11 @@ impl Pmap {
         if !user_range_ok(va) {
             return Err(PmapError::BadAddress);
         }
+        // Up to three page-table pages and a reverse-map entry, taken for
+        // a user mapping: admitted like every other user request.
+        if crate::kern::kalloc::admit(3 * PAGE_SIZE + 64).is_err() {
+            return Err(PmapError::NoMemory);
+        }
         let mut pv = PV.lock();
         let pt = walk(self.pml4, va, 0, P | W | U)?;
         let e = &mut table(pt)[index(va, 0)];
@@ -477,13 +504,24 @@ impl Drop for Pmap {
     /// Frees the page-table pages of the user half (not the mapped frames,
     /// which belong to the VM).
     fn drop(&mut self) {
-        // The VM removes its mappings before it drops a pmap; this keeps
-        // the pv table right should any remain.
-        self.remove_range(0, VM_MAX_ADDRESS);
         if self.is_active() {
             // SAFETY: the kernel's own tables map everything the kernel uses.
             unsafe { load_cr3(*KERNEL_PML4.get().unwrap()) };
         }
+        self.free_user_tables();
+        resident::free_frame(self.pml4);
+    }
+}
+
+impl Pmap {
+    /// Removes every user translation and frees the page-table pages of
+    /// the user half: a dead task's tables go back at once, not when the
+    /// last reference to the task does (a 2^46-byte mapping touched once a
+    /// GiB has 64 Ki of them).
+    pub fn free_user_tables(&mut self) {
+        // The VM removes its mappings first; this keeps the pv table right
+        // should any remain.
+        self.remove_range(0, VM_MAX_ADDRESS);
         for i4 in 0..256 {
             let e4 = table(self.pml4)[i4];
             if e4 & P == 0 {
@@ -503,8 +541,13 @@ impl Drop for Pmap {
                 resident::free_frame(e3 & ADDR_MASK);
             }
             resident::free_frame(e4 & ADDR_MASK);
+            table(self.pml4)[i4] = 0;
         }
-        resident::free_frame(self.pml4);
+        if self.is_active() {
+            // Drop whatever the TLB still holds of the freed tables.
+            // SAFETY: the pml4 itself stays, and maps the kernel half.
+            unsafe { load_cr3(self.pml4) };
+        }
     }
 }
 
