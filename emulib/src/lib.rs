@@ -133,38 +133,6 @@ pub unsafe fn restore_frame(f: &mut Frame) -> (u64, [u64; 3]) {
     (uc.uc_sigmask, [ss.ss_sp, ss.ss_flags as u32 as u64, ss.ss_size])
 }
 
-/// Copies `n` bytes for the mapped-file paths (read, pread), 64 bytes a
-/// step through four SSE registers, then the tail with memcpy. emulib may
-/// use the vector registers: its entry saved the program's (FXSAVE in
-/// the [`Frame`]). Why not memcpy's `rep movsq`: TCG runs a rep string
-/// instruction one iteration at a time through a helper, so a 64 KiB
-/// copy was 8,192 slow steps; this loop is about 11 translated
-/// instructions per 64 bytes, which is fewer guest instructions than
-/// Linux's copy_to_user (movq loop) and faster in wall time too.
-///
-/// # Safety
-/// `src` readable and `dst` writable for `n` bytes; they do not overlap.
-pub unsafe fn copy_bulk(dst: *mut u8, src: *const u8, n: usize) {
-    use core::arch::x86_64::{__m128i, _mm_loadu_si128, _mm_storeu_si128};
-    let mut i = 0;
-    while i + 64 <= n {
-        // SAFETY: [i, i + 64) lies inside both ranges (per the caller);
-        // unaligned loads and stores of 16 bytes are allowed anywhere.
-        unsafe {
-            let s = src.add(i) as *const __m128i;
-            let d = dst.add(i) as *mut __m128i;
-            let (a, b, c, e) = (_mm_loadu_si128(s), _mm_loadu_si128(s.add(1)), _mm_loadu_si128(s.add(2)), _mm_loadu_si128(s.add(3)));
-            _mm_storeu_si128(d, a);
-            _mm_storeu_si128(d.add(1), b);
-            _mm_storeu_si128(d.add(2), c);
-            _mm_storeu_si128(d.add(3), e);
-        }
-        i += 64;
-    }
-    // SAFETY: the remaining n - i bytes lie inside both ranges.
-    unsafe { core::ptr::copy_nonoverlapping(src.add(i), dst.add(i), n - i) };
-}
-
 pub fn initial_fx() -> [u8; 512] {
     let mut fx = [0u8; 512];
     fx[0..2].copy_from_slice(&0x37fu16.to_le_bytes());
@@ -174,6 +142,12 @@ pub fn initial_fx() -> [u8; 512] {
 
 #[cfg(test)]
 extern crate std;
+
+// The binary's recoverable copy routine, its success path tested here
+// (the fault path needs the UNIX server's fixup: the integration tests).
+#[cfg(test)]
+#[path = "copy.rs"]
+mod copy;
 
 #[cfg(test)]
 mod tests {
@@ -228,13 +202,14 @@ mod tests {
     }
 
     #[test]
-    fn the_bulk_copy_copies_every_length_exactly() {
+    fn the_recoverable_copy_copies_every_length_exactly() {
         let src: std::vec::Vec<u8> = (0..700u32).map(|i| (i * 7 + 3) as u8).collect();
-        for n in [0, 1, 63, 64, 65, 127, 128, 200, 640, 699] {
+        for n in [0, 1, 7, 8, 9, 63, 64, 65, 71, 72, 127, 128, 200, 640, 699] {
             for off in [0, 1, 5] {
                 let mut dst = std::vec![0xeeu8; 710];
                 // SAFETY: dst holds off + n bytes (off <= 5, n < 700), src n.
-                unsafe { copy_bulk(dst.as_mut_ptr().add(off), src.as_ptr(), n) };
+                let done = unsafe { copy::copy(dst.as_mut_ptr().add(off), src.as_ptr(), n) };
+                assert_eq!(done, n);
                 assert_eq!(&dst[off..off + n], &src[..n], "n {} off {}", n, off);
                 assert!(dst[..off].iter().chain(&dst[off + n..]).all(|&b| b == 0xee), "nothing outside");
             }
