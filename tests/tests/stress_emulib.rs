@@ -69,3 +69,15 @@ fn bad_pointers_to_local_calls_give_linux_answers() {
     assert_eq!(got, want, "\n{}", o.output);
     o.expect_status(0);
 }
+
+/// exit_group and exit whose RPC fails (the child spoiled its server
+/// port name) still end the program: emulib ends the task itself.
+#[test]
+fn exit_never_returns_even_when_its_rpc_fails() {
+    let o = unix("/bin/stress_emulib_exit", &[cprog("stress_emulib_exit")]).timeout(60).run();
+    o.expect_not("FAILED")
+        .expect("exit: exit_group: the call never returns ok")
+        .expect("exit: exit: the call never returns ok")
+        .expect("exit: done 0 failures")
+        .expect_status(0);
+}
