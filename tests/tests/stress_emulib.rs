@@ -81,3 +81,35 @@ fn exit_never_returns_even_when_its_rpc_fails() {
         .expect("exit: done 0 failures")
         .expect_status(0);
 }
+
+/// The fuzzer (tests/cprogs/stress_emulib_fuzz.c): random system calls
+/// with random arguments from throw-away children; every caller gets an
+/// answer or dies of a signal, the kernel and the server live, and
+/// fork+exec still works afterwards. 20,000 calls; 10^6 with
+/// STRESS_LONG=1.
+#[test]
+fn random_system_calls_leave_the_system_running() {
+    let long = std::env::var("STRESS_LONG").is_ok_and(|v| v == "1");
+    let (count, secs) = if long { (1_000_000, 7200) } else { (20_000, 240) };
+    let init = format!("/bin/stress_emulib_fuzz 19 {}", count);
+    let o = unix(&init, &[cprog("stress_emulib_fuzz")]).timeout(secs).run();
+    for l in o.lines_with("fuzz: ") {
+        println!("{}", l);
+    }
+    o.expect("fuzz: seed 19 count").expect_not("FAILED").expect("fuzz: exec-check runs")
+        .expect("fuzz: fork+exec after the run ok").expect("fuzz: done").expect_status(0);
+    let calls: u64 = o.lines_with("fuzz: seed 19 calls ").first().and_then(|l| l.split_whitespace().nth(4))
+        .and_then(|n| n.parse().ok()).expect("the summary line");
+    assert!(calls >= count, "{} calls made, {} asked", calls, count);
+}
+
+/// One child's batch of the fuzzer again, for a reproduction:
+/// `FUZZ="SEED COUNT CHILD" make integration-test SUITE=stress_emulib
+/// FILTER=fuzz_repro` (with `-- --ignored` in the cargo arguments).
+#[test]
+#[ignore]
+fn fuzz_repro() {
+    let args = std::env::var("FUZZ").unwrap_or_else(|_| "19 100 0".into());
+    let o = unix(&format!("/bin/stress_emulib_fuzz {}", args), &[cprog("stress_emulib_fuzz")]).timeout(120).run();
+    println!("{}", o.output);
+}

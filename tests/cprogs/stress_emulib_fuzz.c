@@ -1,0 +1,273 @@
+/* A system call fuzzer: random calls (numbers 0..460) with random
+ * arguments (small integers, pointers to a scratch buffer and across its
+ * edge, NULL and unmapped low pages, the kernel half, non-canonical
+ * addresses, emulib's range, the top of the user range, huge sizes,
+ * random words) from throw-away children, BATCH calls each, until COUNT
+ * calls were made. Each call must give an errno or a value, or kill its
+ * caller with a signal; the kernel and the UNIX server must live on, and
+ * afterwards fork+exec must still work.
+ *
+ *   stress_emulib_fuzz SEED COUNT       the run (prints the seed first)
+ *   stress_emulib_fuzz SEED COUNT K     only child K's batch, for a repro
+ *
+ * Reproducible: child K draws from a generator seeded with (SEED, K)
+ * alone. Before each call a child writes it (its index, number and
+ * arguments) into a MAP_SHARED page, so the parent can name the call in
+ * flight when the child dies or hangs.
+ *
+ * Skipped, because they would legitimately end or stall the run rather
+ * than test anything: exit, exit_group (end the batch), pause,
+ * rt_sigsuspend, nanosleep, clock_nanosleep (sleep, maybe for ever),
+ * vfork (suspends the parent), reboot (ends the machine). Calls that
+ * name a process (kill, tkill, tgkill, rt_sigqueueinfo,
+ * rt_tgsigqueueinfo, prlimit64, setpgid) are aimed at the child itself,
+ * so that it cannot kill or cripple the parent or init. The children's
+ * descriptors 0..2 are /dev/null (no console reads, no garbage on the
+ * console) and each child is its own session. A child that makes no
+ * progress for HANG_MS is killed and counted as hung.
+ *
+ * Output: "fuzz: ..." lines; a death or hang names the call in flight;
+ * the summary; "fuzz: fork+exec after the run ok|FAILED"; "fuzz: done". */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BATCH 100
+#define MAX_NR 460
+#define HANG_MS 2000
+#define SCRATCH (64 * 1024)
+#define REPORTS 40 /* deaths and hangs named one by one, then only counted */
+
+struct shared {
+    volatile long index; /* of the call in flight in the batch */
+    volatile long nr, a[6];
+    volatile long made;  /* calls made (returned or in flight) */
+    /* Every call of the batch and its result (for a repro's listing). */
+    volatile long log[BATCH][8];
+};
+#define SHARED_BYTES ((sizeof(struct shared) + 4095) & ~4095ul)
+
+static unsigned long rng;
+
+static unsigned long next(void) { /* splitmix64 */
+    unsigned long z = (rng += 0x9e3779b97f4a7c15ul);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ul;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebul;
+    return z ^ (z >> 31);
+}
+
+static char *scratch; /* SCRATCH bytes, an unmapped page after them */
+
+static long arg(void) {
+    unsigned long r = next();
+    switch (r % 16) {
+    case 0: case 1: case 2: return (long)((r >> 8) % 8);
+    case 3: return -1;
+    case 4: return (long)(scratch + (r >> 8) % SCRATCH);
+    case 5: return (long)(scratch + SCRATCH - (r >> 8) % 256);          /* across the edge */
+    case 6: return (long)(((r >> 8) % 16) * 4096);                      /* NULL, unmapped low pages */
+    case 7: return (long)(0xffff800000000000ul + ((r >> 8) & 0xfffffff000ul)); /* the kernel half */
+    case 8: return (long)(0x8000000000000000ul | (r >> 4));             /* non-canonical */
+    case 9: return (long)(0x7ffffffff000ul - (r >> 8) % 8192);          /* the top of the user range */
+    case 10: return (long)(0x7f0000000000ul + (r >> 8) % 0x10000000);   /* emulib's range */
+    case 11: return (long)(1ul << (30 + (r >> 8) % 34));                /* huge sizes */
+    case 12: return (long)((r >> 8) % 65536);
+    case 13: return (long)r;
+    case 14: return (long)(unsigned)r;
+    default: return (long)((r >> 8) % 4096);
+    }
+}
+
+static int skipped(long nr) {
+    switch (nr) {
+    case SYS_exit: case SYS_exit_group: case SYS_pause: case SYS_rt_sigsuspend: case SYS_nanosleep:
+    case SYS_clock_nanosleep: case SYS_vfork: case SYS_reboot:
+        return 1;
+    }
+    return 0;
+}
+
+/* Arguments that name a process name the caller. */
+static void aim_at_self(long nr, long *a, long me) {
+    switch (nr) {
+    case SYS_kill: case SYS_tkill: case SYS_rt_sigqueueinfo: a[0] = me; break;
+    case SYS_tgkill: case SYS_rt_tgsigqueueinfo: a[0] = me; a[1] = me; break;
+    case SYS_prlimit64: case SYS_setpgid: a[0] = 0; break;
+    }
+}
+
+/* The call. rbx keeps the number across it (every register but rax, rcx
+ * and r11 survives a system call): a process or thread that a fork or
+ * clone made starts right after the syscall, maybe on a wild stack, and
+ * leaves at once with exit, touching no memory. */
+static long raw(long nr, const long *a) {
+    register long r10 __asm__("r10") = a[3], r8 __asm__("r8") = a[4], r9 __asm__("r9") = a[5];
+    long ret;
+    __asm__ volatile(
+        "mov %%rax, %%rbx\n\t"
+        "syscall\n\t"
+        "test %%rax, %%rax\n\t"
+        "jnz 1f\n\t"
+        "cmp $56, %%rbx\n\t" /* clone */
+        "je 2f\n\t"
+        "cmp $57, %%rbx\n\t" /* fork */
+        "je 2f\n\t"
+        "cmp $435, %%rbx\n\t" /* clone3 */
+        "jne 1f\n"
+        "2:\n\t"
+        "mov $60, %%eax\n\t"
+        "xor %%edi, %%edi\n\t"
+        "syscall\n\t"
+        "hlt\n"
+        "1:"
+        : "=a"(ret)
+        : "a"(nr), "D"(a[0]), "S"(a[1]), "d"(a[2]), "r"(r10), "r"(r8), "r"(r9)
+        : "rbx", "rcx", "r11", "memory");
+    return ret;
+}
+
+static long raw0(long nr) {
+    long z[6] = {0};
+    return raw(nr, z);
+}
+
+static void child(unsigned long seed, long k, struct shared *sh) {
+    setsid();
+    int null = open("/dev/null", O_RDWR);
+    if (null >= 0) {
+        dup2(null, 0), dup2(null, 1), dup2(null, 2);
+        if (null > 2) close(null);
+    }
+    scratch = mmap(0, SCRATCH + 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (scratch == MAP_FAILED) _exit(111);
+    munmap(scratch + SCRATCH, 4096);
+    long me = raw0(SYS_getpid);
+    rng = seed * 0x100000001b3ul ^ (unsigned long)k * 0xff51afd7ed558ccdul;
+    for (long i = 0; i < BATCH; i++) {
+        long nr = (long)(next() % (MAX_NR + 1)), a[6];
+        for (int j = 0; j < 6; j++) a[j] = arg();
+        if (skipped(nr)) continue;
+        aim_at_self(nr, a, me);
+        sh->index = i;
+        sh->nr = nr;
+        for (int j = 0; j < 6; j++) sh->a[j] = a[j];
+        sh->made++;
+        sh->log[i][0] = nr;
+        for (int j = 0; j < 6; j++) sh->log[i][1 + j] = a[j];
+        sh->log[i][7] = raw(nr, a);
+    }
+    raw0(SYS_exit_group);
+}
+
+static void nap_ms(long ms) {
+    struct timespec t = {ms / 1000, (ms % 1000) * 1000000};
+    nanosleep(&t, 0);
+}
+
+static void name_call(const char *what, unsigned long seed, long k, struct shared *sh) {
+    printf("fuzz: seed %lu child %ld %s in call %ld: %ld(%#lx, %#lx, %#lx, %#lx, %#lx, %#lx)\n", seed, k, what,
+           sh->index, sh->nr, sh->a[0], sh->a[1], sh->a[2], sh->a[3], sh->a[4], sh->a[5]);
+}
+
+/* Runs child k's batch; its end: 0 exited, a signal, or -1 hung. */
+static int run_child(unsigned long seed, long k, struct shared *sh) {
+    memset((void *)sh, 0, sizeof *sh);
+    sh->index = -1;
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0) return -2;
+    if (pid == 0) child(seed, k, sh);
+    long last = -1, still = 0;
+    int st = 0;
+    for (;;) {
+        pid_t r = waitpid(pid, &st, WNOHANG);
+        if (r == pid) break;
+        if (r < 0) return -3;
+        if (sh->made != last) last = sh->made, still = 0;
+        else if ((still += 10) > HANG_MS) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &st, 0);
+            return -1;
+        }
+        nap_ms(10);
+    }
+    if (WIFSIGNALED(st)) return WTERMSIG(st);
+    return WEXITSTATUS(st) ? 1000 + WEXITSTATUS(st) : 0;
+}
+
+static int exec_still_works(const char *self) {
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        char *argv[] = {(char *)self, "exec-check", 0};
+        execv(self, argv);
+        _exit(99);
+    }
+    int st = 0;
+    return pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 7;
+}
+
+int main(int argc, char **argv) {
+    if (argc > 1 && strcmp(argv[1], "exec-check") == 0) {
+        printf("fuzz: exec-check runs\n");
+        return 7;
+    }
+    unsigned long seed = argc > 1 ? strtoul(argv[1], 0, 0) : (unsigned long)time(0);
+    long count = argc > 2 ? atol(argv[2]) : 20000;
+    long only = argc > 3 ? atol(argv[3]) : -1;
+    printf("fuzz: seed %lu count %ld batch %d\n", seed, count, BATCH);
+    struct shared *sh = mmap(0, SHARED_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (sh == MAP_FAILED) {
+        printf("fuzz: no shared page FAILED\n");
+        return 1;
+    }
+    long calls = 0, children = 0, hung = 0, odd = 0, reports = 0, signals[65] = {0}, by_nr[MAX_NR + 1] = {0};
+    int failed = 0;
+    for (long k = only >= 0 ? only : 0; only >= 0 ? k == only : calls < count; k++) {
+        int end = run_child(seed, k, sh);
+        children++;
+        calls += sh->made;
+        for (long i = 0; only >= 0 && i <= sh->index; i++) {
+            volatile long *c = sh->log[i];
+            if (c[0] || c[1] || c[7])
+                printf("fuzz: call %ld: %ld(%#lx, %#lx, %#lx, %#lx, %#lx, %#lx) = %ld\n", i, c[0], c[1], c[2], c[3],
+                       c[4], c[5], c[6], i == sh->index && end ? 0 : c[7]);
+        }
+        if (end <= -2) {
+            printf("fuzz: seed %lu child %ld: fork or wait failed (%d) FAILED\n", seed, k, end);
+            failed = 1;
+            break;
+        }
+        if (end == 0) continue;
+        if (end == -1) hung++;
+        else if (end > 0 && end < 65) signals[end]++;
+        else odd++;
+        if (sh->nr >= 0 && sh->nr <= MAX_NR && sh->index >= 0) by_nr[sh->nr]++;
+        if (reports++ < REPORTS || only >= 0) {
+            char what[32];
+            if (end == -1) snprintf(what, sizeof what, "hung");
+            else if (end < 65) snprintf(what, sizeof what, "died of signal %d", end);
+            else snprintf(what, sizeof what, "exited %d", end - 1000);
+            name_call(what, seed, k, sh);
+        }
+    }
+    printf("fuzz: seed %lu calls %ld children %ld hung %ld other exits %ld\n", seed, calls, children, hung, odd);
+    for (int s = 1; s < 65; s++)
+        if (signals[s]) printf("fuzz: died of signal %d: %ld\n", s, signals[s]);
+    printf("fuzz: calls in flight at a death or hang:");
+    for (int n = 0; n <= MAX_NR; n++)
+        if (by_nr[n]) printf(" %d x%ld", n, by_nr[n]);
+    printf("\n");
+    int ok = exec_still_works(argv[0]);
+    printf("fuzz: fork+exec after the run %s\n", ok ? "ok" : "FAILED");
+    printf("fuzz: done\n");
+    return failed || !ok;
+}
