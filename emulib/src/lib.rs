@@ -83,18 +83,6 @@ pub fn signal_frame(f: &Frame, d: &SigDelivery) -> (u64, u64, RtSigframe) {
     (sp, fp, RtSigframe { pretcode: d.restorer, uc, info })
 }
 
-/// Writes the frame and the FPU image into the program's memory.
-///
-/// # Safety
-/// [sp, sp + frame) and [fp, fp + 512) must be writable memory.
-pub unsafe fn write_frame(sp: u64, fp: u64, frame: &RtSigframe, fx: &[u8; 512]) {
-    // SAFETY: per the caller.
-    unsafe {
-        core::ptr::write_unaligned(sp as *mut RtSigframe, *frame);
-        core::ptr::write_unaligned(fp as *mut [u8; 512], *fx);
-    }
-}
-
 /// The registers the handler starts with: rdi = signal, rsi = &info,
 /// rdx = &ucontext, a clean FPU, the direction and trap flags clear.
 pub fn enter(f: &mut Frame, d: &SigDelivery, sp: u64) {
@@ -108,23 +96,17 @@ pub fn enter(f: &mut Frame, d: &SigDelivery, sp: u64) {
     f.fx = initial_fx();
 }
 
-/// rt_sigreturn: the context saved in the ucontext at the program's rsp
-/// comes back into `f`; returns the signal mask and the alternate stack
-/// (uc_stack: sp, flags, size) to restore.
-///
-/// # Safety
-/// The ucontext at `f.rsp` and the FPU image it points at (if any) must
-/// be readable.
-pub unsafe fn restore_frame(f: &mut Frame) -> (u64, [u64; 3]) {
-    // SAFETY: per the caller.
-    let uc: Ucontext = unsafe { core::ptr::read_unaligned(f.rsp as *const Ucontext) };
+/// rt_sigreturn: the context saved in `uc` (the ucontext the program's
+/// rsp pointed at) comes back into `f`, with `fx` the FPU image its
+/// `fpstate` pointed at (None: it had none); returns the signal mask and
+/// the alternate stack (uc_stack: sp, flags, size) to restore.
+pub fn restore_frame(f: &mut Frame, uc: &Ucontext, fx: Option<[u8; 512]>) -> (u64, [u64; 3]) {
     let m = uc.uc_mcontext;
     (f.r8, f.r9, f.r10, f.r11, f.r12, f.r13, f.r14, f.r15) = (m.r8, m.r9, m.r10, m.r11, m.r12, m.r13, m.r14, m.r15);
     (f.rdi, f.rsi, f.rbp, f.rbx, f.rdx, f.rax, f.rcx) = (m.rdi, m.rsi, m.rbp, m.rbx, m.rdx, m.rax, m.rcx);
     (f.rsp, f.rip, f.rflags) = (m.rsp, m.rip, m.eflags);
-    if m.fpstate != 0 {
-        // SAFETY: per the caller.
-        f.fx = unsafe { core::ptr::read_unaligned(m.fpstate as *const [u8; 512]) };
+    if let Some(fx) = fx {
+        f.fx = fx;
         // Reserved MXCSR bits would make fxrstor fault: keep them clear.
         f.fx[26] = 0;
         f.fx[27] = 0;
@@ -186,7 +168,10 @@ mod tests {
         assert_eq!((sp + 8) % 16, 0, "rsp + 8 aligned at handler entry");
         assert_eq!(fp % 64, 0);
         // SAFETY: sp..top lies inside `stack`.
-        unsafe { write_frame(sp, fp, &frame, &f.fx) };
+        unsafe {
+            core::ptr::write_unaligned(sp as *mut RtSigframe, frame);
+            core::ptr::write_unaligned(fp as *mut [u8; 512], f.fx);
+        }
         enter(&mut f, &d, sp);
         assert_eq!((f.rip, f.rdi, f.rsp), (0x40_5000, 10, sp));
         assert_eq!(f.rdx, sp + 8);
@@ -194,8 +179,10 @@ mod tests {
         assert_eq!(unsafe { *(sp as *const u64) }, 0x40_6000, "returns into the restorer");
         // The restorer's rt_sigreturn runs with rsp just past pretcode.
         f.rsp = sp + 8;
-        // SAFETY: the frame is inside `stack`.
-        let (mask, _) = unsafe { restore_frame(&mut f) };
+        // SAFETY: the frame and the FPU image are inside `stack`.
+        let (uc, fx) = unsafe { (core::ptr::read_unaligned(f.rsp as *const Ucontext), core::ptr::read_unaligned(fp as *const [u8; 512])) };
+        assert_eq!(uc.uc_mcontext.fpstate, fp);
+        let (mask, _) = restore_frame(&mut f, &uc, Some(fx));
         assert_eq!(mask, 0x1234);
         assert_eq!((f.rip, f.rsp, f.rcx, f.r11, f.rax, f.r15), (saved.rip, saved.rsp, saved.rcx, saved.r11, saved.rax, 15));
         assert_eq!(f.fx[160], 0xaa);

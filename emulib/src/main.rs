@@ -275,13 +275,18 @@ extern "C" fn emulib_syscall(f: &mut Frame) {
 /// in case the program scribbled over its thread block.
 fn exit_process(nr: u64, a: [u64; 6]) -> ! {
     forward(nr, a);
+    terminate_self(a[0])
+}
+
+/// Ends this task without the server (whose answer did not come).
+fn terminate_self(code: u64) -> ! {
     let t = thread();
     t.reply_port = trap0(traps::MACH_REPLY_PORT);
     t.task_self = trap0(traps::TASK_SELF);
     let _ = mach::defs::task::task_terminate::call(&Rpc, t.task_self);
     // Even that failed (no reply port to be had): the kernel's own exit.
     // SAFETY: DEBUG_TASK_EXIT ends the calling task and does not return.
-    unsafe { trap6(traps::DEBUG_TASK_EXIT, a[0] & 0xff, 0, 0, 0, 0, 0) };
+    unsafe { trap6(traps::DEBUG_TASK_EXIT, code & 0xff, 0, 0, 0, 0, 0) };
     loop {
         core::hint::spin_loop();
     }
@@ -726,22 +731,67 @@ fn deliver_signals(f: &mut Frame) {
 
 fn enter_handler(f: &mut Frame, d: &SigDelivery) {
     let (sp, fp, frame) = emulib::signal_frame(f, d);
-    // SAFETY: the program's own stack; a bad one faults, and the server
-    // turns that fault into the process's death by SIGSEGV.
-    unsafe { emulib::write_frame(sp, fp, &frame, &f.fx) };
+    // As Linux (force_sigsegv): a frame that cannot be written is a
+    // SIGSEGV instead, its handler reset first if SIGSEGV was the signal
+    // (so the next attempt, on the same stack, is the default action).
+    if put_user(sp, &frame) != Some(0) || put_user(fp, &f.fx) != Some(0) {
+        force_segv(d.sig == linux_abi::consts::signal::SIGSEGV);
+        return deliver_signals(f);
+    }
     emulib::enter(f, d, sp);
 }
 
 /// rt_sigreturn: the handler returned into the restorer, so rsp points at
 /// the frame's ucontext. Every register, the FPU state and the mask come
-/// back; then any signal that the restored mask lets through.
+/// back; then any signal that the restored mask lets through. A frame
+/// that cannot be read is a SIGSEGV, as in Linux.
 fn sigreturn(f: &mut Frame) {
-    // SAFETY: reads the program's stack, as Linux's rt_sigreturn does (a
-    // bad pointer faults, which the server makes a SIGSEGV).
-    let (mask, uc_stack) = unsafe { emulib::restore_frame(f) };
+    let mut uc = linux_abi::structs::Ucontext::default();
+    let mut fx = [0u8; 512];
+    // SAFETY: Ucontext and the FXSAVE image are plain integers.
+    let read = unsafe { get_user(f.rsp, &mut uc) && (uc.uc_mcontext.fpstate == 0 || get_user(uc.uc_mcontext.fpstate, &mut fx)) };
+    if !read {
+        force_segv(false);
+        return deliver_signals(f);
+    }
+    let (mask, uc_stack) = emulib::restore_frame(f, &uc, (uc.uc_mcontext.fpstate != 0).then_some(fx));
     let t = ports();
     let _ = bsd_sig_return::call(&Rpc, t.server_port, mask, uc_stack, f.rsp);
     deliver_signals(f);
+}
+
+/// A whole value from the program's `src`: false after a fault or for
+/// memory emulib does not read (`user_memory`).
+///
+/// # Safety
+/// Every bit pattern must be a valid `T` (plain integers).
+unsafe fn get_user<T: Copy>(src: u64, v: &mut T) -> bool {
+    let n = core::mem::size_of::<T>() as u64;
+    from_user(v as *mut T as *mut u8, src, n) == Some(n)
+}
+
+/// Linux's force_sig(SIGSEGV) for this thread: unblocked, not ignored
+/// (with `reset`, back to the default action whatever it was), and sent;
+/// the caller's deliver_signals then runs its handler. After a reset
+/// the default action ends the process; should the call come back (no
+/// server to be had), the task ends itself.
+fn force_segv(reset: bool) {
+    use linux_abi::consts::signal::{SIGSEGV, SIG_UNBLOCK};
+    const SIG_IGN: u64 = 1;
+    let sig = SIGSEGV as u64;
+    let mut old = [0u64; 4];
+    forward(RT_SIGACTION as u64, [sig, 0, old.as_mut_ptr() as u64, 8, 0, 0]);
+    if reset || old[0] == SIG_IGN {
+        let dfl = [0u64; 4]; // SIG_DFL, no flags, no restorer, empty mask
+        forward(RT_SIGACTION as u64, [sig, dfl.as_ptr() as u64, 0, 8, 0, 0]);
+    }
+    let set = 1u64 << (sig - 1);
+    forward(RT_SIGPROCMASK as u64, [SIG_UNBLOCK as u64, &set as *const u64 as u64, 0, 8, 0, 0]);
+    forward(TKILL as u64, [thread().tid as u64, sig, 0, 0, 0, 0]);
+    if reset {
+        // The default action ends the process before the server answers.
+        terminate_self(128 + sig);
+    }
 }
 
 /// A fault the server turned into a signal (already posted and flagged).

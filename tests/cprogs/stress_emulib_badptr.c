@@ -6,6 +6,7 @@
  * the test compares. Ends with "badptr: done". */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -52,6 +53,12 @@ static int good_bytes(const char *p, long off, long n) {
     for (long i = 0; i < n; i++)
         if ((unsigned char)p[i] != (unsigned char)((off + i) * 7 % 251)) return 0;
     return 1;
+}
+
+static void on_signal(int sig) {
+    printf("badptr: handler ran for %d\n", sig);
+    fflush(stdout);
+    _exit(0);
 }
 
 static void report(const char *what, long r) {
@@ -173,13 +180,36 @@ static void run_case(int which) {
     case 21:
         report("readv of a closed descriptor with an unmapped array", raw(SYS_readv, 99, (long)edge, 1, 0));
         break;
+    case 22: case 23: {
+        /* A handler on an alternate stack that is not mapped: the frame
+         * cannot be written (Linux: SIGSEGV, whatever the handler). */
+        stack_t ss = {.ss_sp = edge, .ss_size = 65536};
+        struct sigaction sa = {.sa_handler = on_signal, .sa_flags = SA_ONSTACK};
+        int sig = which == 22 ? SIGUSR1 : SIGSEGV;
+        sigaction(sig, &sa, 0);
+        printf("badptr: sigaltstack on unmapped memory = %s\n", name(raw(SYS_sigaltstack, (long)&ss, 0, 0, 0)));
+        fflush(stdout);
+        if (which == 22) raise(SIGUSR1);
+        else *(volatile int *)(long)getpagesize() = 1; /* page 1 is never mapped */
+        printf("badptr: case %d came back\n", which);
+        break;
+    }
+    case 24: case 25:
+        /* rt_sigreturn with no frame at rsp: SIGSEGV (with a handler for
+         * it or without). */
+        if (which == 25) {
+            struct sigaction sa = {.sa_handler = on_signal};
+            sigaction(SIGSEGV, &sa, 0);
+        }
+        __asm__ volatile("mov %0, %%rsp\n\tmov $15, %%eax\n\tsyscall" ::"r"(edge + 64) : "memory");
+        break;
     default:
         break;
     }
     fflush(stdout);
 }
 
-#define CASES 22
+#define CASES 26
 
 int main(void) {
     static char pattern[FILE_BYTES];
