@@ -19,6 +19,12 @@
 
 // emulib_copy(dst = rdi, src = rsi, n = rdx) -> rax = bytes not copied.
 // Clobbers rax, rcx, rdx, rsi, rdi, r8, xmm0..xmm3 (all caller-saved).
+// rsi and rdi point past the ends and rcx counts up from -n, so a step
+// is its moves, one add and one branch (10 instructions per 64 bytes);
+// in the 64-byte loop rcx is biased by +64 so that the add's own flags
+// say whether another whole step fits. r8 says which loop runs: 2 the
+// 64-byte one (remaining = 64 - rcx), 1 the 8-byte one, 0 the byte one
+// (remaining = -rcx).
 core::arch::global_asm!(
     r#"
     .section .text.emulib_copy, "ax"
@@ -26,49 +32,55 @@ core::arch::global_asm!(
 emulib_copy_begin:
     .global emulib_copy
 emulib_copy:
+    leaq (%rdi,%rdx), %rdi
+    leaq (%rsi,%rdx), %rsi
+    movq %rdx, %rcx
+    negq %rcx
+    movl $2, %r8d
+    addq $64, %rcx
+    jg 2f
+1:  movdqu -64(%rsi,%rcx), %xmm0
+    movdqu -48(%rsi,%rcx), %xmm1
+    movdqu -32(%rsi,%rcx), %xmm2
+    movdqu -16(%rsi,%rcx), %xmm3
+    movdqu %xmm0, -64(%rdi,%rcx)
+    movdqu %xmm1, -48(%rdi,%rcx)
+    movdqu %xmm2, -32(%rdi,%rcx)
+    movdqu %xmm3, -16(%rdi,%rcx)
+    addq $64, %rcx
+    jle 1b
+2:  subq $64, %rcx
     movl $1, %r8d
-    cmpq $64, %rdx
-    jb 2f
-1:  movdqu (%rsi), %xmm0
-    movdqu 16(%rsi), %xmm1
-    movdqu 32(%rsi), %xmm2
-    movdqu 48(%rsi), %xmm3
-    movdqu %xmm0, (%rdi)
-    movdqu %xmm1, 16(%rdi)
-    movdqu %xmm2, 32(%rdi)
-    movdqu %xmm3, 48(%rdi)
-    addq $64, %rsi
-    addq $64, %rdi
-    subq $64, %rdx
-    cmpq $64, %rdx
-    jae 1b
-2:  cmpq $8, %rdx
-    jb 3f
-    movq (%rsi), %rcx
-    movq %rcx, (%rdi)
-    addq $8, %rsi
-    addq $8, %rdi
-    subq $8, %rdx
-    jmp 2b
-3:  xorl %r8d, %r8d
-    testq %rdx, %rdx
-    jz 5f
-4:  movb (%rsi), %cl
-    movb %cl, (%rdi)
-    incq %rsi
-    incq %rdi
-    decq %rdx
-    jnz 4b
-5:  movq %rdx, %rax
+3:  cmpq $-8, %rcx
+    jg 4f
+    movq (%rsi,%rcx), %rax
+    movq %rax, (%rdi,%rcx)
+    addq $8, %rcx
+    jmp 3b
+4:  xorl %r8d, %r8d
+    testq %rcx, %rcx
+    jz 6f
+5:  movb (%rsi,%rcx), %al
+    movb %al, (%rdi,%rcx)
+    incq %rcx
+    jnz 5b
+6:  movq %rcx, %rax
+    negq %rax
     ret
     .global emulib_copy_end
 emulib_copy_end:
-    /* A fault in [begin, end) resumes here, registers as at the fault. */
+    /* A fault in [begin, end) resumes here, registers as at the fault:
+       from the 64- or 8-byte loop, on byte by byte from the step that
+       faulted; from the byte loop, the bytes left. */
     .global emulib_copy_fixup
 emulib_copy_fixup:
-    testl %r8d, %r8d
-    jnz 3b
-    movq %rdx, %rax
+    cmpl $2, %r8d
+    jne 7f
+    subq $64, %rcx
+7:  testl %r8d, %r8d
+    jnz 4b
+    movq %rcx, %rax
+    negq %rax
     ret
     .text
 "#,

@@ -203,6 +203,75 @@ mod tests {
         }
     }
 
+    // The host plays the UNIX server's part: a SIGSEGV handler moves a
+    // faulting rip inside the routine to its fixup, as signals::exception
+    // does with the Mach exception.
+    mod host {
+        unsafe extern "C" {
+            pub static emulib_copy_begin: u8;
+            pub static emulib_copy_end: u8;
+            pub static emulib_copy_fixup: u8;
+            pub fn mmap(addr: *mut u8, len: usize, prot: i32, flags: i32, fd: i32, off: i64) -> *mut u8;
+            pub fn munmap(addr: *mut u8, len: usize) -> i32;
+            pub fn sigaction(sig: i32, act: *const SigAction, old: *mut SigAction) -> i32;
+        }
+        /// glibc's struct sigaction on x86_64.
+        #[repr(C)]
+        pub struct SigAction {
+            pub handler: usize,
+            pub mask: [u64; 16],
+            pub flags: i32,
+            pub restorer: usize,
+        }
+        /// ucontext_t's uc_mcontext.gregs[REG_RIP] (glibc, x86_64).
+        const UC_RIP: usize = 40 + 16 * 8;
+
+        pub extern "C" fn on_segv(_sig: i32, _info: *mut u8, uc: *mut u8) {
+            // SAFETY: the kernel passes the interrupted context; the
+            // symbols are the routine's bounds.
+            unsafe {
+                let rip = &mut *(uc.add(UC_RIP) as *mut u64);
+                let begin = &emulib_copy_begin as *const u8 as u64;
+                let end = &emulib_copy_end as *const u8 as u64;
+                if !(begin..end).contains(rip) {
+                    std::process::abort();
+                }
+                *rip = &emulib_copy_fixup as *const u8 as u64;
+            }
+        }
+    }
+
+    #[test]
+    fn a_fault_stops_the_copy_exactly_at_the_edge_in_every_loop() {
+        use host::*;
+        // SAFETY: a fresh anonymous mapping whose second page is then
+        // unmapped; the handler only redirects faults inside the routine.
+        unsafe {
+            let act = SigAction { handler: on_segv as *const () as usize, mask: [0; 16], flags: 4 /* SA_SIGINFO */, restorer: 0 };
+            assert_eq!(sigaction(11, &act, core::ptr::null_mut()), 0);
+            let base = mmap(core::ptr::null_mut(), 8192, 3, 0x22 /* MAP_PRIVATE|MAP_ANONYMOUS */, -1, 0);
+            assert!(!base.is_null() && base as isize != -1);
+            assert_eq!(munmap(base.add(4096), 4096), 0);
+            let edge = base.add(4096);
+            let src: std::vec::Vec<u8> = (0..5000u32).map(|i| (i * 13 + 1) as u8).collect();
+            let mut back = std::vec![0u8; 5000];
+            // k mapped bytes before the edge, then `over` more: the fault
+            // comes in the 64-byte, the 8-byte or the byte loop.
+            for k in [0usize, 1, 5, 8, 13, 63, 64, 100, 200, 4000, 4096] {
+                for over in [1usize, 7, 8, 64, 300] {
+                    let n = k + over;
+                    core::ptr::write_bytes(base, 0, 4096);
+                    assert_eq!(copy::copy(edge.sub(k), src.as_ptr(), n), k, "to the edge: k {} n {}", k, n);
+                    assert_eq!(core::slice::from_raw_parts(edge.sub(k), k), &src[..k]);
+                    back.fill(0xee);
+                    assert_eq!(copy::copy(back.as_mut_ptr(), edge.sub(k), n), k, "from the edge: k {} n {}", k, n);
+                    assert_eq!(&back[..k], &src[..k]);
+                    assert!(back[k..n].iter().all(|&b| b == 0xee), "nothing past the fault");
+                }
+            }
+        }
+    }
+
     #[test]
     fn exec_reset_clears_everything() {
         let mut f = Frame { fx: [7; 512], r15: 1, r14: 1, r13: 1, r12: 1, r11: 1, r10: 1, r9: 1, r8: 1, rbp: 1,
