@@ -10,6 +10,10 @@
  *   stress_emulib_fuzz SEED COUNT       the run (prints the seed first)
  *   stress_emulib_fuzz SEED COUNT K     only child K's batch, for a repro
  *
+ * A quarter of the calls are drawn from the ones emulib answers itself
+ * (read, write, pread64, pwrite64, readv, writev, lseek on the mapped
+ * fuzz file; clock_gettime, gettimeofday, arch_prctl, set_tid_address).
+ *
  * Reproducible: child K draws from a generator seeded with (SEED, K)
  * alone. Before each call a child writes it (its index, number and
  * arguments) into a MAP_SHARED page, so the parent can name the call in
@@ -23,12 +27,15 @@
  * rt_tgsigqueueinfo, prlimit64, setpgid) are aimed at the child itself,
  * so that it cannot kill or cripple the parent or init. The children's
  * descriptors 0..2 are /dev/null (no console reads, no garbage on the
- * console) and each child is its own session. A child that makes no
+ * console), 3..8 are a regular file (read-write and read-only), a
+ * non-blocking pipe, /dev/zero and the root directory, and each child is
+ * its own session. A child that makes no
  * progress for HANG_MS is killed and counted as hung.
  *
  * Output: "fuzz: ..." lines; a death or hang names the call in flight;
  * the summary; "fuzz: fork+exec after the run ok|FAILED"; "fuzz: done". */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -55,6 +62,7 @@ struct shared {
 };
 #define SHARED_BYTES ((sizeof(struct shared) + 4095) & ~4095ul)
 
+static const char *FUZZ_FILE = "/tmp/stress_emulib_fuzz.bin";
 static unsigned long rng;
 
 static unsigned long next(void) { /* splitmix64 */
@@ -93,6 +101,19 @@ static int skipped(long nr) {
         return 1;
     }
     return 0;
+}
+
+/* A quarter of the calls are ones emulib answers itself, on the mapped
+ * fuzz file when they take a descriptor: its copies, offsets and
+ * iovecs see the random pointers and sizes most. */
+static void local_bias(long *nr, long *a) {
+    static const long local[] = {SYS_read, SYS_write, SYS_pread64, SYS_pwrite64, SYS_readv, SYS_writev,
+                                 SYS_lseek, SYS_clock_gettime, SYS_gettimeofday, SYS_arch_prctl, SYS_set_tid_address};
+    unsigned long r = next();
+    if (r % 4) return;
+    int k = (int)((r >> 8) % (sizeof local / sizeof local[0]));
+    *nr = local[k];
+    if (k <= 6) a[0] = 3 + (long)((r >> 16) % 2);
 }
 
 /* Arguments that name a process name the caller. */
@@ -146,6 +167,16 @@ static void child(unsigned long seed, long k, struct shared *sh) {
         dup2(null, 0), dup2(null, 1), dup2(null, 2);
         if (null > 2) close(null);
     }
+    /* Live descriptors for the small integers to name: 3 and 4 the
+     * fuzz file read-write and read-only (mapped: emulib answers their
+     * reads and writes itself), 5 and 6 a non-blocking pipe, 7
+     * /dev/zero, 8 the root directory. */
+    open(FUZZ_FILE, O_RDWR);
+    open(FUZZ_FILE, O_RDONLY);
+    int p[2];
+    pipe2(p, O_NONBLOCK);
+    open("/dev/zero", O_RDWR);
+    open("/", O_RDONLY | O_DIRECTORY);
     scratch = mmap(0, SCRATCH + 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (scratch == MAP_FAILED) _exit(111);
     munmap(scratch + SCRATCH, 4096);
@@ -154,6 +185,7 @@ static void child(unsigned long seed, long k, struct shared *sh) {
     for (long i = 0; i < BATCH; i++) {
         long nr = (long)(next() % (MAX_NR + 1)), a[6];
         for (int j = 0; j < 6; j++) a[j] = arg();
+        local_bias(&nr, a);
         if (skipped(nr)) continue;
         aim_at_self(nr, a, me);
         sh->index = i;
@@ -183,14 +215,20 @@ static int run_child(unsigned long seed, long k, struct shared *sh) {
     sh->index = -1;
     fflush(stdout);
     pid_t pid = fork();
-    if (pid < 0) return -2;
+    if (pid < 0) {
+        printf("fuzz: fork: %s\n", strerror(errno));
+        return -2;
+    }
     if (pid == 0) child(seed, k, sh);
     long last = -1, still = 0;
     int st = 0;
     for (;;) {
         pid_t r = waitpid(pid, &st, WNOHANG);
         if (r == pid) break;
-        if (r < 0) return -3;
+        if (r < 0) {
+            printf("fuzz: waitpid: %s\n", strerror(errno));
+            return -3;
+        }
         if (sh->made != last) last = sh->made, still = 0;
         else if ((still += 10) > HANG_MS) {
             kill(pid, SIGKILL);
@@ -231,6 +269,10 @@ int main(int argc, char **argv) {
         printf("fuzz: no shared page FAILED\n");
         return 1;
     }
+    static char block[65536];
+    int fd = open(FUZZ_FILE, O_CREAT | O_RDWR | O_TRUNC, 0644);
+    if (fd < 0 || write(fd, block, sizeof block) != sizeof block) printf("fuzz: cannot make %s FAILED\n", FUZZ_FILE);
+    close(fd);
     long calls = 0, children = 0, hung = 0, odd = 0, reports = 0, signals[65] = {0}, by_nr[MAX_NR + 1] = {0};
     int failed = 0;
     for (long k = only >= 0 ? only : 0; only >= 0 ? k == only : calls < count; k++) {
