@@ -7,8 +7,10 @@
  * caller with a signal; the kernel and the UNIX server must live on, and
  * afterwards fork+exec must still work.
  *
- *   stress_emulib_fuzz SEED COUNT       the run (prints the seed first)
- *   stress_emulib_fuzz SEED COUNT K     only child K's batch, for a repro
+ *   stress_emulib_fuzz SEED COUNT            the run (prints the seed first)
+ *   stress_emulib_fuzz SEED COUNT K          only child K's batch, for a
+ *                                            repro, with every call listed
+ *   stress_emulib_fuzz SEED COUNT -1 P       P children at once (default 2)
  *
  * A quarter of the calls are drawn from the ones emulib answers itself
  * (read, write, pread64, pwrite64, readv, writev, lseek on the mapped
@@ -61,6 +63,7 @@ struct shared {
     volatile long log[BATCH][8];
 };
 #define SHARED_BYTES ((sizeof(struct shared) + 4095) & ~4095ul)
+#define MAX_PARALLEL 8
 
 static const char *FUZZ_FILE = "/tmp/stress_emulib_fuzz.bin";
 static unsigned long rng;
@@ -209,36 +212,51 @@ static void name_call(const char *what, unsigned long seed, long k, struct share
            sh->index, sh->nr, sh->a[0], sh->a[1], sh->a[2], sh->a[3], sh->a[4], sh->a[5]);
 }
 
-/* Runs child k's batch; its end: 0 exited, a signal, or -1 hung. */
-static int run_child(unsigned long seed, long k, struct shared *sh) {
+/* A child at work: its pid, its index, how far it had got at the last
+ * look and for how long it has not moved. */
+struct slot {
+    pid_t pid;
+    long k, last, still;
+};
+
+/* Starts child k's batch in slot `sl`; false when fork failed. */
+static int start(unsigned long seed, long k, struct slot *sl, struct shared *sh) {
     memset((void *)sh, 0, sizeof *sh);
     sh->index = -1;
     fflush(stdout);
     pid_t pid = fork();
     if (pid < 0) {
         printf("fuzz: fork: %s\n", strerror(errno));
-        return -2;
+        return 0;
     }
     if (pid == 0) child(seed, k, sh);
-    long last = -1, still = 0;
+    *sl = (struct slot){pid, k, -1, 0};
+    return 1;
+}
+
+/* One look at a running child: 1 when it has ended (*end: 0 exited, a
+ * signal, 1000 + a nonzero status, -1 hung and killed, -3 wait failed),
+ * else 0; a child that made no progress for HANG_MS is killed. */
+static int look(struct slot *sl, struct shared *sh, int *end) {
     int st = 0;
-    for (;;) {
-        pid_t r = waitpid(pid, &st, WNOHANG);
-        if (r == pid) break;
-        if (r < 0) {
-            printf("fuzz: waitpid: %s\n", strerror(errno));
-            return -3;
-        }
-        if (sh->made != last) last = sh->made, still = 0;
-        else if ((still += 10) > HANG_MS) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &st, 0);
-            return -1;
-        }
-        nap_ms(10);
+    pid_t r = waitpid(sl->pid, &st, WNOHANG);
+    if (r < 0) {
+        printf("fuzz: waitpid: %s\n", strerror(errno));
+        *end = -3;
+        return 1;
     }
-    if (WIFSIGNALED(st)) return WTERMSIG(st);
-    return WEXITSTATUS(st) ? 1000 + WEXITSTATUS(st) : 0;
+    if (r == 0) {
+        if (sh->made != sl->last) sl->last = sh->made, sl->still = 0;
+        else if ((sl->still += 10) > HANG_MS) {
+            kill(sl->pid, SIGKILL);
+            waitpid(sl->pid, &st, 0);
+            *end = -1;
+            return 1;
+        }
+        return 0;
+    }
+    *end = WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st) ? 1000 + WEXITSTATUS(st) : 0;
+    return 1;
 }
 
 static int exec_still_works(const char *self) {
@@ -261,10 +279,13 @@ int main(int argc, char **argv) {
     unsigned long seed = argc > 1 ? strtoul(argv[1], 0, 0) : (unsigned long)time(0);
     long count = argc > 2 ? atol(argv[2]) : 20000;
     long only = argc > 3 ? atol(argv[3]) : -1;
-    printf("fuzz: seed %lu count %ld batch %d\n", seed, count, BATCH);
+    int parallel = argc > 4 ? atoi(argv[4]) : 2;
+    if (only >= 0 || parallel < 1) parallel = 1;
+    if (parallel > MAX_PARALLEL) parallel = MAX_PARALLEL;
+    printf("fuzz: seed %lu count %ld batch %d parallel %d\n", seed, count, BATCH, parallel);
     /* At an address none of arg()'s classes makes (a child that wrote
      * over the page would spoil the record of its calls). */
-    struct shared *sh = mmap((void *)0x2a5a5a5a0000ul, SHARED_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    struct shared *sh = mmap((void *)0x2a5a5a5a0000ul, MAX_PARALLEL * SHARED_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (sh == MAP_FAILED) {
         printf("fuzz: no shared page FAILED\n");
         return 1;
@@ -274,38 +295,58 @@ int main(int argc, char **argv) {
     if (fd < 0 || write(fd, block, sizeof block) != sizeof block) printf("fuzz: cannot make %s FAILED\n", FUZZ_FILE);
     close(fd);
     long calls = 0, children = 0, hung = 0, odd = 0, reports = 0, signals[65] = {0}, by_nr[MAX_NR + 1] = {0};
-    int failed = 0;
-    for (long k = only >= 0 ? only : 0; only >= 0 ? k == only : calls < count; k++) {
-        int end = run_child(seed, k, sh);
-        children++;
-        if (sh->made < 0 || sh->made > BATCH || sh->index >= BATCH) {
-            /* It wrote over the record anyway (a random pointer hit it). */
-            printf("fuzz: seed %lu child %ld wrote over the shared page\n", seed, k);
-            sh->made = BATCH, sh->index = -1, sh->nr = -1;
+    int failed = 0, live = 0;
+    long next_k = only >= 0 ? only : 0;
+    struct slot slots[MAX_PARALLEL];
+    for (int i = 0; i < parallel; i++) slots[i].pid = 0;
+    for (;;) {
+        /* Fill the free slots while calls are still wanted. */
+        for (int i = 0; i < parallel && !failed; i++) {
+            int wanted = only >= 0 ? next_k == only : calls < count;
+            if (slots[i].pid || !wanted) continue;
+            if (!start(seed, next_k, &slots[i], &sh[i])) {
+                printf("fuzz: seed %lu child %ld: fork failed FAILED\n", seed, next_k);
+                failed = 1;
+                break;
+            }
+            next_k++, live++;
         }
-        calls += sh->made;
-        for (long i = 0; only >= 0 && i <= sh->index; i++) {
-            volatile long *c = sh->log[i];
-            if (c[0] || c[1] || c[7])
-                printf("fuzz: call %ld: %ld(%#lx, %#lx, %#lx, %#lx, %#lx, %#lx) = %ld\n", i, c[0], c[1], c[2], c[3],
-                       c[4], c[5], c[6], i == sh->index && end ? 0 : c[7]);
-        }
-        if (end <= -2) {
-            printf("fuzz: seed %lu child %ld: fork or wait failed (%d) FAILED\n", seed, k, end);
-            failed = 1;
-            break;
-        }
-        if (end == 0) continue;
-        if (end == -1) hung++;
-        else if (end > 0 && end < 65) signals[end]++;
-        else odd++;
-        if (sh->nr >= 0 && sh->nr <= MAX_NR && sh->index >= 0) by_nr[sh->nr]++;
-        if (reports++ < REPORTS || only >= 0) {
-            char what[32];
-            if (end == -1) snprintf(what, sizeof what, "hung");
-            else if (end < 65) snprintf(what, sizeof what, "died of signal %d", end);
-            else snprintf(what, sizeof what, "exited %d", end - 1000);
-            name_call(what, seed, k, sh);
+        if (!live) break;
+        nap_ms(10);
+        for (int i = 0; i < parallel; i++) {
+            int end;
+            if (!slots[i].pid || !look(&slots[i], &sh[i], &end)) continue;
+            struct shared *c = &sh[i];
+            long k = slots[i].k;
+            slots[i].pid = 0, live--, children++;
+            if (c->made < 0 || c->made > BATCH || c->index >= BATCH) {
+                /* It wrote over the record anyway (a random pointer hit it). */
+                printf("fuzz: seed %lu child %ld wrote over the shared page\n", seed, k);
+                c->made = BATCH, c->index = -1, c->nr = -1;
+            }
+            calls += c->made;
+            for (long j = 0; only >= 0 && j <= c->index; j++) {
+                volatile long *l = c->log[j];
+                if (l[0] || l[1] || l[7])
+                    printf("fuzz: call %ld: %ld(%#lx, %#lx, %#lx, %#lx, %#lx, %#lx) = %ld\n", j, l[0], l[1], l[2], l[3],
+                           l[4], l[5], l[6], j == c->index && end ? 0 : l[7]);
+            }
+            if (end == -3) {
+                printf("fuzz: seed %lu child %ld: wait failed FAILED\n", seed, k);
+                failed = 1;
+            }
+            if (end == 0 || end == -3) continue;
+            if (end == -1) hung++;
+            else if (end > 0 && end < 65) signals[end]++;
+            else odd++;
+            if (c->nr >= 0 && c->nr <= MAX_NR && c->index >= 0) by_nr[c->nr]++;
+            if (reports++ < REPORTS || only >= 0) {
+                char what[32];
+                if (end == -1) snprintf(what, sizeof what, "hung");
+                else if (end < 65) snprintf(what, sizeof what, "died of signal %d", end);
+                else snprintf(what, sizeof what, "exited %d", end - 1000);
+                name_call(what, seed, k, c);
+            }
         }
     }
     printf("fuzz: seed %lu calls %ld children %ld hung %ld other exits %ld\n", seed, calls, children, hung, odd);
