@@ -292,9 +292,9 @@ fn terminate_self(code: u64) -> ! {
     }
 }
 
-/// Whether `[addr, addr+len)` is plausible user memory to write a result
-/// to; anything else goes to the server, which answers EFAULT. (A wild
-/// pointer inside the user range faults here, as it would in Linux's vDSO.)
+/// Whether `[addr, addr+len)` lies in the user range (Linux's access_ok);
+/// anything else goes to the server, which answers EFAULT. A wild
+/// pointer inside the range is the copy routine's to catch (`copy`).
 fn user_buffer(addr: u64, len: u64) -> bool {
     addr >= 0x1000 && addr.checked_add(len).is_some_and(|end| end <= linux_abi::layout::USER_END)
 }
