@@ -113,12 +113,14 @@ fn random_system_calls_leave_the_system_running() {
 }
 
 /// One child's batch of the fuzzer again, for a reproduction:
-/// `FUZZ="SEED COUNT CHILD" make integration-test SUITE=stress_emulib
-/// FILTER=fuzz_repro` (with `-- --ignored` in the cargo arguments).
+/// `FUZZ="SEED COUNT CHILD"` (or `"SEED COUNT -1 PARALLEL"` for a whole
+/// run) with `cargo test -p mk-tests --test stress_emulib -- --ignored
+/// --nocapture fuzz_repro` (and the paths `make integration-test` sets).
 #[test]
 #[ignore]
 fn fuzz_repro() {
     let args = std::env::var("FUZZ").unwrap_or_else(|_| "19 100 0".into());
-    let o = unix(&format!("/bin/stress_emulib_fuzz {}", args), &[cprog("stress_emulib_fuzz")]).timeout(120).run();
+    let o = unix(&format!("/bin/stress_emulib_fuzz {}", args), &[cprog("stress_emulib_fuzz")]).timeout(600).run();
     println!("{}", o.output);
+    o.expect_not("FAILED").expect("fuzz: done").expect_status(0);
 }
