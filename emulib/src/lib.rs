@@ -83,18 +83,6 @@ pub fn signal_frame(f: &Frame, d: &SigDelivery) -> (u64, u64, RtSigframe) {
     (sp, fp, RtSigframe { pretcode: d.restorer, uc, info })
 }
 
-/// Writes the frame and the FPU image into the program's memory.
-///
-/// # Safety
-/// [sp, sp + frame) and [fp, fp + 512) must be writable memory.
-pub unsafe fn write_frame(sp: u64, fp: u64, frame: &RtSigframe, fx: &[u8; 512]) {
-    // SAFETY: per the caller.
-    unsafe {
-        core::ptr::write_unaligned(sp as *mut RtSigframe, *frame);
-        core::ptr::write_unaligned(fp as *mut [u8; 512], *fx);
-    }
-}
-
 /// The registers the handler starts with: rdi = signal, rsi = &info,
 /// rdx = &ucontext, a clean FPU, the direction and trap flags clear.
 pub fn enter(f: &mut Frame, d: &SigDelivery, sp: u64) {
@@ -108,61 +96,23 @@ pub fn enter(f: &mut Frame, d: &SigDelivery, sp: u64) {
     f.fx = initial_fx();
 }
 
-/// rt_sigreturn: the context saved in the ucontext at the program's rsp
-/// comes back into `f`; returns the signal mask and the alternate stack
-/// (uc_stack: sp, flags, size) to restore.
-///
-/// # Safety
-/// The ucontext at `f.rsp` and the FPU image it points at (if any) must
-/// be readable.
-pub unsafe fn restore_frame(f: &mut Frame) -> (u64, [u64; 3]) {
-    // SAFETY: per the caller.
-    let uc: Ucontext = unsafe { core::ptr::read_unaligned(f.rsp as *const Ucontext) };
+/// rt_sigreturn: the context saved in `uc` (the ucontext the program's
+/// rsp pointed at) comes back into `f`, with `fx` the FPU image its
+/// `fpstate` pointed at (None: it had none); returns the signal mask and
+/// the alternate stack (uc_stack: sp, flags, size) to restore.
+pub fn restore_frame(f: &mut Frame, uc: &Ucontext, fx: Option<[u8; 512]>) -> (u64, [u64; 3]) {
     let m = uc.uc_mcontext;
     (f.r8, f.r9, f.r10, f.r11, f.r12, f.r13, f.r14, f.r15) = (m.r8, m.r9, m.r10, m.r11, m.r12, m.r13, m.r14, m.r15);
     (f.rdi, f.rsi, f.rbp, f.rbx, f.rdx, f.rax, f.rcx) = (m.rdi, m.rsi, m.rbp, m.rbx, m.rdx, m.rax, m.rcx);
     (f.rsp, f.rip, f.rflags) = (m.rsp, m.rip, m.eflags);
-    if m.fpstate != 0 {
-        // SAFETY: per the caller.
-        f.fx = unsafe { core::ptr::read_unaligned(m.fpstate as *const [u8; 512]) };
+    if let Some(fx) = fx {
+        f.fx = fx;
         // Reserved MXCSR bits would make fxrstor fault: keep them clear.
         f.fx[26] = 0;
         f.fx[27] = 0;
     }
     let ss = uc.uc_stack;
     (uc.uc_sigmask, [ss.ss_sp, ss.ss_flags as u32 as u64, ss.ss_size])
-}
-
-/// Copies `n` bytes for the mapped-file paths (read, pread), 64 bytes a
-/// step through four SSE registers, then the tail with memcpy. emulib may
-/// use the vector registers: its entry saved the program's (FXSAVE in
-/// the [`Frame`]). Why not memcpy's `rep movsq`: TCG runs a rep string
-/// instruction one iteration at a time through a helper, so a 64 KiB
-/// copy was 8,192 slow steps; this loop is about 11 translated
-/// instructions per 64 bytes, which is fewer guest instructions than
-/// Linux's copy_to_user (movq loop) and faster in wall time too.
-///
-/// # Safety
-/// `src` readable and `dst` writable for `n` bytes; they do not overlap.
-pub unsafe fn copy_bulk(dst: *mut u8, src: *const u8, n: usize) {
-    use core::arch::x86_64::{__m128i, _mm_loadu_si128, _mm_storeu_si128};
-    let mut i = 0;
-    while i + 64 <= n {
-        // SAFETY: [i, i + 64) lies inside both ranges (per the caller);
-        // unaligned loads and stores of 16 bytes are allowed anywhere.
-        unsafe {
-            let s = src.add(i) as *const __m128i;
-            let d = dst.add(i) as *mut __m128i;
-            let (a, b, c, e) = (_mm_loadu_si128(s), _mm_loadu_si128(s.add(1)), _mm_loadu_si128(s.add(2)), _mm_loadu_si128(s.add(3)));
-            _mm_storeu_si128(d, a);
-            _mm_storeu_si128(d.add(1), b);
-            _mm_storeu_si128(d.add(2), c);
-            _mm_storeu_si128(d.add(3), e);
-        }
-        i += 64;
-    }
-    // SAFETY: the remaining n - i bytes lie inside both ranges.
-    unsafe { core::ptr::copy_nonoverlapping(src.add(i), dst.add(i), n - i) };
 }
 
 pub fn initial_fx() -> [u8; 512] {
@@ -174,6 +124,12 @@ pub fn initial_fx() -> [u8; 512] {
 
 #[cfg(test)]
 extern crate std;
+
+// The binary's recoverable copy routine, its success path tested here
+// (the fault path needs the UNIX server's fixup: the integration tests).
+#[cfg(test)]
+#[path = "copy.rs"]
+mod copy;
 
 #[cfg(test)]
 mod tests {
@@ -212,7 +168,10 @@ mod tests {
         assert_eq!((sp + 8) % 16, 0, "rsp + 8 aligned at handler entry");
         assert_eq!(fp % 64, 0);
         // SAFETY: sp..top lies inside `stack`.
-        unsafe { write_frame(sp, fp, &frame, &f.fx) };
+        unsafe {
+            core::ptr::write_unaligned(sp as *mut RtSigframe, frame);
+            core::ptr::write_unaligned(fp as *mut [u8; 512], f.fx);
+        }
         enter(&mut f, &d, sp);
         assert_eq!((f.rip, f.rdi, f.rsp), (0x40_5000, 10, sp));
         assert_eq!(f.rdx, sp + 8);
@@ -220,23 +179,95 @@ mod tests {
         assert_eq!(unsafe { *(sp as *const u64) }, 0x40_6000, "returns into the restorer");
         // The restorer's rt_sigreturn runs with rsp just past pretcode.
         f.rsp = sp + 8;
-        // SAFETY: the frame is inside `stack`.
-        let (mask, _) = unsafe { restore_frame(&mut f) };
+        // SAFETY: the frame and the FPU image are inside `stack`.
+        let (uc, fx) = unsafe { (core::ptr::read_unaligned(f.rsp as *const Ucontext), core::ptr::read_unaligned(fp as *const [u8; 512])) };
+        assert_eq!(uc.uc_mcontext.fpstate, fp);
+        let (mask, _) = restore_frame(&mut f, &uc, Some(fx));
         assert_eq!(mask, 0x1234);
         assert_eq!((f.rip, f.rsp, f.rcx, f.r11, f.rax, f.r15), (saved.rip, saved.rsp, saved.rcx, saved.r11, saved.rax, 15));
         assert_eq!(f.fx[160], 0xaa);
     }
 
     #[test]
-    fn the_bulk_copy_copies_every_length_exactly() {
+    fn the_recoverable_copy_copies_every_length_exactly() {
         let src: std::vec::Vec<u8> = (0..700u32).map(|i| (i * 7 + 3) as u8).collect();
-        for n in [0, 1, 63, 64, 65, 127, 128, 200, 640, 699] {
+        for n in [0, 1, 7, 8, 9, 63, 64, 65, 71, 72, 127, 128, 200, 640, 699] {
             for off in [0, 1, 5] {
                 let mut dst = std::vec![0xeeu8; 710];
                 // SAFETY: dst holds off + n bytes (off <= 5, n < 700), src n.
-                unsafe { copy_bulk(dst.as_mut_ptr().add(off), src.as_ptr(), n) };
+                let done = unsafe { copy::copy(dst.as_mut_ptr().add(off), src.as_ptr(), n) };
+                assert_eq!(done, n);
                 assert_eq!(&dst[off..off + n], &src[..n], "n {} off {}", n, off);
                 assert!(dst[..off].iter().chain(&dst[off + n..]).all(|&b| b == 0xee), "nothing outside");
+            }
+        }
+    }
+
+    // The host plays the UNIX server's part: a SIGSEGV handler moves a
+    // faulting rip inside the routine to its fixup, as signals::exception
+    // does with the Mach exception.
+    mod host {
+        unsafe extern "C" {
+            pub static emulib_copy_begin: u8;
+            pub static emulib_copy_end: u8;
+            pub static emulib_copy_fixup: u8;
+            pub fn mmap(addr: *mut u8, len: usize, prot: i32, flags: i32, fd: i32, off: i64) -> *mut u8;
+            pub fn munmap(addr: *mut u8, len: usize) -> i32;
+            pub fn sigaction(sig: i32, act: *const SigAction, old: *mut SigAction) -> i32;
+        }
+        /// glibc's struct sigaction on x86_64.
+        #[repr(C)]
+        pub struct SigAction {
+            pub handler: usize,
+            pub mask: [u64; 16],
+            pub flags: i32,
+            pub restorer: usize,
+        }
+        /// ucontext_t's uc_mcontext.gregs[REG_RIP] (glibc, x86_64).
+        const UC_RIP: usize = 40 + 16 * 8;
+
+        pub extern "C" fn on_segv(_sig: i32, _info: *mut u8, uc: *mut u8) {
+            // SAFETY: the kernel passes the interrupted context; the
+            // symbols are the routine's bounds.
+            unsafe {
+                let rip = &mut *(uc.add(UC_RIP) as *mut u64);
+                let begin = &emulib_copy_begin as *const u8 as u64;
+                let end = &emulib_copy_end as *const u8 as u64;
+                if !(begin..end).contains(rip) {
+                    std::process::abort();
+                }
+                *rip = &emulib_copy_fixup as *const u8 as u64;
+            }
+        }
+    }
+
+    #[test]
+    fn a_fault_stops_the_copy_exactly_at_the_edge_in_every_loop() {
+        use host::*;
+        // SAFETY: a fresh anonymous mapping whose second page is then
+        // unmapped; the handler only redirects faults inside the routine.
+        unsafe {
+            let act = SigAction { handler: on_segv as *const () as usize, mask: [0; 16], flags: 4 /* SA_SIGINFO */, restorer: 0 };
+            assert_eq!(sigaction(11, &act, core::ptr::null_mut()), 0);
+            let base = mmap(core::ptr::null_mut(), 8192, 3, 0x22 /* MAP_PRIVATE|MAP_ANONYMOUS */, -1, 0);
+            assert!(!base.is_null() && base as isize != -1);
+            assert_eq!(munmap(base.add(4096), 4096), 0);
+            let edge = base.add(4096);
+            let src: std::vec::Vec<u8> = (0..5000u32).map(|i| (i * 13 + 1) as u8).collect();
+            let mut back = std::vec![0u8; 5000];
+            // k mapped bytes before the edge, then `over` more: the fault
+            // comes in the 64-byte, the 8-byte or the byte loop.
+            for k in [0usize, 1, 5, 8, 13, 63, 64, 100, 200, 4000, 4096] {
+                for over in [1usize, 7, 8, 64, 300] {
+                    let n = k + over;
+                    core::ptr::write_bytes(base, 0, 4096);
+                    assert_eq!(copy::copy(edge.sub(k), src.as_ptr(), n), k, "to the edge: k {} n {}", k, n);
+                    assert_eq!(core::slice::from_raw_parts(edge.sub(k), k), &src[..k]);
+                    back.fill(0xee);
+                    assert_eq!(copy::copy(back.as_mut_ptr(), edge.sub(k), n), k, "from the edge: k {} n {}", k, n);
+                    assert_eq!(&back[..k], &src[..k]);
+                    assert!(back[k..n].iter().all(|&b| b == 0xee), "nothing past the fault");
+                }
             }
         }
     }

@@ -234,6 +234,7 @@ extern "C" fn emulib_syscall(f: &mut Frame) {
         CLONE if a[0] & CLONE_THREAD == 0 && (a[0] & CLONE_VM == 0 || a[0] & CLONE_VFORK != 0) => fork(f),
         CLONE if a[0] & CLONE_THREAD != 0 => threads::clone(f, a),
         EXIT => threads::exit(a),
+        EXIT_GROUP => exit_process(EXIT_GROUP as u64, a),
         GETTID => thread().tid as i64,
         // The server needs the stack pointer: the stack one runs on may
         // not be changed.
@@ -266,11 +267,75 @@ extern "C" fn emulib_syscall(f: &mut Frame) {
     deliver_signals(f);
 }
 
-/// Whether `[addr, addr+len)` is plausible user memory to write a result
-/// to; anything else goes to the server, which answers EFAULT. (A wild
-/// pointer inside the user range faults here, as it would in Linux's vDSO.)
+/// exit_group, and exit of the last thread: the server ends the
+/// process and does not answer. Should the call come back anyway (an
+/// RPC error, a server that could not end it), the program must not go
+/// on: its C library has nothing after the call (musl's _Exit falls
+/// through to hlt). So the task ends itself, with names fetched afresh
+/// in case the program scribbled over its thread block.
+fn exit_process(nr: u64, a: [u64; 6]) -> ! {
+    forward(nr, a);
+    terminate_self(a[0])
+}
+
+/// Ends this task without the server (whose answer did not come).
+fn terminate_self(code: u64) -> ! {
+    let t = thread();
+    t.reply_port = trap0(traps::MACH_REPLY_PORT);
+    t.task_self = trap0(traps::TASK_SELF);
+    let _ = mach::defs::task::task_terminate::call(&Rpc, t.task_self);
+    // Even that failed (no reply port to be had): the kernel's own exit.
+    // SAFETY: DEBUG_TASK_EXIT ends the calling task and does not return.
+    unsafe { trap6(traps::DEBUG_TASK_EXIT, code & 0xff, 0, 0, 0, 0, 0) };
+    loop {
+        core::hint::spin_loop();
+    }
+}
+
+/// Whether `[addr, addr+len)` lies in the user range (Linux's access_ok);
+/// anything else goes to the server, which answers EFAULT. A wild
+/// pointer inside the range is the copy routine's to catch (`copy`).
 fn user_buffer(addr: u64, len: u64) -> bool {
     addr >= 0x1000 && addr.checked_add(len).is_some_and(|end| end <= linux_abi::layout::USER_END)
+}
+
+/// Whether emulib may copy to or from `[addr, addr+len)` for the
+/// program: plausible user memory, and not emulib's own range (the
+/// server answers for anything else, EFAULT).
+fn user_memory(addr: u64, len: u64) -> bool {
+    user_buffer(addr, len) && !linux_abi::layout::overlaps_emulib(addr, addr + len)
+}
+
+/// Copies `n` bytes of emulib's `src` to the program's `dst`: the bytes
+/// copied before a fault (n when none), or None when `dst` is not
+/// `user_memory` (the server answers).
+fn to_user(dst: u64, src: *const u8, n: u64) -> Option<u64> {
+    if !user_memory(dst, n) {
+        return None;
+    }
+    // SAFETY: src is emulib memory valid for n (the callers'); dst is the
+    // program's user-range memory, clear of emulib, so a write there
+    // changes only what the program asked for, and a fault stops the
+    // copy (the server's fixup) instead of the program.
+    Some(unsafe { copy::copy(dst as *mut u8, src, n as usize) } as u64)
+}
+
+/// Copies `n` bytes of the program's `src` to emulib's `dst`: the bytes
+/// copied before a fault, or None when `src` is not `user_memory`.
+fn from_user(dst: *mut u8, src: u64, n: u64) -> Option<u64> {
+    if !user_memory(src, n) {
+        return None;
+    }
+    // SAFETY: dst is emulib memory writable for n (the callers'); src is
+    // read only, and a fault there stops the copy.
+    Some(unsafe { copy::copy(dst, src as *const u8, n as usize) } as u64)
+}
+
+/// A whole value to the program: Ok, EFAULT after a fault, None when
+/// the server should answer (an implausible pointer).
+fn put_user<T: Copy>(dst: u64, v: &T) -> Option<i64> {
+    let n = core::mem::size_of::<T>() as u64;
+    to_user(dst, v as *const T as *const u8, n).map(|k| if k == n { 0 } else { Errno::EFAULT.to_ret() })
 }
 
 fn rdtsc() -> u64 {
@@ -289,27 +354,24 @@ fn clock_gettime(clock: u64, tp: u64) -> i64 {
         CLOCK_MONOTONIC | CLOCK_MONOTONIC_RAW | CLOCK_MONOTONIC_COARSE | CLOCK_BOOTTIME => ns,
         _ => return forward(CLOCK_GETTIME as u64, [clock, tp, 0, 0, 0, 0]),
     };
-    if page.tsc_hz == 0 || !user_buffer(tp, 16) {
-        return forward(CLOCK_GETTIME as u64, [clock, tp, 0, 0, 0, 0]);
-    }
     let ts = [(ns / 1_000_000_000) as i64, (ns % 1_000_000_000) as i64];
-    // SAFETY: a user-range pointer the program gave for its timespec.
-    unsafe { core::ptr::write_unaligned(tp as *mut [i64; 2], ts) };
-    0
+    match put_user(tp, &ts).filter(|_| page.tsc_hz != 0) {
+        Some(r) => r,
+        None => forward(CLOCK_GETTIME as u64, [clock, tp, 0, 0, 0, 0]),
+    }
 }
 
 fn gettimeofday(tv: u64, tz: u64) -> i64 {
     let page = page();
-    if page.tsc_hz == 0 || tz != 0 || (tv != 0 && !user_buffer(tv, 16)) {
+    if page.tsc_hz == 0 || tz != 0 {
         return forward(GETTIMEOFDAY as u64, [tv, tz, 0, 0, 0, 0]);
     }
-    if tv != 0 {
-        let ns = page.boot_unix_sec * 1_000_000_000 + page.ns_since_boot(rdtsc());
-        let t = [(ns / 1_000_000_000) as i64, ((ns % 1_000_000_000) / 1000) as i64];
-        // SAFETY: a user-range pointer the program gave for its timeval.
-        unsafe { core::ptr::write_unaligned(tv as *mut [i64; 2], t) };
+    if tv == 0 {
+        return 0;
     }
-    0
+    let ns = page.boot_unix_sec * 1_000_000_000 + page.ns_since_boot(rdtsc());
+    let t = [(ns / 1_000_000_000) as i64, ((ns % 1_000_000_000) / 1000) as i64];
+    put_user(tv, &t).unwrap_or_else(|| forward(GETTIMEOFDAY as u64, [tv, tz, 0, 0, 0, 0]))
 }
 
 fn fork(f: &mut Frame) -> i64 {
@@ -336,6 +398,7 @@ extern "C" fn emulib_child(f: &mut Frame) {
     f.rax = 0;
 }
 
+mod copy;
 mod threads;
 
 fn exec(f: &mut Frame, a: [u64; 6]) {
@@ -380,25 +443,36 @@ fn shared_offset(slot: &MappedFd) -> Option<&'static AtomicU64> {
     (slot.pos != 0).then(|| unsafe { &(*(slot.pos as *const SharedOffset)).offset })
 }
 
-/// Copies file bytes [off, off + n) out of the mapping into `buf`, or
-/// false when `buf` is not plausible user memory (the server says EFAULT).
-fn copy_out(slot: &MappedFd, off: u64, buf: u64, n: u64) -> bool {
-    if !user_buffer(buf, n) || linux_abi::layout::overlaps_emulib(buf, buf + n) {
-        return false;
-    }
-    // SAFETY: the source lies inside the mapping (off + n <= len <= the
-    // window, checked by the caller). The destination is a user-range
-    // buffer the program gave (as for clock_gettime's timespec; emulib's
-    // range is refused above).
-    unsafe { emulib::copy_bulk(buf as *mut u8, (slot.addr + MAPPED_DATA + off) as *const u8, n as usize) };
-    true
+/// Copies file bytes [off, off + n) out of the mapping into the
+/// program's `buf` (the caller checked it is `user_memory`): the bytes
+/// copied before a fault.
+fn copy_out(slot: &MappedFd, off: u64, buf: u64, n: u64) -> u64 {
+    // The source lies inside the mapping: off + n <= len <= the window,
+    // checked by the caller.
+    to_user(buf, (slot.addr + MAPPED_DATA + off) as *const u8, n).unwrap_or(0)
+}
+
+/// Copies `n` bytes of the program's `buf` (checked `user_memory` by the
+/// caller) into file bytes [off, off + n) of the writable mapping: the
+/// bytes copied before a fault.
+fn copy_in(slot: &MappedFd, off: u64, buf: u64, n: u64) -> u64 {
+    // The destination lies inside the mapping (off + n <= len, checked
+    // by the caller), which is the file's shared writable window.
+    from_user((slot.addr + MAPPED_DATA + off) as *mut u8, buf, n).unwrap_or(0)
+}
+
+/// The answer for a copy that moved `done` bytes of a non-empty request:
+/// as Linux, the short count, or EFAULT when a fault came before the
+/// first byte.
+fn moved(done: u64) -> i64 {
+    if done == 0 { Errno::EFAULT.to_ret() } else { done as i64 }
 }
 
 /// pread64 on a mapped regular file, copied from the mapping with no
 /// message. The description's offset stays as it is.
 fn pread(a: [u64; 6]) -> i64 {
     let (fd, buf, count, off) = (a[0], a[1], a[2], a[3]);
-    if (off as i64) < 0 || (count as i64) < 0 {
+    if (off as i64) < 0 || (count as i64) < 0 || !user_memory(buf, count) {
         return forward(PREAD64 as u64, a);
     }
     let Some((slot, len)) = mapped(fd).filter(|(s, _)| s.flags & MAPPED_READ != 0) else {
@@ -407,29 +481,27 @@ fn pread(a: [u64; 6]) -> i64 {
     if off >= len || count == 0 {
         return 0;
     }
-    let n = count.min(len - off);
-    if !copy_out(&slot, off, buf, n) {
-        return forward(PREAD64 as u64, a);
-    }
-    n as i64
+    moved(copy_out(&slot, off, buf, count.min(len - off)))
 }
 
 /// read(2) on a mapped regular file: as readv with one element.
 fn read(a: [u64; 6]) -> i64 {
     let (fd, buf, count) = (a[0], a[1], a[2]);
-    if (count as i64) < 0 {
+    if (count as i64) < 0 || !user_memory(buf, count) {
         return forward(READ as u64, a);
     }
     read_shared(fd, &[[buf, count]], count).unwrap_or_else(|| forward(READ as u64, a))
 }
 
 /// The bytes at the description's shared offset, scattered over `v`
-/// (`total` bytes in all); the offset moves by compare-exchange after the
-/// copy. If another reader (another thread, or a process sharing the
-/// description) moved it meanwhile, the copy is done again from the new
-/// offset, so no two reads get the same bytes, as with Linux's f_pos
-/// lock. None: the server answers (no mapping, no shared offset, a
-/// length past the window, a buffer emulib will not touch).
+/// (`total` bytes in all, every element checked `user_memory`); the
+/// offset moves by compare-exchange after the copy, past the bytes
+/// copied (fewer than asked when a fault stopped it). If another reader
+/// (another thread, or a process sharing the description) moved it
+/// meanwhile, the copy is done again from the new offset, so no two
+/// reads get the same bytes, as with Linux's f_pos lock. None: the
+/// server answers (no mapping, no shared offset, a length past the
+/// window).
 #[inline(always)] // read passes one element: inlined, the loop over it folds away
 fn read_shared(fd: u64, v: &[[u64; 2]], total: u64) -> Option<i64> {
     let (slot, _) = mapped(fd).filter(|(s, _)| s.flags & MAPPED_READ != 0)?;
@@ -441,31 +513,19 @@ fn read_shared(fd: u64, v: &[[u64; 2]], total: u64) -> Option<i64> {
             return Some(0);
         }
         let n = total.min(len - off);
-        let (mut at, mut left) = (off, n);
+        let mut done = 0;
         for e in v {
-            let k = e[1].min(left);
-            if k > 0 && !copy_out(&slot, at, e[0], k) {
-                return None;
+            let k = e[1].min(n - done);
+            let c = if k > 0 { copy_out(&slot, off + done, e[0], k) } else { 0 };
+            done += c;
+            if c < k || done == n {
+                break;
             }
-            (at, left) = (at + k, left - k);
         }
-        if pos.compare_exchange(off, off + n, Ordering::SeqCst, Ordering::SeqCst).is_ok() {
-            return Some(n as i64);
+        if pos.compare_exchange(off, off + done, Ordering::SeqCst, Ordering::SeqCst).is_ok() {
+            return Some(moved(done));
         }
     }
-}
-
-/// Copies `n` bytes from the program's `buf` into file bytes [off, off+n)
-/// of the mapping, or false when `buf` is not plausible user memory.
-fn copy_in(slot: &MappedFd, off: u64, buf: u64, n: u64) -> bool {
-    if !user_buffer(buf, n) || linux_abi::layout::overlaps_emulib(buf, buf + n) {
-        return false;
-    }
-    // SAFETY: the destination lies inside the writable mapping (off + n <=
-    // len <= the window, checked by the caller); the source is the
-    // program's user-range buffer.
-    unsafe { emulib::copy_bulk((slot.addr + MAPPED_DATA + off) as *mut u8, buf as *const u8, n as usize) };
-    true
 }
 
 /// The slot and length for a local write of `count` bytes at `off`: the
@@ -482,13 +542,11 @@ fn writable_at(fd: u64, off: u64, count: u64) -> Option<MappedFd> {
 /// or a server read of the file, which cleans first).
 fn pwrite(a: [u64; 6]) -> i64 {
     let (fd, buf, count, off) = (a[0], a[1], a[2], a[3]);
-    let Some(slot) = writable_at(fd, off, count).filter(|_| (off as i64) >= 0) else {
+    let local = writable_at(fd, off, count).filter(|_| (off as i64) >= 0 && user_memory(buf, count));
+    let Some(slot) = local else {
         return forward(PWRITE64 as u64, a);
     };
-    if !copy_in(&slot, off, buf, count) {
-        return forward(PWRITE64 as u64, a);
-    }
-    count as i64
+    moved(copy_in(&slot, off, buf, count))
 }
 
 /// write(2) over bytes the file already has: as writev with one element.
@@ -500,27 +558,32 @@ fn write(a: [u64; 6]) -> i64 {
 /// A write at the shared offset over bytes the file already has,
 /// gathered from `v`: the whole range is claimed by compare-exchange
 /// first, so two writers through one description never write the same
-/// bytes, then copied. None: the server answers (growth, O_APPEND, no
-/// mapping, a buffer emulib will not touch).
+/// bytes, then copied. A fault that stops the copy gives the short count
+/// (EFAULT before the first byte) and gives back the unwritten part of
+/// the claim, unless another writer has claimed past it meanwhile. None:
+/// the server answers (growth, O_APPEND, no mapping, a buffer emulib
+/// will not touch).
 #[inline(always)]
 fn write_shared(fd: u64, v: &[[u64; 2]], total: u64) -> Option<i64> {
     let (slot, _) = mapped(fd)?;
     let pos = shared_offset(&slot)?;
-    if appending(&slot) || v.iter().any(|e| e[1] > 0 && !user_buffer(e[0], e[1])) {
+    if appending(&slot) || v.iter().any(|e| e[1] > 0 && !user_memory(e[0], e[1])) {
         return None;
     }
     loop {
         let off = pos.load(Ordering::SeqCst);
         let slot = writable_at(fd, off, total)?;
         if pos.compare_exchange(off, off + total, Ordering::SeqCst, Ordering::SeqCst).is_ok() {
-            // A buffer that faults here ends the program as in Linux's
-            // vDSO; user_buffer refused the implausible ones.
-            let mut at = off;
+            let mut done = 0;
             for e in v.iter().filter(|e| e[1] > 0) {
-                copy_in(&slot, at, e[0], e[1]);
-                at += e[1];
+                let c = copy_in(&slot, off + done, e[0], e[1]);
+                done += c;
+                if c < e[1] {
+                    let _ = pos.compare_exchange(off + total, off + done, Ordering::SeqCst, Ordering::SeqCst);
+                    break;
+                }
             }
-            return Some(total as i64);
+            return Some(moved(done));
         }
     }
 }
@@ -533,29 +596,74 @@ fn appending(slot: &MappedFd) -> bool {
     status & linux_abi::consts::open::O_APPEND as u64 != 0
 }
 
-/// The program's iovec array as (base, length) pairs, with their total,
-/// when it is plausible user memory and not too long (else the server
-/// answers, EFAULT or EINVAL).
-fn iovecs(iov: u64, cnt: u64) -> Option<(&'static [[u64; 2]], u64)> {
-    if cnt == 0 || cnt > 1024 || !user_buffer(iov, cnt * 16) || linux_abi::layout::overlaps_emulib(iov, iov + cnt * 16) {
-        return None;
+/// iovec arrays up to this long are copied onto emulib's stack and may
+/// be answered here; longer ones go to the server.
+const IOV_LOCAL: usize = 64;
+
+/// The program's iovec array, read for readv and writev.
+enum Iov<'a> {
+    /// (base, length) pairs, each base plausible user memory for its
+    /// length, and their total.
+    Local(&'a [[u64; 2]], u64),
+    /// The answer already: EFAULT, for an array that faulted or an
+    /// element outside the user range.
+    Answer(i64),
+    /// Something the server decides (an odd count, an element over
+    /// emulib's range, a total past the largest count).
+    Server,
+}
+
+/// Copies the iovec array into `buf` (a fault is EFAULT, as Linux) and
+/// checks it.
+fn iovecs(iov: u64, cnt: u64, buf: &mut [[u64; 2]; IOV_LOCAL]) -> Iov<'_> {
+    if cnt == 0 || cnt > IOV_LOCAL as u64 {
+        return Iov::Server;
     }
-    // SAFETY: a user-range array of `cnt` iovecs the program gave (a wild
-    // one faults here, as in the vDSO); read only.
-    let v = unsafe { core::slice::from_raw_parts(iov as *const [u64; 2], cnt as usize) };
-    let total = v.iter().try_fold(0u64, |t, e| t.checked_add(e[1]).filter(|t| *t <= i64::MAX as u64))?;
-    Some((v, total))
+    let bytes = cnt * 16;
+    match from_user(buf.as_mut_ptr() as *mut u8, iov, bytes) {
+        None => return Iov::Server,
+        Some(k) if k < bytes => return Iov::Answer(Errno::EFAULT.to_ret()),
+        Some(_) => {}
+    }
+    let v = &buf[..cnt as usize];
+    let total = v.iter().try_fold(0u64, |t, e| t.checked_add(e[1]).filter(|t| *t <= i64::MAX as u64));
+    let Some(total) = total else { return Iov::Server };
+    // Linux checks every element's range first (access_ok): one outside
+    // the user range fails the whole call, before any byte moves.
+    if v.iter().any(|e| e[1] > 0 && !user_buffer(e[0], e[1])) {
+        return Iov::Answer(Errno::EFAULT.to_ret());
+    }
+    match v.iter().all(|e| e[1] == 0 || user_memory(e[0], e[1])) {
+        true => Iov::Local(v, total),
+        false => Iov::Server,
+    }
 }
 
 /// readv and writev on a mapped file, at the shared offset.
 fn readv(a: [u64; 6]) -> i64 {
-    let v = iovecs(a[1], a[2]);
-    v.and_then(|(v, total)| read_shared(a[0], v, total)).unwrap_or_else(|| forward(READV as u64, a))
+    // A descriptor the server owns is its to answer (EBADF before EFAULT).
+    if mapped(a[0]).is_none() {
+        return forward(READV as u64, a);
+    }
+    let mut buf = [[0u64; 2]; IOV_LOCAL];
+    match iovecs(a[1], a[2], &mut buf) {
+        Iov::Local(v, total) => read_shared(a[0], v, total).unwrap_or_else(|| forward(READV as u64, a)),
+        Iov::Answer(r) => r,
+        Iov::Server => forward(READV as u64, a),
+    }
 }
 
 fn writev(a: [u64; 6]) -> i64 {
-    let v = iovecs(a[1], a[2]);
-    v.and_then(|(v, total)| write_shared(a[0], v, total)).unwrap_or_else(|| forward(WRITEV as u64, a))
+    // A descriptor the server owns is its to answer (EBADF before EFAULT).
+    if mapped(a[0]).is_none() {
+        return forward(WRITEV as u64, a);
+    }
+    let mut buf = [[0u64; 2]; IOV_LOCAL];
+    match iovecs(a[1], a[2], &mut buf) {
+        Iov::Local(v, total) => write_shared(a[0], v, total).unwrap_or_else(|| forward(WRITEV as u64, a)),
+        Iov::Answer(r) => r,
+        Iov::Server => forward(WRITEV as u64, a),
+    }
 }
 
 /// lseek on a mapped regular file: one atomic change of the shared
@@ -623,22 +731,67 @@ fn deliver_signals(f: &mut Frame) {
 
 fn enter_handler(f: &mut Frame, d: &SigDelivery) {
     let (sp, fp, frame) = emulib::signal_frame(f, d);
-    // SAFETY: the program's own stack; a bad one faults, and the server
-    // turns that fault into the process's death by SIGSEGV.
-    unsafe { emulib::write_frame(sp, fp, &frame, &f.fx) };
+    // As Linux (force_sigsegv): a frame that cannot be written is a
+    // SIGSEGV instead, its handler reset first if SIGSEGV was the signal
+    // (so the next attempt, on the same stack, is the default action).
+    if put_user(sp, &frame) != Some(0) || put_user(fp, &f.fx) != Some(0) {
+        force_segv(d.sig == linux_abi::consts::signal::SIGSEGV);
+        return deliver_signals(f);
+    }
     emulib::enter(f, d, sp);
 }
 
 /// rt_sigreturn: the handler returned into the restorer, so rsp points at
 /// the frame's ucontext. Every register, the FPU state and the mask come
-/// back; then any signal that the restored mask lets through.
+/// back; then any signal that the restored mask lets through. A frame
+/// that cannot be read is a SIGSEGV, as in Linux.
 fn sigreturn(f: &mut Frame) {
-    // SAFETY: reads the program's stack, as Linux's rt_sigreturn does (a
-    // bad pointer faults, which the server makes a SIGSEGV).
-    let (mask, uc_stack) = unsafe { emulib::restore_frame(f) };
+    let mut uc = linux_abi::structs::Ucontext::default();
+    let mut fx = [0u8; 512];
+    // SAFETY: Ucontext and the FXSAVE image are plain integers.
+    let read = unsafe { get_user(f.rsp, &mut uc) && (uc.uc_mcontext.fpstate == 0 || get_user(uc.uc_mcontext.fpstate, &mut fx)) };
+    if !read {
+        force_segv(false);
+        return deliver_signals(f);
+    }
+    let (mask, uc_stack) = emulib::restore_frame(f, &uc, (uc.uc_mcontext.fpstate != 0).then_some(fx));
     let t = ports();
     let _ = bsd_sig_return::call(&Rpc, t.server_port, mask, uc_stack, f.rsp);
     deliver_signals(f);
+}
+
+/// A whole value from the program's `src`: false after a fault or for
+/// memory emulib does not read (`user_memory`).
+///
+/// # Safety
+/// Every bit pattern must be a valid `T` (plain integers).
+unsafe fn get_user<T: Copy>(src: u64, v: &mut T) -> bool {
+    let n = core::mem::size_of::<T>() as u64;
+    from_user(v as *mut T as *mut u8, src, n) == Some(n)
+}
+
+/// Linux's force_sig(SIGSEGV) for this thread: unblocked, not ignored
+/// (with `reset`, back to the default action whatever it was), and sent;
+/// the caller's deliver_signals then runs its handler. After a reset
+/// the default action ends the process; should the call come back (no
+/// server to be had), the task ends itself.
+fn force_segv(reset: bool) {
+    use linux_abi::consts::signal::{SIGSEGV, SIG_UNBLOCK};
+    const SIG_IGN: u64 = 1;
+    let sig = SIGSEGV as u64;
+    let mut old = [0u64; 4];
+    forward(RT_SIGACTION as u64, [sig, 0, old.as_mut_ptr() as u64, 8, 0, 0]);
+    if reset || old[0] == SIG_IGN {
+        let dfl = [0u64; 4]; // SIG_DFL, no flags, no restorer, empty mask
+        forward(RT_SIGACTION as u64, [sig, dfl.as_ptr() as u64, 0, 8, 0, 0]);
+    }
+    let set = 1u64 << (sig - 1);
+    forward(RT_SIGPROCMASK as u64, [SIG_UNBLOCK as u64, &set as *const u64 as u64, 0, 8, 0, 0]);
+    forward(TKILL as u64, [thread().tid as u64, sig, 0, 0, 0, 0]);
+    if reset {
+        // The default action ends the process before the server answers.
+        terminate_self(128 + sig);
+    }
 }
 
 /// A fault the server turned into a signal (already posted and flagged).

@@ -10,7 +10,7 @@
 //! exec can stop the others first and end them once it succeeded, and so
 //! that a dead thread's block and stack are used again by a later clone.
 
-use crate::{forward, ports, user_buffer, Rpc};
+use crate::{forward, ports, put_user, Rpc};
 use core::sync::atomic::{AtomicU32, Ordering};
 use emulib::Frame;
 use linux_abi::consts::clone::*;
@@ -157,9 +157,9 @@ pub fn clone(f: &Frame, a: [u64; 6]) -> i64 {
     // SAFETY: `block` is the top page of the fresh BLOCK-byte allocation.
     unsafe { core::ptr::write(block as *mut EmulThread, child) };
     for (flag, at) in [(CLONE_PARENT_SETTID, ptid), (CLONE_CHILD_SETTID, ctid)] {
-        if flags & flag != 0 && user_buffer(at, 4) {
-            // SAFETY: a user-range word the program named for the tid.
-            unsafe { core::ptr::write_unaligned(at as *mut u32, tid as u32) };
+        if flags & flag != 0 {
+            // As Linux, a bad pointer here is not the call's failure.
+            let _ = put_user(at, &(tid as u32));
         }
     }
     let regs = ThreadState64 {
@@ -205,12 +205,11 @@ fn start(task: u32, regs: ThreadState64) -> Result<(), ()> {
 pub fn exit(a: [u64; 6]) -> i64 {
     let others = THREADS.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| (n > 1).then(|| n - 1)).is_ok();
     if !others {
-        return forward(EXIT as u64, a);
+        crate::exit_process(EXIT as u64, a);
     }
     let t = ports();
-    if t.clear_tid != 0 && user_buffer(t.clear_tid, 4) {
-        // SAFETY: the user-range word given at clone or set_tid_address.
-        unsafe { core::ptr::write_volatile(t.clear_tid as *mut u32, 0) };
+    // As Linux, a clear-child-tid word that cannot be written is skipped.
+    if t.clear_tid != 0 && put_user(t.clear_tid, &0u32) == Some(0) {
         forward(FUTEX as u64, [t.clear_tid, FUTEX_WAKE, 1, 0, 0, 0]);
     }
     // This thread's block and stack stay (it runs on them to the end);

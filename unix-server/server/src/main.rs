@@ -128,6 +128,9 @@ pub struct Server {
     pub logged: Mutex<Vec<u64>>,
     /// emulib's entry for a fault turned signal (its symbol).
     pub fault_entry: u64,
+    /// emulib's recoverable copy routine: [begin, end) and the fixup a
+    /// fault inside it resumes at (signals::exception).
+    pub copy_fixup: [u64; 3],
 }
 
 fn main(args: machrt::Args) -> i32 {
@@ -142,6 +145,7 @@ fn main(args: machrt::Args) -> i32 {
     let s: &'static Server = alloc::boxed::Box::leak(alloc::boxed::Box::new(Server {
         table: ProcTable::new(), procs: Mutex::new(BTreeMap::new()), parked: Mutex::new(Vec::new()),
         files, emulib, pset, logged: Mutex::new(Vec::new()), fault_entry: symbol(emulib, "emulib_fault_entry"),
+        copy_fixup: ["emulib_copy_begin", "emulib_copy_end", "emulib_copy_fixup"].map(|n| symbol(emulib, n)),
     }));
     SERVER.store(s as *const Server as *mut Server, core::sync::atomic::Ordering::Release);
     vfs::mount_root();

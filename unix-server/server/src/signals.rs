@@ -211,6 +211,13 @@ pub fn exception(s: &'static Server, p: &Pcb, h: &MsgHeader, m: &[u8]) {
     let thread = { r.thread }.name;
     let me = machrt::trap::task_self();
     let code = { r.code };
+    let bad_access = r.exception == EXC_BAD_ACCESS || (r.exception == EXC_BAD_INSTRUCTION && code[0] == 13);
+    if bad_access && copy_fixup(s, thread) {
+        let _ = machrt::port::deallocate(me, thread);
+        let _ = machrt::port::deallocate(me, { r.task }.name);
+        crate::reply(&mut exception_raise::Reply::new(h));
+        return;
+    }
     if r.exception == EXC_SYSCALL {
         // A system call number past emulib's range: ENOSYS, as for any
         // call nobody implements (the thread resumes after its syscall).
@@ -253,6 +260,22 @@ pub fn exception(s: &'static Server, p: &Pcb, h: &MsgHeader, m: &[u8]) {
         crate::reply(&mut mach::rpc::reply_error(h, KERN_FAILURE));
         crate::end_process(s, p, status::signaled(sig, true));
     }
+}
+
+/// A kernel's exception table, one level up: a fault inside emulib's
+/// copy routine (a bad pointer the program gave to a call emulib answers
+/// itself) resumes the thread at the routine's fixup, which returns the
+/// bytes not copied, so the call fails with EFAULT or a short count
+/// instead of the program taking SIGSEGV.
+fn copy_fixup(s: &Server, thread: u32) -> bool {
+    let [begin, end, fixup] = s.copy_fixup;
+    let Ok(r) = thread_get_state::call(&Kernel, thread, X86_THREAD_STATE64) else { return false };
+    let mut regs = unsafe_regs(r.state);
+    if begin == 0 || fixup == 0 || !(begin..end).contains(&regs.rip) {
+        return false;
+    }
+    regs.rip = fixup;
+    thread_set_state::call(&Kernel, thread, X86_THREAD_STATE64, StateBuf { regs }).is_ok()
 }
 
 fn unknown_syscall(thread: u32) -> bool {
