@@ -436,8 +436,10 @@ impl<D: BlockDevice> FileSystem<D> {
         let g = (blk - fdb) / self.bpg;
         let (start, _) = self.group_span(g);
         self.clear_bit(self.groups[g as usize].block_bitmap as u64, (blk as u64 - start) as usize)?;
-        self.groups[g as usize].free_blocks += 1;
-        self.sb.set_free_blocks(self.sb.free_blocks() + 1);
+        // Saturating: a corrupt descriptor must not make arithmetic panic.
+        let gd = &mut self.groups[g as usize];
+        gd.free_blocks = gd.free_blocks.saturating_add(1);
+        self.sb.set_free_blocks(self.sb.free_blocks().saturating_add(1));
         self.gd_dirty = true;
         self.cache.forget(blk as u64);
         Ok(())
@@ -481,7 +483,7 @@ impl<D: BlockDevice> FileSystem<D> {
                 let gd = &mut self.groups[g as usize];
                 gd.free_inodes -= 1;
                 if dir {
-                    gd.used_dirs += 1;
+                    gd.used_dirs = gd.used_dirs.saturating_add(1);
                 }
                 self.sb.set_free_inodes(self.sb.free_inodes().saturating_sub(1));
                 self.gd_dirty = true;
@@ -496,11 +498,11 @@ impl<D: BlockDevice> FileSystem<D> {
         let g = ((ino - 1) / self.ipg) as usize;
         self.clear_bit(self.groups[g].inode_bitmap as u64, ((ino - 1) % self.ipg) as usize)?;
         let gd = &mut self.groups[g];
-        gd.free_inodes += 1;
+        gd.free_inodes = gd.free_inodes.saturating_add(1);
         if dir {
             gd.used_dirs = gd.used_dirs.saturating_sub(1);
         }
-        self.sb.set_free_inodes(self.sb.free_inodes() + 1);
+        self.sb.set_free_inodes(self.sb.free_inodes().saturating_add(1));
         self.gd_dirty = true;
         Ok(())
     }

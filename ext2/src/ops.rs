@@ -163,7 +163,7 @@ impl<D: BlockDevice> FileSystem<D> {
         }
         self.write_inode(&i)?;
         self.link_new(dir, name, &i)?;
-        self.update(dir, |p, _| p.set_links(p.links() + 1))?;
+        self.update(dir, |p, _| p.set_links(p.links().saturating_add(1)))?;
         Ok(i.ino)
     }
 
@@ -233,7 +233,7 @@ impl<D: BlockDevice> FileSystem<D> {
         }
         self.dir_insert(dir, name, ino, FileType::from_mode(i.mode()))?;
         self.update(ino, |i, now| {
-            i.set_links(i.links() + 1);
+            i.set_links(i.links().saturating_add(1));
             i.set_ctime(now);
         })
     }
@@ -364,7 +364,7 @@ impl<D: BlockDevice> FileSystem<D> {
         if src_dir && from_dir != to_dir {
             self.dir_retarget(src, b"..", to_dir, FileType::Dir)?;
             self.update(from_dir, |p, _| p.set_links(p.links().saturating_sub(1)))?;
-            self.update(to_dir, |p, _| p.set_links(p.links() + 1))?;
+            self.update(to_dir, |p, _| p.set_links(p.links().saturating_add(1)))?;
         }
         self.update(src, |i, now| i.set_ctime(now))
     }

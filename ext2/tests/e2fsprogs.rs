@@ -463,3 +463,51 @@ fn reproducible_mke2fs_image() {
     assert!(a == b, "two builds differ");
     std::fs::remove_dir_all(&src).ok();
 }
+
+/// An htree-indexed directory (e2fsck -D builds the index) and files with
+/// extended attributes in xattr blocks: the crate reads and changes them
+/// and e2fsck still agrees.
+#[test]
+fn htree_directory_and_xattr_blocks() {
+    if !have_e2fsprogs("htree_directory_and_xattr_blocks") {
+        return;
+    }
+    let src = scratch("htree-src");
+    std::fs::create_dir_all(src.join("big")).unwrap();
+    for i in 0..3000 {
+        std::fs::write(src.join(format!("big/a-rather-long-file-name-{i}")), b"").unwrap();
+    }
+    let img = mkfs("htree", 32, 4096, Some(&src), &[]);
+    let st = Command::new("e2fsck").arg("-fyD").arg(&img).output().unwrap();
+    assert!(matches!(st.status.code(), Some(0) | Some(1)), "e2fsck -fyD: {st:?}");
+    let value = "v".repeat(300);
+    for f in ["big/a-rather-long-file-name-1", "big/a-rather-long-file-name-2"] {
+        let out = Command::new("debugfs").arg("-w").arg("-R").arg(format!("ea_set /{f} user.test {value}")).arg(&img).output().unwrap();
+        assert!(out.status.success());
+    }
+    let s = debugfs(&img, "stat /big/a-rather-long-file-name-1");
+    assert!(!s.contains("File ACL: 0"), "value in an xattr block: {s}");
+    assert!(debugfs(&img, "stat /big").contains("Flags: 0x1000"), "e2fsck -D indexed the directory");
+    fsck(&img);
+
+    let mut fs = mount(&img);
+    let d = fs.resolve(b"big").unwrap();
+    for i in 0..3000 {
+        fs.lookup(d, format!("a-rather-long-file-name-{i}").as_bytes()).unwrap();
+    }
+    let free0 = fs.statfs().free_blocks;
+    fs.unlink(d, b"a-rather-long-file-name-1").unwrap();
+    assert_eq!(fs.statfs().free_blocks, free0 + 1, "the xattr block went with its inode");
+    for i in 3000..3500 {
+        fs.create(d, format!("a-rather-long-file-name-{i}").as_bytes(), 0o644, 0, 0).unwrap();
+    }
+    for i in 100..1100 {
+        fs.unlink(d, format!("a-rather-long-file-name-{i}").as_bytes()).unwrap();
+    }
+    assert_eq!(fs.stat(d).unwrap().flags & 0x1000, 0, "index flag dropped on change");
+    unmount(fs, &img);
+    fsck(&img);
+    assert_eq!(dls(&img, "/big").len(), 3000 + 500 - 1000 - 1);
+    std::fs::remove_dir_all(&src).ok();
+    std::fs::remove_file(&img).ok();
+}

@@ -153,7 +153,8 @@ pub fn dls(img: &Path, path: &str) -> Vec<String> {
         .filter_map(|l| {
             // "/ino/mode/uid/gid/name/size/"
             let f: Vec<&str> = l.split('/').collect();
-            (f.len() >= 7).then(|| f[5].to_string())
+            // debugfs lists an emptied first entry of a block (inode 0) too.
+            (f.len() >= 7 && f[1] != "0").then(|| f[5].to_string())
         })
         .filter(|n| n != "." && n != "..")
         .collect();
