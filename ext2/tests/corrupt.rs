@@ -111,7 +111,7 @@ fn corrupted_images_give_errors_not_panics() {
             let blk = meta[(rng.next() as usize) % meta.len()];
             // Half the changes in the first 256 bytes of a block, where the
             // superblock, descriptors and first entries and pointers are.
-            let span = if rng.next() % 2 == 0 { 256 } else { 4096 };
+            let span = if rng.next().is_multiple_of(2) { 256 } else { 4096 };
             let off = blk * 4096 + (rng.next() as usize) % span + if blk == 0 { 1024 } else { 0 };
             let v = match rng.next() % 4 {
                 0 => 0,

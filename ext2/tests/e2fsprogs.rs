@@ -36,7 +36,13 @@ fn source_tree() -> std::path::PathBuf {
 }
 
 /// Compares the crate's view of `ino` with the host's of `host`, recursively.
+/// `host` is either the source tree of mke2fs -d (whose root lacks the
+/// lost+found the image has) or a Linux mount of the image itself.
 fn compare(fs: &mut FileSystem<MemDevice>, ino: Ino, host: &Path, seen: &mut usize) {
+    compare_with(fs, ino, host, seen, true)
+}
+
+fn compare_with(fs: &mut FileSystem<MemDevice>, ino: Ino, host: &Path, seen: &mut usize, source: bool) {
     let m = std::fs::symlink_metadata(host).unwrap();
     let e = fs.stat(ino).unwrap();
     *seen += 1;
@@ -44,6 +50,15 @@ fn compare(fs: &mut FileSystem<MemDevice>, ino: Ino, host: &Path, seen: &mut usi
     assert_eq!(e.uid, m.uid(), "uid of {}", host.display());
     assert_eq!(e.gid, m.gid(), "gid of {}", host.display());
     assert_eq!(e.mtime.sec, m.mtime(), "mtime of {}", host.display());
+    if !source {
+        // The kernel reads the nanoseconds and the other times the crate wrote.
+        assert_eq!(e.mtime.nsec as i64, m.mtime_nsec(), "mtime ns of {}", host.display());
+        assert_eq!((e.atime.sec, e.atime.nsec as i64), (m.atime(), m.atime_nsec()), "atime of {}", host.display());
+        assert_eq!((e.ctime.sec, e.ctime.nsec as i64), (m.ctime(), m.ctime_nsec()), "ctime of {}", host.display());
+        assert_eq!(e.size, m.size(), "size of {}", host.display());
+        assert_eq!(e.blocks, m.blocks(), "blocks of {}", host.display());
+        assert_eq!(ino as u64, m.ino(), "inode number of {}", host.display());
+    }
     let ft = m.file_type();
     if ft.is_dir() {
         let mut names: Vec<Vec<u8>> =
@@ -51,19 +66,19 @@ fn compare(fs: &mut FileSystem<MemDevice>, ino: Ino, host: &Path, seen: &mut usi
         names.sort();
         let mut want: Vec<Vec<u8>> =
             std::fs::read_dir(host).unwrap().map(|d| d.unwrap().file_name().into_encoded_bytes()).collect();
-        if ino == ROOT_INO {
+        if ino == ROOT_INO && source {
             want.push(b"lost+found".to_vec());
         }
         want.sort();
         assert_eq!(names, want, "entries of {}", host.display());
         let subdirs = std::fs::read_dir(host).unwrap().filter(|d| d.as_ref().unwrap().file_type().unwrap().is_dir()).count();
-        assert_eq!(e.nlink as usize, 2 + subdirs + usize::from(ino == ROOT_INO), "nlink of dir {}", host.display());
+        assert_eq!(e.nlink as usize, 2 + subdirs + usize::from(ino == ROOT_INO && source), "nlink of dir {}", host.display());
         for n in names {
-            if n == b"lost+found" && ino == ROOT_INO {
+            if n == b"lost+found" && ino == ROOT_INO && source {
                 continue;
             }
             let child = fs.lookup(ino, &n).unwrap();
-            compare(fs, child, &host.join(std::str::from_utf8(&n).unwrap()), seen);
+            compare_with(fs, child, &host.join(std::str::from_utf8(&n).unwrap()), seen, source);
         }
         return;
     }
@@ -509,5 +524,55 @@ fn htree_directory_and_xattr_blocks() {
     fsck(&img);
     assert_eq!(dls(&img, "/big").len(), 3000 + 500 - 1000 - 1);
     std::fs::remove_dir_all(&src).ok();
+    std::fs::remove_file(&img).ok();
+}
+
+/// The kernel's own ext2 driver (a read-only loop mount) sees the files,
+/// links, modes, owners, times and contents the crate wrote.
+#[test]
+fn linux_mount_sees_what_the_crate_wrote() {
+    if !have_e2fsprogs("linux_mount_sees_what_the_crate_wrote") {
+        return;
+    }
+    let img = mkfs("linux", 32, 4096, None, &[]);
+    let mut fs = mount(&img);
+    let r = ROOT_INO;
+    let d = fs.mkdir(r, b"dir", 0o750, 1001, 1002).unwrap();
+    let sub = fs.mkdir(d, b"sub", 0o755, 0, 0).unwrap();
+    let f = fs.create(d, b"data", 0o640, 70000, 70001).unwrap();
+    let data: Vec<u8> = (0..200_000u32).map(|i| (i * 31 % 255) as u8).collect();
+    fs.write(f, 0, &data).unwrap();
+    fs.write(f, 64 << 20, b"far away").unwrap(); // a hole of 64 MiB
+    fs.link(f, sub, b"again").unwrap();
+    fs.symlink(r, b"fast", b"dir/data", 0, 0).unwrap();
+    fs.symlink(r, b"slow", "z".repeat(300).as_bytes(), 0, 0).unwrap();
+    fs.mknod(r, b"fifo", S_IFIFO | 0o644, 0, 5, 6).unwrap();
+    fs.mknod(r, b"sock", S_IFSOCK | 0o644, 0, 0, 0).unwrap();
+    fs.mknod(r, b"tty", S_IFCHR | 0o620, makedev(4, 1), 0, 5).unwrap();
+    fs.mknod(r, b"disk", S_IFBLK | 0o660, makedev(259, 65540), 0, 6).unwrap();
+    let t = Time::new(1_234_567_890, 987_654_321);
+    fs.setattr(f, SetAttr { atime: Some(t), mtime: Some(t), ..Default::default() }).unwrap();
+    fs.rename(r, b"fast", d, b"fast-moved").unwrap();
+    unmount(fs, &img);
+    fsck(&img);
+
+    let mnt = scratch("mnt");
+    std::fs::create_dir_all(&mnt).unwrap();
+    let st = Command::new("mount").args(["-o", "loop,ro", "-t", "ext2"]).arg(&img).arg(&mnt).output().unwrap();
+    if !st.status.success() {
+        eprintln!("SKIPPED linux_mount_sees_what_the_crate_wrote: no loop mount here: {}", String::from_utf8_lossy(&st.stderr));
+        return;
+    }
+    let mut fs = mount(&img);
+    let mut seen = 0;
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| compare_with(&mut fs, ROOT_INO, &mnt, &mut seen, false)));
+    let host_rdev = std::fs::symlink_metadata(mnt.join("disk")).map(|m| m.rdev());
+    let _ = Command::new("umount").arg(&mnt).status();
+    std::fs::remove_dir(&mnt).ok();
+    if let Err(e) = r {
+        std::panic::resume_unwind(e);
+    }
+    assert_eq!(host_rdev.unwrap(), makedev(259, 65540));
+    assert!(seen >= 11, "compared {seen} inodes");
     std::fs::remove_file(&img).ok();
 }
