@@ -41,7 +41,7 @@
 //! Layout: [`layout`] on-disk structures, [`cache`] the block cache,
 //! [`fs`] mount, allocation, inodes, orphans and sync, [`file`] block maps
 //! and contents, [`dir`] directory entries and the in-memory directory
-//! index, [`ops`] namespace and attribute operations.
+//! index, [`ops`] namespace and attribute operations, [`format`] mkfs.
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -53,6 +53,7 @@ pub mod device;
 pub mod dir;
 pub mod error;
 pub mod file;
+pub mod format;
 pub mod fs;
 pub mod layout;
 pub mod ops;
@@ -60,6 +61,7 @@ pub mod ops;
 pub use device::{BlockDevice, MemDevice};
 pub use dir::{DirEntry, FileType};
 pub use error::{Error, Result};
+pub use format::{format, FormatOptions};
 pub use fs::{Clock, FileSystem, FixedClock, Ino, Metadata, MountOptions, StatFs, LINK_MAX, ROOT_INO};
 pub use layout::{Time, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK};
 pub use ops::{major, makedev, minor, SetAttr};
