@@ -297,6 +297,16 @@ fn refusals() {
     assert!(Command::new("mke2fs").args(["-q", "-F", "-t", "ext4"]).arg(&ext4).arg("16M").status().unwrap().success());
     assert_eq!(FileSystem::mount(load(&ext4), Box::new(FixedClock(NOW)), MountOptions::default()).err(), Some(Error::Unsupported));
     std::fs::remove_file(&ext4).ok();
+    // ext3 with a clean journal mounts as ext2 (the journal is left alone).
+    let ext3 = scratch("ext3");
+    assert!(Command::new("mke2fs").args(["-q", "-F", "-t", "ext3"]).arg(&ext3).arg("16M").status().unwrap().success());
+    let mut fs = mount(&ext3);
+    let f = fs.create(ROOT_INO, b"on-ext3", 0o644, 0, 0).unwrap();
+    fs.write(f, 0, b"no journal written").unwrap();
+    unmount(fs, &ext3);
+    fsck(&ext3);
+    assert_eq!(debugfs_cat(&ext3, "/on-ext3"), b"no journal written");
+    std::fs::remove_file(&ext3).ok();
     let huge = mkfs("huge", 16, 4096, None, &["-O", "huge_file"]);
     assert_eq!(FileSystem::mount(load(&huge), Box::new(FixedClock(NOW)), MountOptions::default()).err(), Some(Error::ReadOnly));
     let mut fs = FileSystem::mount(load(&huge), Box::new(FixedClock(NOW)), MountOptions { read_only: true, ..Default::default() }).unwrap();
@@ -361,9 +371,22 @@ fn ten_thousand_files_in_one_directory() {
     let d = fs.mkdir(ROOT_INO, b"many", 0o755, 0, 0).unwrap();
     let name = |i: u32| format!("file-{i:05}").into_bytes();
     let mut inos = Vec::new();
+    // Block-cache accesses per thousand creates: the cost must stay flat
+    // (counted, not timed, so the check cannot be flaky).
+    let accesses = |fs: &FileSystem<MemDevice>| {
+        let (h, m) = fs.cache_stats();
+        h + m
+    };
+    let mut per_thousand = Vec::new();
     for i in 0..10_000 {
+        if i % 1000 == 0 {
+            per_thousand.push(accesses(&fs));
+        }
         inos.push(fs.create(d, &name(i), 0o644, 0, 0).unwrap());
     }
+    per_thousand.push(accesses(&fs));
+    let cost: Vec<u64> = per_thousand.windows(2).map(|w| w[1] - w[0]).collect();
+    assert!(cost[9] <= cost[1] + cost[1] / 4, "create cost grows with the directory: {cost:?}");
     let t1 = t0.elapsed();
     for (i, &ino) in inos.iter().enumerate() {
         assert_eq!(fs.lookup(d, &name(i as u32)).unwrap(), ino);
@@ -377,9 +400,23 @@ fn ten_thousand_files_in_one_directory() {
     let mut fs = mount(&img);
     let t3 = std::time::Instant::now();
     let d = fs.lookup(ROOT_INO, b"many").unwrap();
-    for i in 0..10_000 {
+    let a0 = accesses(&fs);
+    fs.lookup(d, b"x").unwrap_err(); // the index is built here, once
+    let a1 = accesses(&fs);
+    for i in 0..1000 {
         fs.unlink(d, &name(i)).unwrap();
     }
+    let a2 = accesses(&fs);
+    for i in 1000..9000 {
+        fs.unlink(d, &name(i)).unwrap();
+    }
+    let a3 = accesses(&fs);
+    for i in 9000..10_000 {
+        fs.unlink(d, &name(i)).unwrap();
+    }
+    let a4 = accesses(&fs);
+    eprintln!("block accesses: index build {}, unlink first 1000 {}, last 1000 {}; create per 1000 {cost:?}", a1 - a0, a2 - a1, a4 - a3);
+    assert!(a4 - a3 <= (a2 - a1) + (a2 - a1) / 4, "unlink cost grows");
     let t4 = t3.elapsed();
     fs.rmdir(ROOT_INO, b"many").unwrap();
     unmount(fs, &img);
