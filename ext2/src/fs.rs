@@ -652,14 +652,16 @@ impl<D: BlockDevice> FileSystem<D> {
         Ok(())
     }
 
-    /// Writes all dirty metadata and data, then flushes the device: bitmaps,
-    /// inodes and directory blocks first, the group descriptors and the
-    /// superblock (whose counts describe them) last.
+    /// Writes all dirty metadata and data, then flushes the device: data,
+    /// bitmaps, inodes and directory blocks first, and after a device flush
+    /// (so the disk cannot reorder them) the group descriptors and the
+    /// superblock whose counts describe them.
     pub fn sync(&mut self) -> Result<()> {
         if self.read_only {
             return Ok(());
         }
         self.cache.flush(&mut self.dev)?;
+        self.dev.flush()?;
         if self.gd_dirty {
             self.store_groups()?;
         }
@@ -668,6 +670,14 @@ impl<D: BlockDevice> FileSystem<D> {
         self.store_superblock()?;
         self.cache.flush(&mut self.dev)?;
         self.dev.flush()
+    }
+
+    /// Makes `ino`'s data and everything it depends on (its directory
+    /// entries, bitmaps, counts) durable. Today this is a whole `sync`: the
+    /// cache does not track which blocks belong to which file.
+    pub fn fsync(&mut self, ino: Ino) -> Result<()> {
+        self.live_inode(ino)?;
+        self.sync()
     }
 
     /// Syncs and marks the volume clean; gives the device back.
