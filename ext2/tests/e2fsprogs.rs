@@ -592,6 +592,12 @@ fn linux_mount_sees_what_the_crate_wrote() {
     fs.link(f, sub, b"again").unwrap();
     fs.symlink(r, b"fast", b"dir/data", 0, 0).unwrap();
     fs.symlink(r, b"slow", "z".repeat(300).as_bytes(), 0, 0).unwrap();
+    // The boundary: 59 bytes fit in i_block, 60 take a block (as Linux does).
+    let s59 = fs.symlink(r, b"s59", "f".repeat(59).as_bytes(), 0, 0).unwrap();
+    let s60 = fs.symlink(r, b"s60", "g".repeat(60).as_bytes(), 0, 0).unwrap();
+    assert_eq!((fs.stat(s59).unwrap().blocks, fs.stat(s60).unwrap().blocks), (0, 8));
+    let s4095 = fs.symlink(r, b"s4095", "h".repeat(4095).as_bytes(), 0, 0).unwrap();
+    assert_eq!(fs.stat(s4095).unwrap().size, 4095);
     fs.mknod(r, b"fifo", S_IFIFO | 0o644, 0, 5, 6).unwrap();
     fs.mknod(r, b"sock", S_IFSOCK | 0o644, 0, 0, 0).unwrap();
     fs.mknod(r, b"tty", S_IFCHR | 0o620, makedev(4, 1), 0, 5).unwrap();
@@ -619,7 +625,7 @@ fn linux_mount_sees_what_the_crate_wrote() {
         std::panic::resume_unwind(e);
     }
     assert_eq!(host_rdev.unwrap(), makedev(259, 65540));
-    assert!(seen >= 11, "compared {seen} inodes");
+    assert!(seen >= 14, "compared {seen} inodes");
     std::fs::remove_file(&img).ok();
 }
 
@@ -651,4 +657,58 @@ fn format_makes_what_e2fsck_accepts() {
         fsck(&img);
         std::fs::remove_file(&img).ok();
     }
+}
+
+/// A full volume: writes stop with NoSpace, what was written is accounted
+/// for, failed creates leak nothing, and e2fsck agrees at every step.
+#[test]
+fn full_disk_stays_consistent() {
+    if !have_e2fsprogs("full_disk_stays_consistent") {
+        return;
+    }
+    let img = mkfs("full", 8, 4096, None, &["-N", "128", "-m", "0"]);
+    let mut fs = mount(&img);
+    let st0 = fs.statfs();
+    let r = ROOT_INO;
+    let f = fs.create(r, b"filler", 0o644, 0, 0).unwrap();
+    let chunk = vec![0x5au8; 65536];
+    let mut off = 0u64;
+    let err = loop {
+        match fs.write(f, off, &chunk) {
+            Ok(n) if n == chunk.len() => off += n as u64,
+            Ok(n) => off += n as u64,
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(err, Error::NoSpace);
+    assert_eq!(fs.stat(f).unwrap().size, off);
+    assert_eq!(fs.statfs().free_blocks, 0);
+    // Directories need a block: mkdir fails and leaks no inode.
+    let free_inodes = fs.statfs().free_inodes;
+    assert_eq!(fs.mkdir(r, b"nodir", 0o755, 0, 0), Err(Error::NoSpace));
+    assert_eq!(fs.symlink(r, b"nolink", &[b'y'; 200], 0, 0), Err(Error::NoSpace));
+    assert_eq!(fs.statfs().free_inodes, free_inodes);
+    // Empty files need only an entry (the root block has room) until inodes run out.
+    let mut made = 0;
+    let err = loop {
+        match fs.create(r, format!("e{made}").as_bytes(), 0o644, 0, 0) {
+            Ok(_) => made += 1,
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(err, Error::NoSpace);
+    assert_eq!(fs.statfs().free_inodes, 0);
+    assert!(made > 50, "made {made}");
+    unmount(fs, &img);
+    fsck(&img);
+    assert_eq!(dstat(&img, "/filler").unwrap().size, off);
+    let mut fs = mount(&img);
+    for i in 0..made {
+        fs.unlink(r, format!("e{i}").as_bytes()).unwrap();
+    }
+    fs.unlink(r, b"filler").unwrap();
+    assert_eq!(fs.statfs(), st0);
+    unmount(fs, &img);
+    fsck(&img);
+    std::fs::remove_file(&img).ok();
 }
