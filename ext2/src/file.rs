@@ -180,6 +180,9 @@ impl<D: BlockDevice> FileSystem<D> {
         if !i.is_reg() {
             return Err(Error::WrongType);
         }
+        if data.is_empty() {
+            return Ok(0); // nothing written: no growth, no new times
+        }
         let end = offset.checked_add(data.len() as u64).ok_or(Error::FileTooLarge)?;
         if end > self.max_file_size() {
             return Err(Error::FileTooLarge);

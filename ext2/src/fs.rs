@@ -254,7 +254,9 @@ impl<D: BlockDevice> FileSystem<D> {
                 overhead += 1 + self.gdt_blocks() + reserved_gdt;
             }
         }
-        self.overhead = overhead;
+        // mke2fs records the figure (s_overhead_clusters) and Linux uses it.
+        let recorded = le32(&self.sb.raw, 0x248) as u64;
+        self.overhead = if recorded != 0 && recorded < blocks { recorded } else { overhead };
         if fb != self.sb.free_blocks() as u64 || fi != self.sb.free_inodes() as u64 {
             self.sb.set_free_blocks(fb as u32);
             self.sb.set_free_inodes(fi as u32);

@@ -619,12 +619,17 @@ fn linux_mount_sees_what_the_crate_wrote() {
     let mut seen = 0;
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| compare_with(&mut fs, ROOT_INO, &mnt, &mut seen, false)));
     let host_rdev = std::fs::symlink_metadata(mnt.join("disk")).map(|m| m.rdev());
+    let df = Command::new("stat").args(["-f", "-c", "%S %b %f %a %c %d %l"]).arg(&mnt).output().unwrap();
+    let df = String::from_utf8_lossy(&df.stdout).trim().to_string();
     let _ = Command::new("umount").arg(&mnt).status();
     std::fs::remove_dir(&mnt).ok();
     if let Err(e) = r {
         std::panic::resume_unwind(e);
     }
     assert_eq!(host_rdev.unwrap(), makedev(259, 65540));
+    let s = fs.statfs();
+    let ours = format!("{} {} {} {} {} {} {}", s.block_size, s.blocks, s.free_blocks, s.avail_blocks, s.inodes, s.free_inodes, s.name_max);
+    assert_eq!(ours, df, "statfs: ours vs the kernel's (bsize blocks bfree bavail files ffree namelen)");
     assert!(seen >= 14, "compared {seen} inodes");
     std::fs::remove_file(&img).ok();
 }
@@ -653,8 +658,13 @@ fn format_makes_what_e2fsck_accepts() {
             let f = fs.create(d, format!("f{i}").as_bytes(), 0o644, i, i).unwrap();
             fs.write(f, (i as u64) * 1000, b"data").unwrap();
         }
+        let st = fs.statfs();
         unmount(fs, &img);
         fsck(&img);
+        match kernel_statfs(&img) {
+            Some(k) => assert_eq!(our_statfs(&st), k, "statfs of a {bs}-byte-block volume vs the kernel's"),
+            None => eprintln!("no loop mount here: statfs not compared with the kernel's"),
+        }
         std::fs::remove_file(&img).ok();
     }
 }

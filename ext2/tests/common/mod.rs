@@ -161,3 +161,26 @@ pub fn dls(img: &Path, path: &str) -> Vec<String> {
     v.sort();
     v
 }
+
+/// `statfs` of the image as the kernel's driver reports it (read-only loop
+/// mount): "bsize blocks bfree bavail files ffree namelen", or None where
+/// loop mounts are not allowed.
+pub fn kernel_statfs(img: &Path) -> Option<String> {
+    let mnt = scratch("statfs-mnt");
+    std::fs::create_dir_all(&mnt).ok()?;
+    let ok = Command::new("mount").args(["-o", "loop,ro", "-t", "ext2"]).arg(img).arg(&mnt).output().ok()?.status.success();
+    let r = if ok {
+        let o = Command::new("stat").args(["-f", "-c", "%S %b %f %a %c %d %l"]).arg(&mnt).output().ok();
+        let _ = Command::new("umount").arg(&mnt).status();
+        o.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    } else {
+        None
+    };
+    std::fs::remove_dir(&mnt).ok();
+    r
+}
+
+/// The crate's statfs in the same form.
+pub fn our_statfs(s: &ext2::StatFs) -> String {
+    format!("{} {} {} {} {} {} {}", s.block_size, s.blocks, s.free_blocks, s.avail_blocks, s.inodes, s.free_inodes, s.name_max)
+}
