@@ -115,6 +115,8 @@ pub struct FileSystem<D: BlockDevice> {
     pub(crate) next_generation: u32,
     overhead: u64,
     was_clean: bool,
+    /// Whether the caller may use the reserved blocks (s_r_blocks_count).
+    privileged: bool,
     gd_dirty: bool,
 }
 
@@ -184,6 +186,7 @@ impl<D: BlockDevice> FileSystem<D> {
             open: BTreeMap::new(),
             next_generation: (now.sec as u32) ^ now.nsec,
             overhead: 0,
+            privileged: true,
             gd_dirty: false,
         };
         fs.load_groups()?;
@@ -404,8 +407,19 @@ impl<D: BlockDevice> FileSystem<D> {
     }
 
     /// Allocates one block near `goal` (a block number; 0 for "anywhere").
+    /// Says whether the requests that follow may use the blocks reserved
+    /// for root (s_r_blocks_count): the server sets it from the caller's
+    /// credentials (uid 0, or s_def_resuid/resgid) before each request.
+    /// Privileged until told otherwise.
+    pub fn set_privileged(&mut self, privileged: bool) {
+        self.privileged = privileged;
+    }
+
     pub(crate) fn alloc_block(&mut self, goal: u64) -> Result<u32> {
         self.writable()?;
+        if !self.privileged && self.sb.free_blocks() <= self.sb.r_blocks_count() {
+            return Err(Error::NoSpace);
+        }
         let n = self.ngroups();
         let fdb = self.sb.first_data_block() as u64;
         let goal = if goal >= fdb && goal < self.sb.blocks_count() as u64 { goal } else { fdb };

@@ -676,16 +676,29 @@ fn full_disk_stays_consistent() {
     if !have_e2fsprogs("full_disk_stays_consistent") {
         return;
     }
-    let img = mkfs("full", 8, 4096, None, &["-N", "128", "-m", "0"]);
+    let img = mkfs("full", 8, 4096, None, &["-N", "128", "-m", "10"]);
     let mut fs = mount(&img);
+    let reserved = fs.superblock().r_blocks_count() as u64;
+    assert!(reserved > 100);
     let st0 = fs.statfs();
     let r = ROOT_INO;
     let f = fs.create(r, b"filler", 0o644, 0, 0).unwrap();
     let chunk = vec![0x5au8; 65536];
     let mut off = 0u64;
+    // An ordinary user stops at the reserve; root goes on to the end.
+    fs.set_privileged(false);
     let err = loop {
         match fs.write(f, off, &chunk) {
-            Ok(n) if n == chunk.len() => off += n as u64,
+            Ok(n) => off += n as u64,
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(err, Error::NoSpace);
+    let st = fs.statfs();
+    assert_eq!((st.free_blocks, st.avail_blocks), (reserved, 0), "{st:?}");
+    fs.set_privileged(true);
+    let err = loop {
+        match fs.write(f, off, &chunk) {
             Ok(n) => off += n as u64,
             Err(e) => break e,
         }
