@@ -47,12 +47,22 @@ impl Cache {
     fn evict<D: BlockDevice>(&mut self, dev: &mut D) -> Result<()> {
         while self.map.len() >= self.cap {
             let Some((&t, &blk)) = self.lru.iter().next() else { break };
-            self.lru.remove(&t);
-            if let Some(s) = self.map.remove(&blk) {
+            // Written before it leaves. If the device fails, the dirty blocks
+            // stay (sync reports the error, as writeback errors go to fsync),
+            // up to twice the capacity; beyond that the caller gets the error.
+            if let Some(s) = self.map.get_mut(&blk) {
                 if s.dirty {
-                    dev.write_blocks(blk * self.ratio, &s.data)?;
+                    if let Err(e) = dev.write_blocks(blk * self.ratio, &s.data) {
+                        if self.map.len() >= 2 * self.cap {
+                            return Err(e);
+                        }
+                        return Ok(());
+                    }
+                    s.dirty = false;
                 }
             }
+            self.lru.remove(&t);
+            self.map.remove(&blk);
         }
         Ok(())
     }

@@ -110,7 +110,7 @@ impl<D: BlockDevice> FileSystem<D> {
         let mut fresh = false;
         if b == 0 {
             b = self.alloc_block(goal)?;
-            self.cache.zeroed(&mut self.dev, b as u64)?;
+            self.zero_new(b)?;
             i.set_block(idx[0], b);
             i.set_sectors(i.sectors() + self.spb());
             fresh = true;
@@ -121,13 +121,29 @@ impl<D: BlockDevice> FileSystem<D> {
             fresh = false;
             if b == 0 {
                 b = self.alloc_block(parent as u64 + 1)?;
-                self.cache.zeroed(&mut self.dev, b as u64)?;
-                put32(self.cache.modify(&mut self.dev, parent as u64)?, k * 4, b);
+                self.zero_new(b)?;
+                match self.cache.modify(&mut self.dev, parent as u64) {
+                    Ok(p) => put32(p, k * 4, b),
+                    Err(e) => {
+                        let _ = self.free_block(b);
+                        return Err(e);
+                    }
+                }
                 i.set_sectors(i.sectors() + self.spb());
                 fresh = true;
             }
         }
         Ok((self.check_blk(b)?, fresh))
+    }
+
+    /// Zero-fills a block just allocated; if even that fails, the block goes
+    /// back to the bitmap rather than leak.
+    fn zero_new(&mut self, b: u32) -> Result<()> {
+        if let Err(e) = self.cache.zeroed(&mut self.dev, b as u64) {
+            let _ = self.free_block(b);
+            return Err(e);
+        }
+        Ok(())
     }
 
     /// Reads up to `buf.len()` bytes at `offset`; holes read as zeros.
