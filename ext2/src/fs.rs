@@ -122,7 +122,7 @@ pub struct FileSystem<D: BlockDevice> {
 
 /// Whether group `g` holds a superblock backup (sparse_super: 0, 1 and
 /// powers of 3, 5 and 7).
-fn has_super(g: u32, sparse: bool) -> bool {
+pub(crate) fn has_super(g: u32, sparse: bool) -> bool {
     if !sparse || g <= 1 {
         return true;
     }
@@ -212,11 +212,11 @@ impl<D: BlockDevice> FileSystem<D> {
         (start, (self.sb.blocks_count() as u64 - start).min(self.bpg as u64))
     }
 
-    fn itable_blocks(&self) -> u64 {
+    pub(crate) fn itable_blocks(&self) -> u64 {
         (self.ipg as u64 * self.isize as u64).div_ceil(self.bs as u64)
     }
 
-    fn gdt_blocks(&self) -> u64 {
+    pub(crate) fn gdt_blocks(&self) -> u64 {
         (self.groups.len() * GD_SIZE).div_ceil(self.bs) as u64
     }
 

@@ -41,7 +41,8 @@
 //! Layout: [`layout`] on-disk structures, [`cache`] the block cache,
 //! [`fs`] mount, allocation, inodes, orphans and sync, [`file`] block maps
 //! and contents, [`dir`] directory entries and the in-memory directory
-//! index, [`ops`] namespace and attribute operations, [`format`] mkfs.
+//! index, [`ops`] namespace and attribute operations, [`format`] mkfs,
+//! [`check`] a consistency check without repair.
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -49,6 +50,7 @@
 extern crate alloc;
 
 pub mod cache;
+pub mod check;
 pub mod device;
 pub mod dir;
 pub mod error;
@@ -58,6 +60,7 @@ pub mod fs;
 pub mod layout;
 pub mod ops;
 
+pub use check::CheckReport;
 pub use device::{BlockDevice, MemDevice};
 pub use dir::{DirEntry, FileType};
 pub use error::{Error, Result};

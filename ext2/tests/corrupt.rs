@@ -44,6 +44,7 @@ fn exercise(img: Vec<u8>) -> bool {
     let Ok(mut fs) = FileSystem::mount(MemDevice::from_vec(img), Box::new(FixedClock(NOW)), MountOptions::default()) else { return false };
     let mut budget = 400;
     walk(&mut fs, ROOT_INO, 0, &mut budget);
+    let _ = fs.check();
     let _ = fs.statfs();
     let r = ROOT_INO;
     if let Ok(f) = fs.create(r, b"new-file", 0o644, 0, 0) {

@@ -775,3 +775,40 @@ fn mkext2_builds_reproducible_images() {
     std::fs::remove_dir_all(&src).ok();
     std::fs::remove_file(&img).ok();
 }
+
+/// The crate's check finds the damage e2fsck finds (made with debugfs -w).
+#[test]
+fn check_finds_what_e2fsck_finds() {
+    if !have_e2fsprogs("check_finds_what_e2fsck_finds") {
+        return;
+    }
+    let src = source_tree();
+    let base = mkfs("check", 16, 4096, Some(&src), &[]);
+    fsck(&base);
+    let big_block: u64 = debugfs(&base, "bmap /sub/big 0").trim().parse().unwrap();
+    let sub_ino = dstat(&base, "/sub").unwrap().ino;
+    let damage = [
+        ("a used block marked free", format!("freeb {big_block}"), "blocks differ"),
+        ("a free block marked used", "setb 4000".to_string(), "blocks differ"),
+        ("a wrong link count", "sif /small links_count 5".to_string(), "links"),
+        ("a wrong directory link count", "sif /sub links_count 9".to_string(), "links"),
+        ("a wrong group free count", "set_bg 0 free_blocks_count 7".to_string(), "free blocks recorded"),
+        ("a wrong i_blocks", "sif /sub/big blocks 8".to_string(), "i_blocks"),
+        ("an inode in use marked free", format!("freei <{sub_ino}>"), "inodes differ"),
+    ];
+    for (what, req, expect) in damage {
+        let img = scratch("damaged");
+        std::fs::copy(&base, &img).unwrap();
+        let out = Command::new("debugfs").arg("-w").arg("-R").arg(&req).arg(&img).output().unwrap();
+        assert!(out.status.success(), "{req}");
+        let e2 = Command::new("e2fsck").arg("-fn").arg(&img).status().unwrap();
+        assert_ne!(e2.code(), Some(0), "e2fsck sees {what}");
+        let opts = MountOptions { read_only: true, ..Default::default() };
+        let mut fs = FileSystem::mount(load(&img), Box::new(FixedClock(NOW)), opts).unwrap();
+        let r = fs.check().unwrap();
+        assert!(r.problems.iter().any(|p| p.contains(expect)), "{what}: {:#?}", r.problems);
+        std::fs::remove_file(&img).ok();
+    }
+    std::fs::remove_dir_all(&src).ok();
+    std::fs::remove_file(&base).ok();
+}

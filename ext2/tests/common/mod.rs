@@ -60,8 +60,13 @@ pub fn unmount(fs: FileSystem<MemDevice>, img: &Path) {
     std::fs::write(img, dev.as_slice()).expect("image written");
 }
 
-/// e2fsck -fn must find nothing (exit status 0).
+/// e2fsck -fn must find nothing (exit status 0), and neither must the
+/// crate's own check.
 pub fn fsck(img: &Path) {
+    let opts = MountOptions { read_only: true, ..Default::default() };
+    let mut fs = FileSystem::mount(load(img), Box::new(FixedClock(NOW)), opts).expect("mount for check");
+    let report = fs.check().expect("check runs");
+    assert!(report.is_clean(), "the crate's check of {}: {:#?}", img.display(), report.problems);
     let out = Command::new("e2fsck").arg("-fn").arg(img).output().expect("e2fsck runs");
     assert!(
         out.status.code() == Some(0),
