@@ -72,8 +72,9 @@ STAGE := $(OUT)/image/root
 BUSYBOX := $(OUT)/image/busybox
 ROOTFS_ARGS = --size $(IMAGE_MIB) --dir $(STAGE):/ $(if $(EXTRA),--dir $(abspath $(EXTRA)):/)
 
-# dosfstools: the file tests check the images they leave with fsck.fat.
-DEBIAN_PACKAGES := qemu-system-x86 musl-tools dosfstools
+# dosfstools: the file tests check the images they leave with fsck.fat;
+# e2fsprogs: the ext2 crate's tests check what it writes with e2fsck and debugfs.
+DEBIAN_PACKAGES := qemu-system-x86 musl-tools dosfstools e2fsprogs
 CARGO := cargo
 
 .PHONY: all kernel tasks emulib cprogs rsprogs userland run run-unix debug test stress unit-test integration-test image-test deps clean image stage
@@ -132,7 +133,7 @@ debug: deps all
 
 unit-test: deps
 	$(CARGO) test -p mach -p memfns -p heap -p microkernel --lib
-	$(CARGO) test -p fat32 -p rootfs -p linux-abi -p unix-server -p userland
+	$(CARGO) test -p fat32 -p ext2 -p rootfs -p linux-abi -p unix-server -p userland
 	$(CARGO) test -p emulib --lib
 	bench/test.sh
 
