@@ -133,7 +133,7 @@ debug: deps all
 
 unit-test: deps
 	$(CARGO) test -p mach -p memfns -p heap -p microkernel --lib
-	$(CARGO) test -p fat32 -p ext2 -p rootfs -p linux-abi -p unix-server -p userland
+	$(CARGO) test -p blockdev -p fat32 -p ext2 -p rootfs -p linux-abi -p unix-server -p userland
 	$(CARGO) test -p emulib --lib
 	bench/test.sh
 

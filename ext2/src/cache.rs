@@ -54,7 +54,7 @@ impl Cache {
                 if s.dirty {
                     if let Err(e) = dev.write_blocks(blk * self.ratio, &s.data) {
                         if self.map.len() >= 2 * self.cap {
-                            return Err(e);
+                            return Err(e.into());
                         }
                         return Ok(());
                     }

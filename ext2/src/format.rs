@@ -135,7 +135,7 @@ fn bitmap(used: u64, valid: u64, bs: usize) -> Vec<u8> {
 
 fn write<D: BlockDevice>(dev: &mut D, bs: u64, blk: u64, data: &[u8]) -> Result<()> {
     let ratio = bs / dev.block_size() as u64;
-    dev.write_blocks(blk * ratio, data)
+    Ok(dev.write_blocks(blk * ratio, data)?)
 }
 
 fn dir_block(bs: usize, me: u32, parent: u32) -> Vec<u8> {

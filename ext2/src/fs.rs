@@ -685,7 +685,7 @@ impl<D: BlockDevice> FileSystem<D> {
         self.sb.set_wtime(now.sec as u32);
         self.store_superblock()?;
         self.cache.flush(&mut self.dev)?;
-        self.dev.flush()
+        Ok(self.dev.flush()?)
     }
 
     /// Makes `ino`'s data and everything it depends on (its directory

@@ -61,7 +61,7 @@ pub mod layout;
 pub mod ops;
 
 pub use check::CheckReport;
-pub use device::{BlockDevice, MemDevice};
+pub use device::{BlockDevice, IoError, MemDevice};
 pub use dir::{DirEntry, FileType};
 pub use error::{Error, Result};
 pub use format::{format, FormatOptions};

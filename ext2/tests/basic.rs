@@ -93,12 +93,12 @@ impl BlockDevice for Flaky {
     fn num_blocks(&self) -> u64 {
         self.inner.num_blocks()
     }
-    fn read_blocks(&mut self, lba: u64, buf: &mut [u8]) -> Result<()> {
+    fn read_blocks(&mut self, lba: u64, buf: &mut [u8]) -> core::result::Result<(), IoError> {
         self.inner.read_blocks(lba, buf)
     }
-    fn write_blocks(&mut self, lba: u64, buf: &[u8]) -> Result<()> {
+    fn write_blocks(&mut self, lba: u64, buf: &[u8]) -> core::result::Result<(), IoError> {
         if self.fail.get() {
-            return Err(Error::Io);
+            return Err(IoError);
         }
         self.inner.write_blocks(lba, buf)
     }

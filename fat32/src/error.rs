@@ -61,3 +61,10 @@ impl fmt::Display for Error {
 }
 
 impl core::error::Error for Error {}
+
+/// A failed device request is an I/O error of the file system.
+impl From<blockdev::IoError> for Error {
+    fn from(_: blockdev::IoError) -> Self {
+        Error::Io
+    }
+}

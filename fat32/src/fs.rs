@@ -556,7 +556,7 @@ impl<D: BlockDevice> FileSystem<D> {
             info.store(&mut s);
             self.dev.write(sector, &s)?;
         }
-        self.dev.dev.flush()
+        Ok(self.dev.dev.flush()?)
     }
 
     /// Syncs, marks the volume clean and gives the device back.

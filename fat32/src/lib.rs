@@ -35,7 +35,7 @@ pub mod path;
 pub mod time;
 
 pub use check::CheckReport;
-pub use device::{BlockDevice, MemDevice};
+pub use device::{BlockDevice, IoError, MemDevice};
 pub use dir::{DirEntry, ReadDir};
 pub use error::{Error, Result};
 pub use format::{format, FormatOptions};

@@ -1,4 +1,4 @@
-//! The root disk as a `fat32::BlockDevice` over the kernel's Mach device
+//! The root disk as a `blockdev::BlockDevice` (what fat32 and ext2 mount) over the kernel's Mach device
 //! port (`hd0`). Every device request is an RPC, so the disk is seen
 //! through a write-back cache of whole 64 KiB chunks: reads fill chunks,
 //! writes change cached chunks and mark them dirty, and dirty chunks go to
@@ -9,7 +9,7 @@
 use alloc::collections::BTreeMap;
 use alloc::vec;
 use alloc::vec::Vec;
-use fat32::{BlockDevice, Error};
+use blockdev::{BlockDevice, IoError};
 use mach::defs::device::*;
 use mach::defs::task::task_get_special_port;
 use mach::message::OolDescriptor;
@@ -36,7 +36,7 @@ struct Chunk {
 /// effect; the programs then come from the boot modules).
 pub enum Disk {
     Device(DeviceDisk),
-    Ram(fat32::MemDevice),
+    Ram(blockdev::MemDevice),
 }
 
 /// Size of the memory root: FAT32 needs 65525 clusters at least.
@@ -50,7 +50,7 @@ impl Disk {
 
     /// A freshly formatted FAT32 volume in memory.
     pub fn ram() -> Option<Disk> {
-        let dev = fat32::MemDevice::new(RAM_ROOT_BYTES);
+        let dev = blockdev::MemDevice::new(RAM_ROOT_BYTES);
         fat32::format(dev, &fat32::FormatOptions::default()).ok().map(Disk::Ram)
     }
 }
@@ -68,19 +68,19 @@ impl BlockDevice for Disk {
             Disk::Ram(m) => m.num_blocks(),
         }
     }
-    fn read_blocks(&mut self, lba: u64, buf: &mut [u8]) -> fat32::Result<()> {
+    fn read_blocks(&mut self, lba: u64, buf: &mut [u8]) -> blockdev::Result<()> {
         match self {
             Disk::Device(d) => d.read_blocks(lba, buf),
             Disk::Ram(m) => m.read_blocks(lba, buf),
         }
     }
-    fn write_blocks(&mut self, lba: u64, buf: &[u8]) -> fat32::Result<()> {
+    fn write_blocks(&mut self, lba: u64, buf: &[u8]) -> blockdev::Result<()> {
         match self {
             Disk::Device(d) => d.write_blocks(lba, buf),
             Disk::Ram(m) => m.write_blocks(lba, buf),
         }
     }
-    fn flush(&mut self) -> fat32::Result<()> {
+    fn flush(&mut self) -> blockdev::Result<()> {
         match self {
             Disk::Device(d) => d.flush(),
             Disk::Ram(m) => m.flush(),
@@ -109,12 +109,12 @@ impl DeviceDisk {
         Some(DeviceDisk { port, records: st[DEV_GET_SIZE_RECORDS] as u64, chunks: BTreeMap::new(), clock: 0 })
     }
 
-    fn device_read(&self, rec: u64, buf: &mut [u8]) -> fat32::Result<()> {
-        let r = device_read::call(&Kernel, self.port, D_READ, rec, buf.len() as u32).map_err(|_| Error::Io)?;
+    fn device_read(&self, rec: u64, buf: &mut [u8]) -> blockdev::Result<()> {
+        let r = device_read::call(&Kernel, self.port, D_READ, rec, buf.len() as u32).map_err(|_| IoError)?;
         let d = { r.data };
         if d.size as usize != buf.len() {
             machrt::vm::vm_deallocate(d.address, d.size as u64);
-            return Err(Error::Io);
+            return Err(IoError);
         }
         // SAFETY: the reply mapped `size` bytes of data at `address` here.
         let src = unsafe { core::slice::from_raw_parts(d.address as *const u8, d.size as usize) };
@@ -123,12 +123,12 @@ impl DeviceDisk {
         Ok(())
     }
 
-    fn device_write(&self, rec: u64, buf: &[u8]) -> fat32::Result<()> {
+    fn device_write(&self, rec: u64, buf: &[u8]) -> blockdev::Result<()> {
         for (i, part) in buf.chunks(MAX_IO as usize * RECORD).enumerate() {
             let ool = OolDescriptor::new(part.as_ptr() as u64, part.len() as u32, false);
-            let r = device_write::call(&Kernel, self.port, ool, D_WRITE, rec + i as u64 * MAX_IO).map_err(|_| Error::Io)?;
+            let r = device_write::call(&Kernel, self.port, ool, D_WRITE, rec + i as u64 * MAX_IO).map_err(|_| IoError)?;
             if r.bytes_written as usize != part.len() {
-                return Err(Error::Io);
+                return Err(IoError);
             }
         }
         Ok(())
@@ -136,7 +136,7 @@ impl DeviceDisk {
 
     /// Makes room for one more chunk: the least recently used goes,
     /// written back first if dirty.
-    fn evict(&mut self) -> fat32::Result<()> {
+    fn evict(&mut self) -> blockdev::Result<()> {
         if self.chunks.len() < CACHED {
             return Ok(());
         }
@@ -152,7 +152,7 @@ impl DeviceDisk {
 
     /// The cached chunk starting at record `start`, read in if missing
     /// (unless `whole`: the caller overwrites all of it).
-    fn chunk(&mut self, start: u64, whole: bool) -> fat32::Result<&mut Chunk> {
+    fn chunk(&mut self, start: u64, whole: bool) -> blockdev::Result<&mut Chunk> {
         self.clock += 1;
         let now = self.clock;
         if !self.chunks.contains_key(&start) {
@@ -164,15 +164,15 @@ impl DeviceDisk {
             }
             self.chunks.insert(start, Chunk { bytes, dirty: false, used: now });
         }
-        let c = self.chunks.get_mut(&start).ok_or(Error::Io)?;
+        let c = self.chunks.get_mut(&start).ok_or(IoError)?;
         c.used = now;
         Ok(c)
     }
 
-    fn check(&self, lba: u64, len: usize) -> fat32::Result<u64> {
+    fn check(&self, lba: u64, len: usize) -> blockdev::Result<u64> {
         let n = (len / RECORD) as u64;
         if len % RECORD != 0 || lba.checked_add(n).is_none_or(|e| e > self.records) {
-            return Err(Error::Io);
+            return Err(IoError);
         }
         Ok(n)
     }
@@ -180,7 +180,7 @@ impl DeviceDisk {
     /// Calls `f(chunk bytes range, buffer range, chunk)` for each piece of
     /// the records [lba, lba+n) as chunks cut them.
     fn pieces(&mut self, lba: u64, n: u64, writing: bool,
-              mut f: impl FnMut(core::ops::Range<usize>, core::ops::Range<usize>, &mut Chunk)) -> fat32::Result<()> {
+              mut f: impl FnMut(core::ops::Range<usize>, core::ops::Range<usize>, &mut Chunk)) -> blockdev::Result<()> {
         let mut done = 0u64;
         while done < n {
             let rec = lba + done;
@@ -208,12 +208,12 @@ impl BlockDevice for DeviceDisk {
         self.records
     }
 
-    fn read_blocks(&mut self, lba: u64, buf: &mut [u8]) -> fat32::Result<()> {
+    fn read_blocks(&mut self, lba: u64, buf: &mut [u8]) -> blockdev::Result<()> {
         let n = self.check(lba, buf.len())?;
         self.pieces(lba, n, false, |c, b, chunk| buf[b].copy_from_slice(&chunk.bytes[c]))
     }
 
-    fn write_blocks(&mut self, lba: u64, buf: &[u8]) -> fat32::Result<()> {
+    fn write_blocks(&mut self, lba: u64, buf: &[u8]) -> blockdev::Result<()> {
         let n = self.check(lba, buf.len())?;
         self.pieces(lba, n, true, |c, b, chunk| {
             chunk.bytes[c].copy_from_slice(&buf[b]);
@@ -222,7 +222,7 @@ impl BlockDevice for DeviceDisk {
     }
 
     /// Writes every dirty chunk back, in disk order.
-    fn flush(&mut self) -> fat32::Result<()> {
+    fn flush(&mut self) -> blockdev::Result<()> {
         let dirty: Vec<u64> = self.chunks.iter().filter(|(_, c)| c.dirty).map(|(&s, _)| s).collect();
         for start in dirty {
             if let Some(c) = self.chunks.get(&start) {
