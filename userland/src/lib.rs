@@ -7,6 +7,7 @@
 use std::ffi::CStr;
 use std::io::{self, Read, Write};
 
+pub mod edit;
 pub mod fmt;
 
 /// Name the tool was run as (basename of argv[0]), for messages.

@@ -40,7 +40,7 @@ fn line_editing_history_and_ctrl_c() {
     // SAFETY: m and s are fresh descriptors owned from here on.
     let (master, slave) = unsafe { (std::fs::File::from_raw_fd(m), OwnedFd::from_raw_fd(s)) };
     let mut c = cmd("sh", &t.0);
-    c.env("TERM", "dumb");
+    c.env("TERM", "xterm");
     c.stdin(slave.try_clone().unwrap()).stdout(slave.try_clone().unwrap()).stderr(slave);
     // SAFETY: setsid and ioctl are async-signal-safe.
     unsafe {

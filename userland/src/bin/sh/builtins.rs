@@ -7,6 +7,10 @@ const BUILTINS: [&str; 22] = [
     "kill", "exec", "return", "shift", "true", "false",
 ];
 
+pub fn names() -> impl Iterator<Item = &'static str> {
+    BUILTINS.iter().copied()
+}
+
 pub fn is_builtin(name: &str) -> bool {
     BUILTINS.contains(&name)
 }

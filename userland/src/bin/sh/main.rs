@@ -51,18 +51,31 @@ pub fn put(s: &str) {
 
 /// Where command lines come from.
 trait Lines {
-    fn next_line(&mut self, prompt: &str) -> Option<String>;
+    fn next_line(&mut self, sh: &Shell, prompt: &str) -> Option<String>;
 }
 
 impl Lines for edit::Input {
-    fn next_line(&mut self, prompt: &str) -> Option<String> {
-        self.line(prompt)
+    fn next_line(&mut self, sh: &Shell, prompt: &str) -> Option<String> {
+        self.line(prompt, sh, sh.lookup("TERM").as_deref())
     }
 }
 
 impl Lines for std::vec::IntoIter<String> {
-    fn next_line(&mut self, _: &str) -> Option<String> {
+    fn next_line(&mut self, _: &Shell, _: &str) -> Option<String> {
         self.next()
+    }
+}
+
+/// Tab completion of command names: builtins, functions and PATH.
+impl userland::edit::Complete for Shell {
+    fn commands(&self, prefix: &str) -> Vec<String> {
+        let mut v: Vec<String> = builtins::names().filter(|b| b.starts_with(prefix)).map(String::from).collect();
+        v.extend(self.funcs.keys().filter(|f| f.starts_with(prefix)).cloned());
+        v.extend(userland::edit::path_commands(&self.lookup("PATH").unwrap_or_default(), prefix));
+        v
+    }
+    fn home(&self) -> Option<String> {
+        self.lookup("HOME")
     }
 }
 
@@ -81,7 +94,7 @@ fn run_lines(sh: &mut Shell, src: &mut dyn Lines) {
             sh.notify();
         }
         let p = if sh.interactive { prompt(sh) } else { String::new() };
-        let Some(mut text) = src.next_line(&p) else { return };
+        let Some(mut text) = src.next_line(sh, &p) else { return };
         sh.interrupted = false;
         loop {
             match parse::parse(&text) {
@@ -89,7 +102,7 @@ fn run_lines(sh: &mut Shell, src: &mut dyn Lines) {
                     sh.run_list(&list);
                     break;
                 }
-                Err(parse::Error::Incomplete) => match src.next_line("> ") {
+                Err(parse::Error::Incomplete) => match src.next_line(sh, "> ") {
                     Some(more) => {
                         text.push('\n');
                         text.push_str(&more);
