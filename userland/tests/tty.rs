@@ -94,6 +94,11 @@ fn line_editing_history_and_ctrl_c() {
     }
     p.send("ls\r");
     p.expect("aa  bb  cc\r\n", 1);
+    // PS1's escapes: \w with ~ for HOME, \$.
+    p.send("PS1='[\\w]\\$ '; cd /\r");
+    p.expect(&format!("[/]{} ", if unsafe { libc::geteuid() } == 0 { '#' } else { '$' }), 1);
+    p.send("cd\r");
+    p.expect("[~]", 1);
     p.send("exit 7\r");
     let st = child.wait().unwrap();
     assert_eq!(st.code(), Some(7));
