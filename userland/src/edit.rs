@@ -204,7 +204,7 @@ impl Line<'_> {
     fn place(&mut self, s: &mut String, plen: usize) {
         let w = self.width.max(1);
         let end = plen + self.buf.len();
-        if end > 0 && end % w == 0 {
+        if end > 0 && end.is_multiple_of(w) {
             // The terminal waits at the last column: make the wrap real
             // so that the row count below is where the cursor is.
             s.push_str("\r\n");
@@ -228,7 +228,7 @@ impl Line<'_> {
     fn finish(&mut self, t: &mut dyn Term, plen: usize) {
         let w = self.width.max(1);
         let end = plen + self.buf.len();
-        let end_row = if end > 0 && end % w == 0 { end / w - 1 } else { end / w };
+        let end_row = if end > 0 && end.is_multiple_of(w) { end / w - 1 } else { end / w };
         let mut s = String::new();
         if end_row > self.row {
             let _ = write!(s, "\x1b[{}B", end_row - self.row);
@@ -329,7 +329,7 @@ impl Editor {
                 }
                 Step::Go => {
                     // Typing at the end of a line needs no redraw.
-                    if !matches!(key, Key::Char(_)) || l.pos != l.buf.len() || (plen + l.pos) % width == 0 {
+                    if !matches!(key, Key::Char(_)) || l.pos != l.buf.len() || (plen + l.pos).is_multiple_of(width) {
                         l.redraw(t, prompt);
                     }
                 }

@@ -110,7 +110,7 @@ fn boot() -> ! {
     let login = format!("-{}", shell.rsplit('/').next().unwrap_or("sh"));
     loop {
         let started = Instant::now();
-        match spawn_as(&shell, &[login.clone()], true) {
+        match spawn_as(&shell, std::slice::from_ref(&login), true) {
             Some(pid) => {
                 let st = wait_for(pid);
                 println!("\ninit: the console shell ended (status {st}); starting a new login shell");
