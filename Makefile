@@ -127,7 +127,7 @@ run-unix: deps all
 debug: deps all
 	@echo "In another terminal:  gdb $(KERNEL) -ex 'target remote :1234'"
 	@echo "(the kernel ELF has symbols; 'hbreak kernel_main' then 'continue' (a hardware breakpoint: paging is not on yet at the first instruction))"
-	@scripts/boot $(KERNEL) "$(APPEND)" $(MODULES) -- $(QEMU_FLAGS) $(DISK_FLAGS) -s -S
+	@$(if $(INIT),scripts/run-init,scripts/boot) $(KERNEL) "$(APPEND)" $(MODULES) -- $(QEMU_FLAGS) $(DISK_FLAGS) -s -S
 
 unit-test: deps
 	$(CARGO) test -p mach -p memfns -p heap -p microkernel --lib
