@@ -112,7 +112,7 @@ rsprogs:
 	RUSTFLAGS="$(RSPROGS_RUSTFLAGS)" $(CARGO) build --$(PROFILE) -p rsprogs --bins \
 		--target $(TARGET) --target-dir $(RSPROGS_DIR)
 
-# Boots with the serial console on this terminal (Ctrl-A X quits) or on a
+# Boots with the serial console on this terminal (Ctrl-] x quits) or on a
 # pipe; exits with the status the system powered off with.
 run: deps all | $(IMAGE)
 	@$(if $(INIT),scripts/run-init,scripts/boot) $(KERNEL) "$(APPEND)" $(MODULES) -- $(QEMU_FLAGS) $(DISK_FLAGS)
@@ -128,8 +128,7 @@ run-unix: deps all
 debug: deps all
 	@echo "In another terminal:  gdb $(KERNEL) -ex 'target remote :1234'"
 	@echo "(the kernel ELF has symbols; 'hbreak kernel_main' then 'continue' (a hardware breakpoint: paging is not on yet at the first instruction))"
-	$(QEMU) $(QEMU_FLAGS) -serial mon:stdio -kernel $(KERNEL) -append "$(APPEND)" \
-		-initrd "$$(echo $(MODULES) | tr ' ' ',')" $(DISK_FLAGS) -s -S
+	@$(if $(INIT),scripts/run-init,scripts/boot) $(KERNEL) "$(APPEND)" $(MODULES) -- $(QEMU_FLAGS) $(DISK_FLAGS) -s -S
 
 unit-test: deps
 	$(CARGO) test -p mach -p memfns -p heap -p microkernel --lib

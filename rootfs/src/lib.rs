@@ -140,15 +140,40 @@ fn join(dir: &str, name: &str) -> String {
     }
 }
 
+/// Read by every login shell: the console's (init starts it as "-sh").
+const PROFILE: &str = r#"# /etc/profile: the environment of a login shell.
+export PATH=/bin:/sbin:/usr/bin
+if [ -z "$HOME" ] || [ "$HOME" = / ]; then
+    mkdir -p /home/root 2>/dev/null
+    [ -d /home/root ] && HOME=/home/root
+fi
+export HOME USER=${USER:-root} LOGNAME=${LOGNAME:-root}
+# The console speaks VT100/xterm; a console on a pipe (size 0x0) is dumb.
+if [ -z "$TERM" ]; then
+    if [ "$(stty size 2>/dev/null)" = "0 0" ]; then TERM=dumb; else TERM=xterm; fi
+fi
+export TERM
+PS1='\u@\h:\w\$ '
+alias ll='ls -l' la='ls -a'
+cd "$HOME"
+[ -r /etc/motd ] && cat /etc/motd
+"#;
+
+const MOTD: &str = "Welcome to the Mach microkernel with its UNIX server.
+The programs are in /bin (ls /bin); busybox has more (busybox --list).
+Tab completes, ^R searches the history, ^A/^E/^W/^K edit; poweroff ends the system.
+";
+
 /// The defaults in /etc; any of them is replaced by a file given on the
 /// command line or found in an --extra/--dir tree.
 fn etc_defaults() -> Vec<(&'static str, &'static str, u32)> {
     vec![
-        ("/etc/rc", "#!/bin/sh\n# System start-up, run by init.\necho \"booting $(cat /etc/hostname)\"\ncat /etc/motd\nexec /bin/sh\n", 0o755),
+        ("/etc/rc", "#!/bin/sh\n# System start-up, run by init before the console's login shell.\necho \"booting $(hostname)\"\n", 0o755),
+        ("/etc/profile", PROFILE, 0o644),
         ("/etc/passwd", "root:x:0:0:root:/home/root:/bin/sh\nuser:x:1000:1000:user:/home/user:/bin/sh\n", 0o644),
         ("/etc/group", "root:x:0:root\nwheel:x:10:root\nusers:x:100:user\nuser:x:1000:\n", 0o644),
         ("/etc/hostname", "mach\n", 0o644),
-        ("/etc/motd", "Welcome to the Mach microkernel with its UNIX server.\n", 0o644),
+        ("/etc/motd", MOTD, 0o644),
     ]
 }
 

@@ -7,7 +7,10 @@
 use std::ffi::CStr;
 use std::io::{self, Read, Write};
 
+pub mod edit;
 pub mod fmt;
+pub mod printf;
+pub mod test_expr;
 
 /// Name the tool was run as (basename of argv[0]), for messages.
 pub fn prog() -> String {

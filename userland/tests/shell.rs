@@ -343,3 +343,107 @@ fn set_e_and_set_x() {
     assert_eq!(r.err, "+ echo v done\n+ set +x\n");
     assert_eq!(sh_c(&t.0, "set -q").code, 2);
 }
+
+/// test / [ as a builtin, the answers recorded from dash on Linux.
+#[test]
+fn test_builtin_matches_dash() {
+    let t = Tmp::new();
+    t.write("f", "data");
+    t.write("empty", "");
+    let cases = [
+        ("-e f", 0), ("-f f", 0), ("-f .", 1), ("-d .", 0), ("-d f", 1), ("-s f", 0), ("-s empty", 1), ("-r f", 0), ("-w f", 0),
+        ("-x f", 1), ("-L f", 1), ("-e nosuch", 1), ("-n x", 0), ("-z x", 1), ("-z ''", 0), ("1 -eq 1", 0), ("-1 -lt 0", 0),
+        ("2 -le 1", 1), ("1 -ne 2", 0), ("3 -ge 3", 0), ("4 -gt 5", 1), ("a = a", 0), ("a == a", 0), ("a != a", 1), ("b \\> a", 0),
+        ("! -d .", 1), ("-d . -a -f .", 1), ("-d . -o -f .", 0), ("\\( ! -d . \\) -o 1 -ge 1", 0), ("!", 0), ("-n", 0), ("x", 0),
+        ("''", 1), ("! ''", 0), ("-z", 0), ("! = x", 1), ("! -z x", 0), ("\\( x \\)", 0), ("! 1 -eq 2", 0), ("= = =", 0),
+        ("! x = x", 1), ("a -a ''", 1), ("! ! x", 0), ("1 -lt x", 2), ("1 =", 2),
+    ];
+    let script: String = cases.iter().map(|(e, _)| format!("[ {e} ]; echo $?; test {e}; echo $?\n")).collect();
+    let r = sh_c(&t.0, &script);
+    let want: String = cases.iter().map(|(_, st)| format!("{st}\n{st}\n")).collect();
+    assert_eq!(r.out, want, "{}", r.err);
+    assert_eq!(sh_c(&t.0, "[ x").code, 2, "missing ]");
+}
+
+#[test]
+fn echo_and_printf_builtins() {
+    let t = Tmp::new();
+    // busybox ash's echo: -n, -e, -E, options only while they are options.
+    let r = sh_c(&t.0, "echo -n a; echo b; echo -e '1\\t2\\c' 3; echo; echo -ne 'x\\ny'; echo; echo -- -n; echo -nx q; echo 'a\\tb'; echo -e -E 'c\\td'");
+    assert_eq!(r.out, "ab\n1\t2\nx\ny\n-- -n\n-nx q\na\\tb\nc\\td\n");
+    // printf as dash prints it.
+    let r = sh_c(&t.0, "printf '%s|%5d|%-3s|%x|%o|%c|%%|%05d|%+d|%.2s|%3c|\\n' a 42 b 255 8 xyz -7 5 abc q; printf '%s,%s\\n' 1 2 3; printf '%b|\\n' 'a\\tb\\101' '\\0101'; printf 'x\\101\\t%s\\n'; printf '%*d|\\n' 4 7; printf '%X %i %u\\n' 255 -3 9");
+    assert_eq!(r.out, "a|   42|b  |ff|10|x|%|-0007|+5|ab|  q|\n1,2\n3,\na\tbA|\nA|\nxA\t\n   7|\nFF -3 9\n");
+    let r = sh_c(&t.0, "printf '%d\\n' abc; echo st=$?");
+    assert_eq!(r.out, "0\nst=1\n");
+    assert_eq!(sh_c(&t.0, "echo hi > out; printf '%s\\n' there >> out; cat out").out, "hi\nthere\n");
+}
+
+#[test]
+fn alias_type_command_which() {
+    let t = Tmp::new();
+    let r = sh_c(&t.0, "alias ll='echo L' e=echo\nll x; e y; 'll' 2>/dev/null || echo quoted-is-not-alias\nalias ll; alias\nunalias ll\nll 2>/dev/null; echo st=$?\nunalias nosuch; echo st=$?");
+    assert_eq!(r.out, "L x\ny\nquoted-is-not-alias\nalias ll='echo L'\nalias e='echo'\nalias ll='echo L'\nst=127\nst=1\n");
+    let bin = common::bin_dir();
+    let f = "f() { :; }\nalias a=b\ntype a f echo if ls nosuch; echo st=$?";
+    let r = sh_c(&t.0, f);
+    assert_eq!(r.out, format!("a is an alias for b\nf is a function\necho is a shell builtin\nif is a shell keyword\nls is {}/ls\nst=1\n", bin.display()));
+    let r = sh_c(&t.0, "alias a=b\nf() { :; }\ncommand -v a f echo if ls nosuch; echo st=$?; command -V cat; which ls nosuch; echo st=$?");
+    let b = bin.display();
+    assert_eq!(r.out, format!("alias a='b'\nf\necho\nif\n{b}/ls\nst=1\ncat is {b}/cat\n{b}/ls\nst=1\n"));
+    // command skips a function of the same name; runs a program.
+    let r = sh_c(&t.0, "echo() { printf 'fn\\n'; }; echo x; command echo y; command ls -d /");
+    assert_eq!(r.out, "fn\ny\n/\n");
+    assert_eq!(sh_c(&t.0, "eval 'x=5; echo $x'; eval false; echo $?").out, "5\n1\n");
+}
+
+#[test]
+fn special_parameters_and_prompt() {
+    let t = Tmp::new();
+    let r = sh_c(&t.0, "echo $PPID\necho $LINENO\nif true; then\n  echo $LINENO\nfi\na=$RANDOM; b=$RANDOM; [ $a -ge 0 -a $a -le 32767 ] && echo range\nRANDOM=7; x=$RANDOM; RANDOM=7; y=$RANDOM; [ $x = $y ] && echo seeded");
+    let ppid = std::process::id();
+    assert_eq!(r.out, format!("{ppid}\n2\n3\nrange\nseeded\n"));
+    // Different values from one call to the next.
+    let r = sh_c(&t.0, "for i in 1 2 3 4 5 6 7 8; do echo $RANDOM; done");
+    let mut v: Vec<&str> = r.out.lines().collect();
+    v.sort();
+    v.dedup();
+    assert!(v.len() > 4, "{:?}", r.out);
+}
+
+/// A login shell (`-l`, or argv[0] "-sh") reads /etc/profile and
+/// ~/.profile; PS1's \u \h \w \$ are expanded in the prompt.
+#[test]
+fn login_shell_reads_profile() {
+    let t = Tmp::new();
+    t.write(".profile", "echo from-profile\nX=$X-set-by-profile\n");
+    t.write("etc-profile", "X=etc\n");
+    let mut c = cmd("sh", &t.0);
+    c.arg("-l").env("SH_ETC_PROFILE", t.path("etc-profile")).stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), b"echo $X\n").unwrap();
+    let out = String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap();
+    assert_eq!(out, "from-profile\netc-set-by-profile\n");
+    assert_eq!(tool(&t.0, "sh", &[], "echo $X\n").out, "\n", "not a login shell");
+}
+
+/// 1,000 turns of a `[` loop fork nothing: a `[` program earlier in
+/// PATH that logs each run is never run.
+#[test]
+fn test_loop_does_not_fork() {
+    let t = Tmp::new();
+    std::fs::create_dir(t.path("fake")).unwrap();
+    for name in ["[", "test", "echo", "printf"] {
+        t.write(&format!("fake/{name}"), "#!/bin/sh\necho ran >> \"$LOG\"\nexit 1\n");
+        std::fs::set_permissions(t.path(&format!("fake/{name}")), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    }
+    let script = format!("export LOG={}/log; PATH={}/fake:$PATH; n=0; while [ $n -lt 1000 ]; do n=$((n+1)); test $n; echo -n; printf ''; done; echo $n", t.0.display(), t.0.display());
+    let r = sh_c(&t.0, &script);
+    assert_eq!(r.out, "1000\n", "{}", r.err);
+    assert!(!t.path("log").exists(), "a builtin was run as a program");
+    // The check can fail: a name that is not a builtin does run the fake.
+    t.write("fake/notbuiltin", "#!/bin/sh\necho ran >> \"$LOG\"\n");
+    std::fs::set_permissions(t.path("fake/notbuiltin"), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    sh_c(&t.0, &format!("export LOG={}/log; PATH={}/fake:$PATH; notbuiltin", t.0.display(), t.0.display()));
+    assert_eq!(t.read("log"), "ran\n");
+}

@@ -40,7 +40,7 @@ fn line_editing_history_and_ctrl_c() {
     // SAFETY: m and s are fresh descriptors owned from here on.
     let (master, slave) = unsafe { (std::fs::File::from_raw_fd(m), OwnedFd::from_raw_fd(s)) };
     let mut c = cmd("sh", &t.0);
-    c.env("TERM", "dumb");
+    c.env("TERM", "xterm");
     c.stdin(slave.try_clone().unwrap()).stdout(slave.try_clone().unwrap()).stderr(slave);
     // SAFETY: setsid and ioctl are async-signal-safe.
     unsafe {
@@ -94,7 +94,47 @@ fn line_editing_history_and_ctrl_c() {
     }
     p.send("ls\r");
     p.expect("aa  bb  cc\r\n", 1);
+    // PS1's escapes: \w with ~ for HOME, \$.
+    p.send("PS1='[\\w]\\$ '; cd /\r");
+    p.expect(&format!("[/]{} ", if unsafe { libc::geteuid() } == 0 { '#' } else { '$' }), 1);
+    p.send("cd\r");
+    p.expect("[~]", 1);
     p.send("exit 7\r");
     let st = child.wait().unwrap();
     assert_eq!(st.code(), Some(7));
+}
+
+/// TERM=dumb: the prompt and plain lines (the tty's own editing), no
+/// editor and so no escape sequence.
+#[test]
+fn a_dumb_terminal_gets_plain_lines() {
+    let t = Tmp::new();
+    let (mut m, mut s) = (0, 0);
+    // SAFETY: openpty fills two descriptors we then own.
+    let r = unsafe { libc::openpty(&mut m, &mut s, std::ptr::null_mut(), std::ptr::null(), std::ptr::null()) };
+    assert_eq!(r, 0, "openpty");
+    // SAFETY: m and s are fresh descriptors owned from here on.
+    let (master, slave) = unsafe { (std::fs::File::from_raw_fd(m), OwnedFd::from_raw_fd(s)) };
+    let mut c = cmd("sh", &t.0);
+    c.env("TERM", "dumb").env("PS1", "P> ");
+    c.stdin(slave.try_clone().unwrap()).stdout(slave.try_clone().unwrap()).stderr(slave);
+    // SAFETY: setsid and ioctl are async-signal-safe.
+    unsafe {
+        c.pre_exec(|| {
+            libc::setsid();
+            libc::ioctl(0, libc::TIOCSCTTY, 0);
+            Ok(())
+        });
+    }
+    let mut child = c.spawn().unwrap();
+    // SAFETY: non-blocking reads on our master end.
+    unsafe { libc::fcntl(m, libc::F_SETFL, libc::O_NONBLOCK) };
+    let mut p = Pty { master, seen: String::new() };
+    p.expect("P> ", 1);
+    p.send("echo $((20+22))\r");
+    p.expect("\r\n42\r\n", 1);
+    p.expect("P> ", 2);
+    p.send("exit 3\r");
+    assert_eq!(child.wait().unwrap().code(), Some(3));
+    assert!(!p.seen.contains('\x1b'), "{:?}", p.seen);
 }

@@ -151,7 +151,11 @@ fn main(args: machrt::Args) -> i32 {
     vfs::mount_root();
     offset_pager::start();
     inode_pager::start();
-    let argv: Vec<&str> = args.iter().skip(1).collect();
+    let mut argv: Vec<&str> = args.iter().skip(1).collect();
+    // Leading `tty=COLSxROWS` (scripts/boot: the host terminal's size).
+    while argv.first().and_then(|a| a.strip_prefix("tty=")).is_some_and(tty::boot_size) {
+        argv.remove(0);
+    }
     let Some(path) = argv.first() else { return fail("no init program: give it after -- on the command line") };
     if let Err(e) = start_init(s, path, &argv) {
         println!("unix-server: cannot start init {}: {:?}", path, e);

@@ -17,7 +17,21 @@ use unix_server::tty::Ldisc;
 
 pub static TTY: Mutex<Option<Ldisc>> = Mutex::new(None);
 
-use linux_abi::consts::signal::SIGTTIN;
+use linux_abi::consts::signal::{SIGTTIN, SIGWINCH};
+use linux_abi::structs::Winsize;
+
+/// The terminal's size: 80x24 unless the boot line said otherwise
+/// (`tty=COLSxROWS` from scripts/boot, the host terminal's size, or
+/// `tty=0x0` when the console is a pipe); TIOCSWINSZ changes it.
+static WINSIZE: Mutex<Winsize> = Mutex::new(Winsize { ws_row: 24, ws_col: 80, ws_xpixel: 0, ws_ypixel: 0 });
+
+/// A boot argument's `COLSxROWS`; false if it is not one.
+pub fn boot_size(spec: &str) -> bool {
+    let Some((c, r)) = spec.split_once('x') else { return false };
+    let (Ok(cols), Ok(rows)) = (c.parse::<u16>(), r.parse::<u16>()) else { return false };
+    *WINSIZE.lock() = Winsize { ws_row: rows, ws_col: cols, ws_xpixel: 0, ws_ypixel: 0 };
+    true
+}
 
 fn with<T>(f: impl FnOnce(&mut Ldisc) -> T) -> T {
     let mut g = TTY.lock();
@@ -132,10 +146,25 @@ pub fn ioctl(s: &'static Server, p: &Pcb, req: u32, arg: u64) -> Result<i64, Err
             Ok(0)
         }
         TIOCGWINSZ => {
-            let ws = linux_abi::structs::Winsize { ws_row: 24, ws_col: 80, ..Default::default() };
+            let ws = *WINSIZE.lock();
             mem::write_struct(p.task, arg, &ws).map(|_| 0)
         }
-        TIOCSWINSZ | TCSBRK | TCXONC | TCFLSH | TIOCNXCL | TIOCEXCL => Ok(0),
+        TIOCSWINSZ => {
+            // As Linux: a new size sends SIGWINCH to the foreground group.
+            let ws: Winsize = mem::read_struct(p.task, arg)?;
+            let changed = {
+                let mut cur = WINSIZE.lock();
+                let changed = (cur.ws_row, cur.ws_col, cur.ws_xpixel, cur.ws_ypixel) != (ws.ws_row, ws.ws_col, ws.ws_xpixel, ws.ws_ypixel);
+                *cur = ws;
+                changed
+            };
+            let fg = with(|l| l.fg_pgrp);
+            if changed && fg > 0 {
+                crate::signals::post(s, crate::signals::KERNEL, -fg, SIGWINCH);
+            }
+            Ok(0)
+        }
+        TCSBRK | TCXONC | TCFLSH | TIOCNXCL | TIOCEXCL => Ok(0),
         TIOCGPGRP => mem::write(p.task, arg, &with(|l| l.fg_pgrp).to_le_bytes()).map(|_| 0),
         TIOCGSID => mem::write(p.task, arg, &with(|l| l.session).to_le_bytes()).map(|_| 0),
         TIOCSPGRP => {

@@ -105,11 +105,15 @@ fn boot() -> ! {
             wait_for(pid);
         }
     }
+    // A login shell, as getty and login would start it: "-sh" reads
+    // /etc/profile (the environment, the motd).
+    let login = format!("-{}", shell.rsplit('/').next().unwrap_or("sh"));
     loop {
         let started = Instant::now();
-        match spawn(std::slice::from_ref(&shell), true) {
+        match spawn_as(&shell, std::slice::from_ref(&login), true) {
             Some(pid) => {
-                wait_for(pid);
+                let st = wait_for(pid);
+                println!("\ninit: the console shell ended (status {st}); starting a new login shell");
             }
             None => eprintln!("init: cannot start {shell}"),
         }
@@ -147,7 +151,12 @@ fn wait_for(pid: i32) -> i32 {
 /// fork + execve. With `session`, the child gets its own session with
 /// the console as controlling terminal, so job control and ^C work.
 fn spawn(args: &[String], session: bool) -> Option<i32> {
-    let paths = candidates(&args[0]);
+    spawn_as(&args[0], args, session)
+}
+
+/// spawn with the program's path apart from its argv (argv[0] "-sh").
+fn spawn_as(cmd: &str, args: &[String], session: bool) -> Option<i32> {
+    let paths = candidates(cmd);
     let c_paths: Vec<CString> = paths.iter().filter_map(|p| CString::new(p.as_str()).ok()).collect();
     let c_args: Vec<CString> = args.iter().filter_map(|a| CString::new(a.as_str()).ok()).collect();
     let mut argv: Vec<*const libc::c_char> = c_args.iter().map(|a| a.as_ptr()).collect();

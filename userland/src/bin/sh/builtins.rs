@@ -2,10 +2,19 @@
 
 use crate::exec::{LoopCtl, Shell};
 
-const BUILTINS: [&str; 22] = [
+const BUILTINS: [&str; 34] = [
     "cd", "pwd", "exit", "export", "unset", "jobs", "fg", "bg", "wait", ":", ".", "source", "set", "break", "continue", "read",
-    "kill", "exec", "return", "shift", "true", "false",
+    "kill", "exec", "return", "shift", "true", "false", "test", "[", "echo", "printf", "alias", "unalias", "type", "command",
+    "which", "hash", "umask", "eval",
 ];
+
+/// The shell's reserved words (for `type` and `command -v`).
+pub const KEYWORDS: [&str; 16] =
+    ["if", "then", "else", "elif", "fi", "do", "done", "case", "esac", "while", "until", "for", "in", "{", "}", "!"];
+
+pub fn names() -> impl Iterator<Item = &'static str> {
+    BUILTINS.iter().copied()
+}
 
 pub fn is_builtin(name: &str) -> bool {
     BUILTINS.contains(&name)
@@ -55,6 +64,30 @@ pub fn run(sh: &mut Shell, w: &[String]) -> i32 {
         "shift" => shift(sh, args),
         "true" => 0,
         "false" => 1,
+        "test" => test(args, "test"),
+        "[" => match args.split_last() {
+            Some((last, expr)) if last == "]" => test(expr, "["),
+            _ => {
+                eprintln!("sh: [: missing ']'");
+                2
+            }
+        },
+        "echo" => echo(args),
+        "printf" => printf(args),
+        "alias" => alias(sh, args),
+        "unalias" => unalias(sh, args),
+        "type" => type_(sh, args),
+        "command" => command(sh, args),
+        "which" => which(sh, args),
+        "hash" => 0, // nothing is remembered: every lookup searches PATH
+        "umask" => umask(args),
+        "eval" => {
+            let text = args.join(" ");
+            let lines: Vec<String> = text.lines().map(String::from).collect();
+            sh.status = 0;
+            crate::run_lines(sh, &mut lines.into_iter());
+            sh.status
+        }
         _ => 0, // ":"
     }
 }
@@ -341,4 +374,261 @@ fn shift(sh: &mut Shell, args: &[String]) -> i32 {
     }
     sh.args.drain(1..1 + n);
     0
+}
+
+/// Builtin output with no newline added, straight to fd 1. A write
+/// error is reported (as busybox's echo does) and gives status 1.
+fn write_out(who: &str, data: &[u8]) -> i32 {
+    let mut b = data;
+    while !b.is_empty() {
+        // SAFETY: writes from a live buffer.
+        let n = unsafe { libc::write(1, b.as_ptr().cast(), b.len()) };
+        if n < 0 {
+            let e = userland::last_err();
+            if e.kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            eprintln!("sh: {who}: write error: {}", userland::strerror(&e));
+            return 1;
+        }
+        b = &b[n as usize..];
+    }
+    0
+}
+
+/// `test` and `[`: the grammar of the test tool (userland::test_expr).
+fn test(args: &[String], who: &str) -> i32 {
+    match userland::test_expr::eval(args) {
+        Ok(v) => (!v) as i32,
+        Err(m) => {
+            eprintln!("sh: {who}: {m}");
+            2
+        }
+    }
+}
+
+/// `echo [-neE] args`: as busybox ash's echo, options only while each
+/// word is all of n, e, E; -e turns on \ escapes, \c stops output.
+fn echo(args: &[String]) -> i32 {
+    let (mut newline, mut escapes, mut i) = (true, false, 0);
+    while let Some(a) = args.get(i) {
+        if a.len() < 2 || !a.starts_with('-') || !a[1..].chars().all(|c| "neE".contains(c)) {
+            break;
+        }
+        for c in a[1..].chars() {
+            match c {
+                'n' => newline = false,
+                'e' => escapes = true,
+                _ => escapes = false,
+            }
+        }
+        i += 1;
+    }
+    let mut s = args[i..].join(" ");
+    if escapes {
+        let (text, stop) = userland::fmt::unescape(&s);
+        s = text;
+        newline &= !stop;
+    }
+    if newline {
+        s.push('\n');
+    }
+    write_out("echo", s.as_bytes())
+}
+
+fn printf(args: &[String]) -> i32 {
+    let Some(format) = args.first() else {
+        eprintln!("usage: printf format [argument...]");
+        return 2;
+    };
+    let (out, st) = userland::printf::printf(format, &args[1..]);
+    write_out("printf", out.as_bytes()).max(st)
+}
+
+fn quote(v: &str) -> String {
+    format!("'{}'", v.replace('\'', "'\\''"))
+}
+
+/// `alias` lists, `alias name=value` defines, `alias name` shows one.
+fn alias(sh: &mut Shell, args: &[String]) -> i32 {
+    if args.is_empty() {
+        let mut v: Vec<_> = sh.aliases.iter().collect();
+        v.sort();
+        for (k, val) in v {
+            out!("alias {k}={}", quote(val));
+        }
+        return 0;
+    }
+    let mut st = 0;
+    for a in args {
+        match a.split_once('=') {
+            Some((n, v)) if !n.is_empty() => {
+                sh.aliases.insert(n.to_string(), v.to_string());
+            }
+            _ => match sh.aliases.get(a) {
+                Some(v) => out!("alias {a}={}", quote(v)),
+                None => {
+                    eprintln!("sh: alias: {a}: not found");
+                    st = 1;
+                }
+            },
+        }
+    }
+    st
+}
+
+fn unalias(sh: &mut Shell, args: &[String]) -> i32 {
+    if args.first().map(|s| s.as_str()) == Some("-a") {
+        sh.aliases.clear();
+        return 0;
+    }
+    if args.is_empty() {
+        eprintln!("usage: unalias [-a] name...");
+        return 2;
+    }
+    let mut st = 0;
+    for a in args {
+        if sh.aliases.remove(a).is_none() {
+            eprintln!("sh: unalias: {a}: not found");
+            st = 1;
+        }
+    }
+    st
+}
+
+/// What a command name is, in the order the shell looks.
+pub enum Kind {
+    Alias(String),
+    Keyword,
+    Function,
+    Builtin,
+    File(String),
+}
+
+pub fn kind(sh: &Shell, name: &str, aliases: bool) -> Option<Kind> {
+    if aliases {
+        if let Some(v) = sh.aliases.get(name) {
+            return Some(Kind::Alias(v.clone()));
+        }
+    }
+    if KEYWORDS.contains(&name) {
+        Some(Kind::Keyword)
+    } else if sh.funcs.contains_key(name) {
+        Some(Kind::Function)
+    } else if is_builtin(name) {
+        Some(Kind::Builtin)
+    } else {
+        find_in_path(sh, name).map(Kind::File)
+    }
+}
+
+/// A command's file: `name` itself if it has a `/`, else the first
+/// executable regular file of that name in PATH.
+pub fn find_in_path(sh: &Shell, name: &str) -> Option<String> {
+    let ok = |p: &str| {
+        let Ok(c) = std::ffi::CString::new(p) else { return false };
+        // SAFETY: access with a valid C string.
+        std::fs::metadata(p).is_ok_and(|m| m.is_file()) && unsafe { libc::access(c.as_ptr(), libc::X_OK) } == 0
+    };
+    if name.contains('/') {
+        return ok(name).then(|| name.to_string());
+    }
+    let path = sh.lookup("PATH").unwrap_or_else(|| "/bin:/usr/bin".into());
+    path.split(':').map(|d| format!("{}/{name}", if d.is_empty() { "." } else { d })).find(|p| ok(p))
+}
+
+fn describe(name: &str, k: &Kind) -> String {
+    match k {
+        Kind::Alias(v) => format!("{name} is an alias for {v}"),
+        Kind::Keyword => format!("{name} is a shell keyword"),
+        Kind::Function => format!("{name} is a function"),
+        Kind::Builtin => format!("{name} is a shell builtin"),
+        Kind::File(p) => format!("{name} is {p}"),
+    }
+}
+
+fn type_(sh: &Shell, args: &[String]) -> i32 {
+    let mut st = 0;
+    for a in args {
+        match kind(sh, a, true) {
+            Some(k) => out!("{}", describe(a, &k)),
+            None => {
+                eprintln!("sh: type: {a}: not found");
+                st = 1;
+            }
+        }
+    }
+    st
+}
+
+/// `command -v|-V name...` says what runs; `command name args` runs the
+/// builtin or program, skipping functions (and aliases, which are gone
+/// by now). Outside a child process only builtins get here: a program
+/// is forked (see Shell::runs_in_shell) and its execve happens here.
+fn command(sh: &mut Shell, args: &[String]) -> i32 {
+    let (verbose, names) = match args.first().map(|s| s.as_str()) {
+        Some("-v") => (false, &args[1..]),
+        Some("-V") => (true, &args[1..]),
+        Some("--") => return command(sh, &args[1..]),
+        None => return 0,
+        _ => {
+            if is_builtin(&args[0]) {
+                return run(sh, args);
+            }
+            let _ = std::io::Write::flush(&mut std::io::stdout());
+            return sh.exec(args);
+        }
+    };
+    let mut st = 0;
+    for a in names {
+        match kind(sh, a, true) {
+            Some(k) if verbose => out!("{}", describe(a, &k)),
+            Some(Kind::Alias(v)) => out!("alias {a}={}", quote(&v)),
+            Some(Kind::File(p)) => out!("{p}"),
+            Some(_) => out!("{a}"),
+            None => {
+                if verbose {
+                    eprintln!("sh: command: {a}: not found");
+                }
+                st = 1;
+            }
+        }
+    }
+    st
+}
+
+/// `which name...`: the file PATH finds for each name.
+fn which(sh: &Shell, args: &[String]) -> i32 {
+    let mut st = 0;
+    for a in args {
+        match find_in_path(sh, a) {
+            Some(p) => out!("{p}"),
+            None => st = 1,
+        }
+    }
+    st
+}
+
+/// `umask [mode]`: show (octal) or set the file creation mask.
+fn umask(args: &[String]) -> i32 {
+    match args.first() {
+        None => {
+            // SAFETY: umask has no failure; set it back at once.
+            let m = unsafe { libc::umask(0o022) };
+            unsafe { libc::umask(m) };
+            out!("{:04o}", m);
+            0
+        }
+        Some(a) => match u32::from_str_radix(a, 8) {
+            Ok(m) if m <= 0o777 => {
+                // SAFETY: umask with a valid mask.
+                unsafe { libc::umask(m as libc::mode_t) };
+                0
+            }
+            _ => {
+                eprintln!("sh: umask: {a}: invalid mode");
+                1
+            }
+        },
+    }
 }

@@ -1,28 +1,13 @@
-//! Line input: a small line editor with history when stdin is a tty
-//! (raw mode through termios), plain line reading otherwise.
+//! Line input: the line editor (`userland::edit`) in raw mode when stdin
+//! is a terminal's, plain line reading otherwise.
 
-use std::io::{self, Write};
+use std::io;
+use userland::edit::{Complete, Editor, Term};
 
 pub struct Input {
     tty: bool,
-    pub history: Vec<String>,
+    pub editor: Editor,
     eof: bool,
-}
-
-enum Key {
-    Char(char),
-    Enter,
-    Back,
-    Left,
-    Right,
-    Up,
-    Down,
-    Home,
-    End,
-    Intr,
-    Eof,
-    Kill,
-    Other,
 }
 
 fn read_byte() -> Option<u8> {
@@ -40,52 +25,57 @@ fn read_byte() -> Option<u8> {
     }
 }
 
-fn read_key() -> Option<Key> {
-    let b = read_byte()?;
-    Some(match b {
-        b'\r' | b'\n' => Key::Enter,
-        0x7f | 0x08 => Key::Back,
-        0x03 => Key::Intr,
-        0x04 => Key::Eof,
-        0x15 => Key::Kill,
-        0x01 => Key::Home,
-        0x05 => Key::End,
-        0x1b => escape(),
-        0x20..=0x7e => Key::Char(b as char),
-        0x80.. => utf8(b),
-        _ => Key::Other,
-    })
+/// The terminal on fds 0 (keys) and 2 (drawing), output gathered and
+/// written once per key: one write, not dozens, on a serial console.
+struct Tty {
+    out: Vec<u8>,
 }
 
-/// After ESC: arrow keys arrive as ESC [ A..D (or ESC O A..D).
-fn escape() -> Key {
-    match read_byte() {
-        Some(b'[') | Some(b'O') => {}
-        _ => return Key::Other,
+impl Term for Tty {
+    fn read_byte(&mut self) -> Option<u8> {
+        read_byte()
     }
-    match read_byte() {
-        Some(b'A') => Key::Up,
-        Some(b'B') => Key::Down,
-        Some(b'C') => Key::Right,
-        Some(b'D') => Key::Left,
-        Some(b'H') => Key::Home,
-        Some(b'F') => Key::End,
-        Some(b'0'..=b'9') => {
-            // e.g. ESC [ 3 ~ (delete): swallow up to the '~'.
-            while !matches!(read_byte(), Some(b'~') | None) {}
-            Key::Other
+    fn write(&mut self, b: &[u8]) {
+        self.out.extend_from_slice(b);
+    }
+    fn flush(&mut self) {
+        let mut b = &self.out[..];
+        while !b.is_empty() {
+            // SAFETY: writes from a live buffer.
+            let n = unsafe { libc::write(2, b.as_ptr().cast(), b.len()) };
+            if n <= 0 {
+                if n < 0 && io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
+                    continue;
+                }
+                break;
+            }
+            b = &b[n as usize..];
         }
-        _ => Key::Other,
+        self.out.clear();
+    }
+    fn width(&mut self) -> usize {
+        winsize().map(|(_, c)| c).filter(|&c| c > 0).unwrap_or(80)
     }
 }
 
-fn utf8(first: u8) -> Key {
-    let len = if first >= 0xf0 { 4 } else if first >= 0xe0 { 3 } else { 2 };
-    let mut buf = vec![first];
-    for _ in 1..len {
-        buf.push(read_byte().unwrap_or(0));
+/// The terminal's (rows, columns).
+pub fn winsize() -> Option<(usize, usize)> {
+    // SAFETY: TIOCGWINSZ fills a winsize struct we own.
+    unsafe {
+        let mut ws: libc::winsize = std::mem::zeroed();
+        (libc::ioctl(0, libc::TIOCGWINSZ, &mut ws) == 0).then_some((ws.ws_row as usize, ws.ws_col as usize))
     }
-    String::from_utf8(buf).ok().and_then(|s| s.chars().next()).map(Key::Char).unwrap_or(Key::Other)
+}
+
+/// Does the terminal want the editor? Not a `TERM=dumb` one, and without
+/// TERM not one of size 0x0: the system's console when its other end is
+/// a pipe (the boot script says so), where redraw sequences would only be
+/// noise.
+fn smart_terminal(term: Option<&str>) -> bool {
+    match term {
+        Some(t) => t != "dumb",
+        None => winsize().is_none_or(|(r, c)| r > 0 || c > 0),
+    }
 }
 
 /// Puts the terminal in raw mode and restores it when dropped.
@@ -119,16 +109,18 @@ impl Drop for Raw {
 
 impl Input {
     pub fn new(tty: bool) -> Input {
-        Input { tty, history: Vec::new(), eof: false }
+        Input { tty, editor: Editor::new(), eof: false }
     }
 
     /// Read one line (without its newline); None at end of input.
-    pub fn line(&mut self, prompt: &str) -> Option<String> {
+    pub fn line(&mut self, prompt: &str, c: &dyn Complete, term: Option<&str>) -> Option<String> {
         if self.tty {
-            if let Some(raw) = Raw::enter() {
-                let l = self.edit(prompt);
-                drop(raw);
-                return l;
+            if smart_terminal(term) {
+                if let Some(raw) = Raw::enter() {
+                    let l = self.editor.read_line(&mut Tty { out: Vec::new() }, prompt, c);
+                    drop(raw);
+                    return l;
+                }
             }
             eprint!("{prompt}");
         }
@@ -158,81 +150,4 @@ impl Input {
         }
         Some(String::from_utf8_lossy(&line).into_owned())
     }
-
-    fn edit(&mut self, prompt: &str) -> Option<String> {
-        let mut buf: Vec<char> = Vec::new();
-        let mut pos = 0;
-        let mut hist = self.history.len();
-        let mut saved = String::new();
-        redraw(prompt, &buf, pos);
-        loop {
-            let key = read_key()?;
-            match key {
-                Key::Enter => {
-                    eprint!("\r\n");
-                    let line: String = buf.iter().collect();
-                    if !line.trim().is_empty() && self.history.last() != Some(&line) {
-                        self.history.push(line.clone());
-                    }
-                    return Some(line);
-                }
-                Key::Char(c) => {
-                    buf.insert(pos, c);
-                    pos += 1;
-                }
-                Key::Back if pos > 0 => {
-                    pos -= 1;
-                    buf.remove(pos);
-                }
-                Key::Left if pos > 0 => pos -= 1,
-                Key::Right if pos < buf.len() => pos += 1,
-                Key::Home => pos = 0,
-                Key::End => pos = buf.len(),
-                Key::Kill => {
-                    buf.clear();
-                    pos = 0;
-                }
-                Key::Intr => {
-                    // ^C abandons the line, as in other shells.
-                    eprint!("^C\r\n");
-                    buf.clear();
-                    pos = 0;
-                    hist = self.history.len();
-                }
-                Key::Eof if buf.is_empty() => {
-                    eprint!("\r\n");
-                    return None;
-                }
-                Key::Up if hist > 0 => {
-                    if hist == self.history.len() {
-                        saved = buf.iter().collect();
-                    }
-                    hist -= 1;
-                    buf = self.history[hist].chars().collect();
-                    pos = buf.len();
-                }
-                Key::Down if hist < self.history.len() => {
-                    hist += 1;
-                    let s = if hist == self.history.len() { &saved } else { &self.history[hist] };
-                    buf = s.chars().collect();
-                    pos = buf.len();
-                }
-                _ => {}
-            }
-            redraw(prompt, &buf, pos);
-        }
-    }
-}
-
-/// Rewrite the whole line: CR, prompt, text, clear to end, move back.
-fn redraw(prompt: &str, buf: &[char], pos: usize) {
-    let text: String = buf.iter().collect();
-    let mut s = format!("\r{prompt}{text}\x1b[K");
-    let back = buf.len() - pos;
-    if back > 0 {
-        s.push_str(&format!("\x1b[{back}D"));
-    }
-    let mut e = io::stderr();
-    let _ = e.write_all(s.as_bytes());
-    let _ = e.flush();
 }

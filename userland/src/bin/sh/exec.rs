@@ -83,6 +83,12 @@ pub struct Shell {
     pub xtrace: bool,
     /// Inside an if/while condition or a `!`: -e does not apply.
     pub cond_depth: usize,
+    /// `alias name=value`.
+    pub aliases: HashMap<String, String>,
+    /// $LINENO: the input line the command being run starts on.
+    pub lineno: usize,
+    /// $RANDOM's generator state (xorshift); `RANDOM=n` seeds it.
+    pub rng: std::cell::Cell<u64>,
 }
 
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -150,13 +156,31 @@ impl Shell {
             errexit: false,
             xtrace: false,
             cond_depth: 0,
+            aliases: HashMap::new(),
+            lineno: 0,
+            rng: std::cell::Cell::new(0),
         };
+        // SAFETY: getpid/getppid cannot fail.
+        let (pid, ppid) = unsafe { (libc::getpid(), libc::getppid()) };
+        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(1);
+        sh.rng.set(t ^ ((pid as u64) << 32) | 1);
         for (k, v) in std::env::vars_os() {
             let (k, v) = (k.to_string_lossy().into_owned(), v.to_string_lossy().into_owned());
             sh.exported.insert(k.clone());
             sh.vars.insert(k, v);
         }
+        sh.vars.insert("PPID".into(), ppid.to_string());
         sh
+    }
+
+    /// The next $RANDOM: 0..=32767.
+    fn random(&self) -> u64 {
+        let mut x = self.rng.get();
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.rng.set(x);
+        (x >> 33) & 0x7fff
     }
 
     /// Value of a parameter, special or named.
@@ -168,6 +192,8 @@ impl Shell {
             "#" => Some(self.args.len().saturating_sub(1).to_string()),
             "@" | "*" => Some(self.args.iter().skip(1).cloned().collect::<Vec<_>>().join(" ")),
             "-" => Some(self.flags()),
+            "RANDOM" => Some(self.random().to_string()),
+            "LINENO" => Some(self.lineno.to_string()),
             _ if name.chars().all(|c| c.is_ascii_digit()) => name.parse::<usize>().ok().and_then(|i| self.args.get(i).cloned()),
             _ => self.vars.get(name).cloned(),
         }
@@ -240,6 +266,10 @@ impl Shell {
     }
 
     pub fn set_var(&mut self, k: &str, v: &str) {
+        if k == "RANDOM" {
+            self.rng.set(v.parse::<u64>().unwrap_or(0).wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+            return;
+        }
         if k == "PATH" || k == "HOME" || k == "PWD" {
             self.exported.insert(k.to_string());
         }
@@ -331,6 +361,18 @@ impl Shell {
                 Some(w) if w.iter().any(|p| matches!(p, Part::Cmd(..))) => false,
                 Some(w) => {
                     let name = expand_one(w, self);
+                    if name == "command" {
+                        // `command prog` forks like prog; -v, -V and
+                        // builtins run here.
+                        return match s.words.get(1) {
+                            Some(w) if !w.iter().any(|p| matches!(p, Part::Cmd(..))) => {
+                                let arg = expand_one(w, self);
+                                arg == "-v" || arg == "-V" || crate::builtins::is_builtin(&arg)
+                            }
+                            Some(_) => false,
+                            None => true,
+                        };
+                    }
                     crate::builtins::is_builtin(&name) || self.funcs.contains_key(&name)
                 }
             },

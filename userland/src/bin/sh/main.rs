@@ -20,6 +20,7 @@ macro_rules! out {
     ($($t:tt)*) => { $crate::put(&format!($($t)*)) };
 }
 
+mod alias;
 mod arith;
 mod builtins;
 mod edit;
@@ -50,46 +51,134 @@ pub fn put(s: &str) {
 }
 
 /// Where command lines come from.
-trait Lines {
-    fn next_line(&mut self, prompt: &str) -> Option<String>;
+pub trait Lines {
+    fn next_line(&mut self, sh: &Shell, prompt: &str) -> Option<String>;
 }
 
 impl Lines for edit::Input {
-    fn next_line(&mut self, prompt: &str) -> Option<String> {
-        self.line(prompt)
+    fn next_line(&mut self, sh: &Shell, prompt: &str) -> Option<String> {
+        self.line(prompt, sh, sh.lookup("TERM").as_deref())
     }
 }
 
 impl Lines for std::vec::IntoIter<String> {
-    fn next_line(&mut self, _: &str) -> Option<String> {
+    fn next_line(&mut self, _: &Shell, _: &str) -> Option<String> {
         self.next()
     }
 }
 
+/// Tab completion of command names: builtins, functions and PATH.
+impl userland::edit::Complete for Shell {
+    fn commands(&self, prefix: &str) -> Vec<String> {
+        let mut v: Vec<String> = builtins::names().filter(|b| b.starts_with(prefix)).map(String::from).collect();
+        v.extend(self.funcs.keys().filter(|f| f.starts_with(prefix)).cloned());
+        v.extend(userland::edit::path_commands(&self.lookup("PATH").unwrap_or_default(), prefix));
+        v
+    }
+    fn home(&self) -> Option<String> {
+        self.lookup("HOME")
+    }
+}
+
+/// The prompt: PS1 with its backslash escapes (\u user, \h \H host,
+/// \w \W directory with ~ for $HOME, \$ # for root, \n, \\, \[ \]
+/// for non-printing parts) and $NAME / ${NAME} expanded; without PS1,
+/// "cwd $ ".
 fn prompt(sh: &Shell) -> String {
+    let ps1 = sh.lookup("PS1").unwrap_or_else(|| "\\w \\$ ".into());
+    expand_prompt(sh, &ps1)
+}
+
+fn expand_prompt(sh: &Shell, ps: &str) -> String {
     let cwd = std::env::current_dir().map(|p| p.display().to_string()).unwrap_or_else(|_| "?".into());
+    let home = sh.lookup("HOME").filter(|h| h.len() > 1);
+    let tilde = match &home {
+        Some(h) if cwd == *h => "~".to_string(),
+        Some(h) if cwd.starts_with(&format!("{h}/")) => format!("~{}", &cwd[h.len()..]),
+        _ => cwd.clone(),
+    };
     // SAFETY: geteuid cannot fail.
-    let mark = if unsafe { libc::geteuid() } == 0 { '#' } else { '$' };
-    let _ = sh;
-    format!("{cwd} {mark} ")
+    let uid = unsafe { libc::geteuid() };
+    let mut out = String::new();
+    let mut it = ps.chars().peekable();
+    while let Some(c) = it.next() {
+        match c {
+            '\\' => match it.next() {
+                Some('u') => out.push_str(&userland::fmt::id_name("/etc/passwd", uid)),
+                Some('h') => out.push_str(hostname().split('.').next().unwrap_or("")),
+                Some('H') => out.push_str(&hostname()),
+                Some('w') => out.push_str(&tilde),
+                Some('W') => out.push_str(if tilde == "/" || tilde == "~" { &tilde } else { tilde.rsplit('/').next().unwrap_or("") }),
+                Some('$') => out.push(if uid == 0 { '#' } else { '$' }),
+                Some('n') => out.push('\n'),
+                Some('e') => out.push('\x1b'),
+                Some('[') | Some(']') => {}
+                Some(o) => {
+                    out.push('\\');
+                    out.push(o);
+                }
+                None => out.push('\\'),
+            },
+            '$' => {
+                let braced = it.peek() == Some(&'{');
+                if braced {
+                    it.next();
+                }
+                let mut name = String::new();
+                while let Some(&n) = it.peek() {
+                    if !(n.is_ascii_alphanumeric() || n == '_') {
+                        break;
+                    }
+                    name.push(n);
+                    it.next();
+                }
+                if braced && it.peek() == Some(&'}') {
+                    it.next();
+                }
+                if name.is_empty() {
+                    out.push('$');
+                } else {
+                    out.push_str(&sh.lookup(&name).unwrap_or_default());
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn hostname() -> String {
+    // SAFETY: uname fills a struct we own.
+    unsafe {
+        let mut u: libc::utsname = std::mem::zeroed();
+        if libc::uname(&mut u) != 0 {
+            return "localhost".into();
+        }
+        std::ffi::CStr::from_ptr(u.nodename.as_ptr()).to_string_lossy().into_owned()
+    }
 }
 
 /// Read, parse and run commands until end of input or `exit`.
-fn run_lines(sh: &mut Shell, src: &mut dyn Lines) {
+pub fn run_lines(sh: &mut Shell, src: &mut dyn Lines) {
     loop {
         if sh.interactive {
             sh.notify();
         }
         let p = if sh.interactive { prompt(sh) } else { String::new() };
-        let Some(mut text) = src.next_line(&p) else { return };
+        let Some(mut text) = src.next_line(sh, &p) else { return };
+        sh.lineno += 1;
+        let first_line = sh.lineno;
         sh.interrupted = false;
         loop {
-            match parse::parse(&text) {
+            let expanded = alias::expand(&text, &sh.aliases);
+            match parse::parse(&expanded) {
                 Ok(list) => {
+                    sh.lineno = first_line;
                     sh.run_list(&list);
+                    sh.lineno = sh.lineno.max(first_line + text.matches('\n').count());
                     break;
                 }
-                Err(parse::Error::Incomplete) => match src.next_line("> ") {
+                Err(parse::Error::Incomplete) => match src.next_line(sh, &if sh.interactive { expand_prompt(sh, &sh.lookup("PS2").unwrap_or_else(|| "> ".into())) } else { String::new() }) {
                     Some(more) => {
                         text.push('\n');
                         text.push_str(&more);
@@ -131,9 +220,30 @@ pub fn run_file(sh: &mut Shell, path: &str, args: Vec<String>) -> i32 {
     };
     let saved = std::mem::replace(&mut sh.args, std::iter::once(path.to_string()).chain(args).collect());
     let lines: Vec<String> = text.lines().map(String::from).collect();
+    let line = std::mem::replace(&mut sh.lineno, 0);
     run_lines(sh, &mut lines.into_iter());
+    sh.lineno = line;
     sh.args = saved;
     sh.exit_req.unwrap_or(sh.status)
+}
+
+/// A login shell reads /etc/profile, then $HOME/.profile, if they exist.
+/// SH_ETC_PROFILE replaces /etc/profile (host tests: the host's own is
+/// for bash).
+fn read_profiles(sh: &mut Shell) {
+    let mut files = vec![std::env::var("SH_ETC_PROFILE").unwrap_or_else(|_| "/etc/profile".into())];
+    if let Some(h) = sh.lookup("HOME") {
+        files.push(format!("{}/.profile", h.trim_end_matches('/')));
+    }
+    for f in files {
+        if std::path::Path::new(&f).is_file() {
+            let args = sh.args[1..].to_vec();
+            run_file(sh, &f, args);
+            if sh.exit_req.is_some() {
+                return;
+            }
+        }
+    }
 }
 
 /// Take the terminal for job control: own process group, ignore the
@@ -162,10 +272,14 @@ fn main() {
     let argv: Vec<String> = std::env::args().collect();
     let mut sh = Shell::new(vec![argv[0].clone()]);
     let mut force_interactive = false;
+    // A login shell: argv[0] starting with '-' (as init, getty and login
+    // start it) or -l.
+    let mut login = argv[0].starts_with('-');
     let mut i = 1;
-    // Leading option words: -i, -e, -x (combinable, e.g. -ex).
-    while let Some(a) = argv.get(i).filter(|a| a.len() > 1 && a.starts_with('-') && a[1..].chars().all(|c| "iex".contains(c))) {
+    // Leading option words: -i, -l, -e, -x (combinable, e.g. -ex).
+    while let Some(a) = argv.get(i).filter(|a| a.len() > 1 && a.starts_with('-') && a[1..].chars().all(|c| "ilex".contains(c))) {
         force_interactive |= a.contains('i');
+        login |= a.contains('l');
         sh.errexit |= a.contains('e');
         sh.xtrace |= a.contains('x');
         i += 1;
@@ -185,7 +299,8 @@ fn main() {
             };
             let rest = argv[(i + 2).min(argv.len())..].to_vec();
             sh.args = if rest.is_empty() { vec![argv[0].clone()] } else { rest };
-            run_lines(&mut sh, &mut vec![cmd.clone()].into_iter());
+            let lines: Vec<String> = cmd.lines().map(String::from).collect();
+            run_lines(&mut sh, &mut lines.into_iter());
             sh.exit_req.unwrap_or(sh.status)
         }
         Some(file) => {
@@ -196,6 +311,9 @@ fn main() {
             sh.interactive = force_interactive || (userland::isatty(0) && userland::isatty(2));
             if sh.interactive {
                 setup_job_control(&mut sh);
+            }
+            if login {
+                read_profiles(&mut sh);
             }
             let mut input = edit::Input::new(userland::isatty(0));
             run_lines(&mut sh, &mut input);
