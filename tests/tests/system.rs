@@ -27,7 +27,7 @@ fn boots_to_a_shell_that_runs_the_tools_lua_and_busybox() {
 lua -e 'print(6*7)'\nbusybox printf 'from-%s\\n' busybox\necho abc > f && cat f f\n\
 ls /bin | grep -c '^l'\npoweroff\n";
     let o = unix("/sbin/init", &[]).disk_snapshot(&image()).input(typed).timeout(180).run();
-    if let Some(t) = o.time_of("/ # ") {
+    if let Some(t) = o.time_of("root@mach:") {
         println!("wall time from QEMU start to the shell prompt: {:?}", t);
     }
     o.expect("Welcome to the Mach microkernel")
