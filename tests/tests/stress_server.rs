@@ -28,3 +28,15 @@ fn a_handler_that_forks_under_a_raise_storm_leaves_the_server_serving() {
     }
     o.expect_not("FAILED").expect_status(0);
 }
+
+#[test]
+fn exit_never_returns_and_a_task_dead_behind_the_servers_back_is_reaped_as_sigkill() {
+    let o = unix("/bin/stress_server_death", &[cprog("stress_server_death"), cprog("hello")]).timeout(120).run();
+    for what in [
+        "exit_group(3) ends the process with status 3", "a task ended by a Mach trap is reaped as killed by SIGKILL",
+        "and one with a child of its own", "fifty of them, each reaped", "a command still runs afterwards",
+    ] {
+        o.expect(&format!("death: {} ok", what));
+    }
+    o.expect_not("FAILED").expect_status(0);
+}

@@ -70,8 +70,11 @@ pub fn syscall(s: &'static Server, p: &Pcb, h: &MsgHeader, nr: u64, a: [u64; 6])
         SELECT => return crate::select::select(s, p, h, a, false),
         PSELECT6 => return crate::select::select(s, p, h, a, true),
         EXIT | EXIT_GROUP => {
-            crate::drop_reply(h);
+            // The task goes first: dropping the reply right first would
+            // let emulib see a failed RPC and return into the program,
+            // whose _exit does not expect to come back.
             crate::end_process(s, p, unix_server::proc::status::exited(a[0] as u8));
+            crate::drop_reply(h);
             return Answer::Later;
         }
         WAIT4 => return wait4(s, p, h, a[0] as i32, a[1], a[2] as u32, a[3]),
