@@ -40,3 +40,19 @@ fn exit_never_returns_and_a_task_dead_behind_the_servers_back_is_reaped_as_sigki
     }
     o.expect_not("FAILED").expect_status(0);
 }
+
+#[test]
+fn no_program_call_maps_unmaps_or_protects_emulibs_range() {
+    let o = unix("/bin/stress_server_mmap", &[cprog("stress_server_mmap"), cprog("hello")]).timeout(120).run();
+    for what in [
+        "a hint just below the range gives memory outside it", "a hint inside the range gives memory outside it",
+        "so do 64 more near it", "MAP_FIXED over the range is EINVAL", "munmap of the range is EINVAL",
+        "munmap across its start is EINVAL", "mprotect of it is EINVAL", "MAP_FIXED just below it works",
+        "mremap growing into it moves elsewhere, outside it", "and keeps the bytes", "a file to map",
+        "a file mapping hinted inside it lands outside it", "a thread still starts (emulib's thread area is whole)",
+        "a command still runs afterwards",
+    ] {
+        o.expect(&format!("mmap: {} ok", what));
+    }
+    o.expect_not("FAILED").expect_status(0);
+}

@@ -351,6 +351,10 @@ fn brk(s: &Server, p: &Pcb, want: u64) -> R {
         return Ok(cur as i64);
     }
     let (old_end, new_end) = (page_up(cur).unwrap_or(cur), page_up(want).unwrap_or(want));
+    // The break never grows into emulib's range or past the user end.
+    if new_end > old_end && (new_end > linux_abi::layout::USER_END || linux_abi::layout::overlaps_emulib(old_end, new_end)) {
+        return Ok(cur as i64);
+    }
     if new_end > old_end && mem::allocate(p.task, old_end, new_end - old_end).is_err() {
         return Ok(cur as i64);
     }

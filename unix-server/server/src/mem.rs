@@ -127,8 +127,36 @@ pub fn allocate(task: PortName, addr: u64, size: u64) -> Result<u64, Errno> {
     vm_allocate::call(&Kernel, task, addr, size, 0).map(|r| r.address).map_err(|_| Errno::ENOMEM)
 }
 
+/// Fresh memory at the first free place from `hint` up, never in emulib's
+/// range (which holds its image, pages and thread area).
 pub fn allocate_anywhere(task: PortName, hint: u64, size: u64) -> Result<u64, Errno> {
-    vm_allocate::call(&Kernel, task, hint, size, 1).map(|r| r.address).map_err(|_| Errno::ENOMEM)
+    place_outside_emulib(task, hint, size, |h| {
+        vm_allocate::call(&Kernel, task, h, size, 1).map(|r| r.address).map_err(|_| Errno::ENOMEM)
+    })
+}
+
+/// Runs `place` (an "anywhere" vm_allocate or vm_map from a hint) until
+/// what it placed lies outside emulib's range and below the user end:
+/// from `hint`, then above the range, then from the mmap base. A try that
+/// lands in the range is undone at once. ENOMEM when nothing fits.
+pub fn place_outside_emulib(task: PortName, hint: u64, size: u64,
+                            mut place: impl FnMut(u64) -> Result<u64, Errno>) -> Result<u64, Errno> {
+    use linux_abi::layout::{overlaps_emulib, EMULIB_END, USER_END};
+    let first = if overlaps_emulib(hint, hint.saturating_add(1)) { EMULIB_END } else { hint };
+    let mut err = Errno::ENOMEM;
+    for h in [first, EMULIB_END, crate::MMAP_BASE] {
+        match place(h) {
+            Ok(a) => {
+                let end = a.checked_add(size).unwrap_or(u64::MAX);
+                if !overlaps_emulib(a, end) && end <= USER_END {
+                    return Ok(a);
+                }
+                let _ = deallocate(task, a, size);
+            }
+            Err(e) => err = e,
+        }
+    }
+    Err(err)
 }
 
 pub fn deallocate(task: PortName, addr: u64, size: u64) -> Result<(), Errno> {
