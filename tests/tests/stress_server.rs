@@ -56,3 +56,21 @@ fn no_program_call_maps_unmaps_or_protects_emulibs_range() {
     }
     o.expect_not("FAILED").expect_status(0);
 }
+
+#[test]
+fn hostile_executables_fail_before_the_point_of_no_return_and_the_caller_lives() {
+    let o = unix("/bin/stress_server_elf", &[cprog("stress_server_elf")]).timeout(120).run();
+    for (what, n) in [
+        ("a tiny valid ELF (exits 42)", 42), ("a 0-byte file", 8), ("a directory", 13),
+        ("a file cut inside the ELF header", 8), ("a file cut inside the program headers", 8),
+        ("ELF magic then garbage", 8), ("phnum 65535", 8), ("overlapping segments", 8),
+        ("an entry outside every segment", 8), ("a segment in the kernel half", 8),
+        ("a segment across the user top", 8), ("a segment over emulib's range", 8), ("a PT_INTERP", 8),
+        ("a PT_LOAD of memsz 2^46", 12), ("a filesz past the end of the file", 8),
+        ("and the valid one still runs", 42),
+    ] {
+        let lines = o.lines_with(&format!("elf: {} gives {}", what, n));
+        assert!(lines.iter().any(|l| l.ends_with(" ok")), "{}:\n{}", what, o.output);
+    }
+    o.expect_not("FAILED").expect_status(0);
+}
