@@ -74,3 +74,61 @@ fn hostile_executables_fail_before_the_point_of_no_return_and_the_caller_lives()
     }
     o.expect_not("FAILED").expect_status(0);
 }
+
+fn limits(mode: &str, checks: &[&str]) {
+    let o = unix(&format!("/bin/stress_server_limits {}", mode), &[cprog("stress_server_limits"), cprog("hello")])
+        .timeout(if long() { 600 } else { 120 })
+        .run();
+    for what in checks.iter().chain(&["a command still runs afterwards"]) {
+        o.expect(&format!("limits: {} ok", what));
+    }
+    o.expect_not("FAILED").expect_status(0);
+}
+
+#[test]
+fn bad_pointers_to_execve_chmod_and_utimensat_are_efault() {
+    limits("bad", &[
+        "execve with argv a bad pointer is EFAULT", "execve with argv[0] a bad pointer is EFAULT",
+        "execve with envp a bad pointer is EFAULT", "execve with a bad path pointer is EFAULT", "a file to work on",
+        "chmod with a bad path pointer is EFAULT", "chmod of a missing file is ENOENT", "chmod of a file works",
+        "chown with a bad path pointer is EFAULT", "utimensat with a bad path pointer is EFAULT",
+        "utimensat of a missing file is ENOENT", "utimensat with a bad times pointer is EFAULT",
+        "utimensat of a file works", "fchmodat with a bad path pointer is EFAULT",
+    ]);
+}
+
+#[test]
+fn execve_with_too_many_argument_bytes_is_e2big_without_reading_them_all() {
+    limits("args", &[
+        "an argument of 128 KiB + 1 is E2BIG", "256 MiB of arguments is E2BIG",
+        "and it says so without reading them all (under 2 s)", "2 MiB of arguments is E2BIG",
+        "384 KiB of arguments runs",
+    ]);
+}
+
+#[test]
+fn two_thousand_zombies_are_made_and_reaped() {
+    limits("zombies 2000", &["every fork made a zombie or said EAGAIN", "every zombie was reaped"]);
+}
+
+#[test]
+fn opening_descriptors_until_emfile() {
+    limits("fds", &["opening until the limit ends in EMFILE", "after closing them, open works again"]);
+}
+
+#[test]
+fn a_pipe_writer_nobody_reads() {
+    limits("pipe", &[
+        "a pipe", "a non-blocking writer nobody reads gets EAGAIN", "a blocked writer dies of SIGTERM",
+        "with the reader gone, the write is EPIPE",
+    ]);
+}
+
+#[test]
+fn many_files_in_one_fat_directory() {
+    let n = if long() { 10000 } else { 2000 };
+    limits(&format!("dir {}", n), &[
+        "every file was made, or the directory said ENOSPC", "the last one is there", "and they all unlink",
+        "the directory is removed",
+    ]);
+}

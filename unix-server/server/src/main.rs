@@ -455,8 +455,11 @@ fn fork(s: &'static Server, parent: &Pcb, rip: u64, rsp: u64, gs: u64, fs: u64) 
 /// or bad file leaves the caller as it was.
 fn execve(s: &'static Server, pcb: &Pcb, path: u64, argv: u64, envp: u64) -> Result<(u64, u64), Errno> {
     let path = mem::read_cstr(pcb.task, path, 4096)?;
-    let argv = mem::read_strv(pcb.task, argv)?;
-    let envp = mem::read_strv(pcb.task, envp)?;
+    // Linux's bound: a quarter of the stack for the strings and their
+    // pointers; a page of it stays for the path, auxv and alignment.
+    let mut budget = (STACK_SIZE / 4 - 4096) as usize;
+    let argv = mem::read_strv(pcb.task, argv, &mut budget)?;
+    let envp = mem::read_strv(pcb.task, envp, &mut budget)?;
     let cwd = s.table.get(pcb.pid).map(|p| p.state.lock().cwd.clone()).unwrap_or_default();
     // /proc/self/exe and its kin name the executable they link to.
     let name = procfs::follow(s, pcb.pid, unix_server::namei::namei(&cwd, &path)?, true)?;

@@ -107,20 +107,35 @@ pub fn read_cstr(task: PortName, addr: u64, max: usize) -> Result<Vec<u8>, Errno
     Err(Errno::ENAMETOOLONG)
 }
 
-/// A NULL-terminated array of string pointers (argv, envp).
-pub fn read_strv(task: PortName, addr: u64) -> Result<Vec<Vec<u8>>, Errno> {
+/// A NULL-terminated array of string pointers (argv, envp), read one
+/// string at a time against `budget`: the bytes of the strings with
+/// their NULs and of the pointers, which Linux bounds by a quarter of the
+/// stack limit. E2BIG as soon as the budget is spent or a string passes
+/// MAX_ARG_STRLEN (its NUL counted), so a hostile caller never has the
+/// server copy more than the budget.
+pub fn read_strv(task: PortName, addr: u64, budget: &mut usize) -> Result<Vec<Vec<u8>>, Errno> {
+    use unix_server::exec_image::MAX_ARG_STRLEN;
     let mut v = Vec::new();
     if addr == 0 {
         return Ok(v);
     }
-    for i in 0..1024u64 {
+    for i in 0u64.. {
         let p = read_u64(task, addr.checked_add(8 * i).ok_or(Errno::EFAULT)?)?;
         if p == 0 {
-            return Ok(v);
+            break;
         }
-        v.push(read_cstr(task, p, unix_server::exec_image::MAX_ARG_STRLEN)?);
+        *budget = budget.checked_sub(8).ok_or(Errno::E2BIG)?;
+        let s = match read_cstr(task, p, MAX_ARG_STRLEN.min(*budget)) {
+            Err(Errno::ENAMETOOLONG) => return Err(Errno::E2BIG),
+            r => r?,
+        };
+        if s.len() + 1 > MAX_ARG_STRLEN {
+            return Err(Errno::E2BIG);
+        }
+        *budget = budget.checked_sub(s.len() + 1).ok_or(Errno::E2BIG)?;
+        v.push(s);
     }
-    Err(Errno::E2BIG)
+    Ok(v)
 }
 
 pub fn allocate(task: PortName, addr: u64, size: u64) -> Result<u64, Errno> {
