@@ -322,13 +322,6 @@ impl<D: BlockDevice> FileSystem<D> {
         Ok(out)
     }
 
-    /// Short names in use in `dir` (to pick a free `~N` alias).
-    fn short_names(&mut self, dir: u32) -> Result<Vec<ShortName>> {
-        let mut names: Vec<ShortName> = self.list(dir)?.into_iter().map(|f| f.entry.name).collect();
-        names.sort_unstable();
-        Ok(names)
-    }
-
     /// Finds `n` consecutive free entries, growing the directory by a
     /// zeroed cluster when needed. Returns the index of the first.
     fn find_free_run(&mut self, dir: u32, n: u32) -> Result<u32> {
@@ -387,7 +380,14 @@ impl<D: BlockDevice> FileSystem<D> {
     /// `Exists` if the name is taken.
     pub(crate) fn insert(&mut self, dir: u32, long: &str, mut entry: ShortEntry) -> Result<Found> {
         name::validate(long)?;
-        if self.find(dir, long)?.is_some() {
+        // One pass over the directory answers both questions (is the name
+        // taken, which short aliases are): a create in a directory of n
+        // entries reads it once, not twice.
+        let all = self.list(dir)?;
+        let clash = |f: &Found| {
+            name::eq_fold(&f.name, long) || name::eq_fold(&name::short_to_string(&f.entry.name, 0), long)
+        };
+        if all.iter().any(clash) {
             return Err(Error::Exists);
         }
         let mut raws: Vec<[u8; 32]> = Vec::new();
@@ -397,7 +397,8 @@ impl<D: BlockDevice> FileSystem<D> {
                 entry.nt = nt;
             }
             None => {
-                let taken = self.short_names(dir)?;
+                let mut taken: Vec<ShortName> = all.into_iter().map(|f| f.entry.name).collect();
+                taken.sort_unstable();
                 entry.name = name::generate_short(long, |s| taken.binary_search(s).is_ok())?;
                 entry.nt = 0;
                 raws = lfn_entries(&name::to_utf16(long), name::checksum(&entry.name));

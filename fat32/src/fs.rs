@@ -74,6 +74,11 @@ pub(crate) struct Node {
 }
 
 /// A mounted FAT32 volume.
+/// Directory sectors kept (2 MiB of 512-byte sectors at most, filled as
+/// used): a directory of ten thousand long names is scanned from memory,
+/// not re-read from the disk on every create.
+const DIR_CACHE_SECTORS: usize = 4096;
+
 pub struct FileSystem<D: BlockDevice> {
     pub(crate) dev: SectorDev<D>,
     pub(crate) bpb: Bpb,
@@ -125,7 +130,7 @@ impl<D: BlockDevice> FileSystem<D> {
             dev,
             bpb,
             fat,
-            dcache: SectorCache::new(128, vec![0]),
+            dcache: SectorCache::new(DIR_CACHE_SECTORS, vec![0]),
             chains: ChainCache::new(64),
             lookups: LookupCache::new(1024),
             clock,
@@ -574,7 +579,7 @@ impl<D: BlockDevice> FileSystem<D> {
         self.sync()?;
         self.chains.clear();
         self.lookups.clear();
-        self.dcache = SectorCache::new(128, vec![0]);
+        self.dcache = SectorCache::new(DIR_CACHE_SECTORS, vec![0]);
         Ok(())
     }
 }

@@ -38,18 +38,31 @@ impl<S: PageSource> Heap<S> {
         Heap { free: Mutex::new([0; CLASSES]), source }
     }
 
-    /// Carves a fresh page into blocks of class `c` and returns one.
-    fn refill(&self, lists: &mut [usize; CLASSES], c: usize) -> *mut u8 {
+    /// Carves a fresh page into blocks of class `c` and returns one. The
+    /// page is got and carved with the lock released: getting it is a
+    /// call to the VM system (for a task, a message to the kernel), and
+    /// touching it may fault and wait for a free frame, neither of which
+    /// may happen under a spin lock that every allocation needs.
+    fn refill(&self, c: usize) -> *mut u8 {
         let page = self.source.alloc_pages(1);
         if page.is_null() {
             return null_mut();
         }
         let size = 1 << (c + MIN_SHIFT);
+        let (first, mut last) = (page as usize + size, 0usize);
         for off in (size..PAGE).step_by(size) {
             let b = (page as usize + off) as *mut usize;
-            // SAFETY: b lies in the fresh page and is block-aligned.
-            unsafe { b.write(lists[c]) };
-            lists[c] = b as usize;
+            let next = if off + size < PAGE { b as usize + size } else { 0 };
+            // SAFETY: b lies in the fresh page and is block-aligned; the
+            // page is ours alone until it is linked in below.
+            unsafe { b.write(next) };
+            last = b as usize;
+        }
+        if last != 0 {
+            let mut lists = self.free.lock();
+            // SAFETY: `last` is the chain's final block, in our page.
+            unsafe { (last as *mut usize).write(lists[c]) };
+            lists[c] = first;
         }
         page
     }
@@ -64,7 +77,8 @@ unsafe impl<S: PageSource> GlobalAlloc for Heap<S> {
                 let mut lists = self.free.lock();
                 let head = lists[c];
                 if head == 0 {
-                    return self.refill(&mut lists, c);
+                    drop(lists);
+                    return self.refill(c);
                 }
                 // SAFETY: head is a free block whose first word is the next.
                 lists[c] = unsafe { *(head as *const usize) };

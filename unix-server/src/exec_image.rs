@@ -25,6 +25,10 @@ use linux_abi::Errno;
 const PHENT: u64 = 56;
 /// Linux's limit on one argument or environment string (32 pages).
 pub const MAX_ARG_STRLEN: usize = 32 * PAGE_SIZE as usize;
+/// Most memory an image's segments may span together (64 GiB): the
+/// kernel is not asked for more, and exec fails with ENOMEM before the
+/// point of no return (Linux gets that far and kills the process).
+pub const MAX_IMAGE_SPAN: u64 = 1 << 36;
 /// Linux's clock tick as seen by user space (AT_CLKTCK, times()).
 pub const CLK_TCK: u64 = 100;
 
@@ -91,7 +95,8 @@ pub fn plan(file: &[u8]) -> Result<ExecPlan, Errno> {
     if !e_ident_ok || h.e_machine != EM_X86_64 || !(h.e_type == ET_EXEC || h.e_type == ET_DYN) {
         return Err(Errno::ENOEXEC);
     }
-    if h.e_phentsize as u64 != PHENT || h.e_phnum == 0 {
+    // Linux's bound on the program header table (64 KiB, ~1170 entries).
+    if h.e_phentsize as u64 != PHENT || h.e_phnum == 0 || h.e_phnum as u64 * PHENT > 65536 {
         return Err(Errno::ENOEXEC);
     }
     let ctx = Ctx::new(Container::Big, Endian::Little);
@@ -107,6 +112,10 @@ pub fn plan(file: &[u8]) -> Result<ExecPlan, Errno> {
     };
     let segments = loads.iter().map(|p| segment(p, bias, file.len() as u64)).collect::<Result<Vec<_>, _>>()?;
     check_order(&segments)?;
+    let span: u64 = segments.iter().map(|s| s.map_end() - s.map_start()).sum();
+    if span > MAX_IMAGE_SPAN {
+        return Err(Errno::ENOMEM);
+    }
     let entry = h.e_entry.checked_add(bias).ok_or(Errno::ENOEXEC)?;
     if !segments.iter().any(|s| s.prot & PROT_EXEC != 0 && entry >= s.vaddr && entry < s.vaddr + s.memsz) {
         return Err(Errno::ENOEXEC);

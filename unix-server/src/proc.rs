@@ -19,7 +19,7 @@ use linux_abi::consts::signal::*;
 use linux_abi::consts::wait::*;
 use linux_abi::structs::{Rlimit, Rusage, Siginfo};
 use linux_abi::Errno;
-use spin::Mutex;
+use crate::sync::Mutex;
 
 use crate::fd::{FdTable, OpenFile, NR_OPEN};
 use crate::signal::{SigState, Signo};

@@ -64,14 +64,23 @@ pub fn syscall(s: &'static Server, p: &Pcb, h: &MsgHeader, nr: u64, a: [u64; 6])
         SYNC | SYNCFS => files::sync(),
         READLINK => files::readlink(s, p, AT_FDCWD, a[0], a[1], a[2]),
         READLINKAT => files::readlink(s, p, a[0] as i64, a[1], a[2], a[3]),
-        CHMOD | FCHMOD | FCHMODAT | CHOWN | FCHOWN | LCHOWN | FCHOWNAT | UTIMENSAT | FADVISE64 => Ok(0),
+        CHMOD | CHOWN | LCHOWN => files::attrs(s, p, AT_FDCWD, Some(a[0]), 0, 0),
+        FCHMOD | FCHOWN => files::attrs(s, p, a[0] as i64, None, 0, 0),
+        FCHMODAT => files::attrs(s, p, a[0] as i64, Some(a[1]), 0, 0),
+        FCHOWNAT => files::attrs(s, p, a[0] as i64, Some(a[1]), a[4] as u32, 0),
+        // utimensat with a NULL path works on dirfd itself (futimens).
+        UTIMENSAT => files::attrs(s, p, a[0] as i64, Some(a[1]).filter(|&x| x != 0), a[3] as u32, a[2]),
+        FADVISE64 => files::fd_get(s, p, a[0]).map(|_| 0),
         POLL => return crate::poll::poll(s, p, h, a[0], a[1], a[2] as i32 as i64),
         PPOLL => return ppoll(s, p, h, a),
         SELECT => return crate::select::select(s, p, h, a, false),
         PSELECT6 => return crate::select::select(s, p, h, a, true),
         EXIT | EXIT_GROUP => {
-            crate::drop_reply(h);
+            // The task goes first: dropping the reply right first would
+            // let emulib see a failed RPC and return into the program,
+            // whose _exit does not expect to come back.
             crate::end_process(s, p, unix_server::proc::status::exited(a[0] as u8));
+            crate::drop_reply(h);
             return Answer::Later;
         }
         WAIT4 => return wait4(s, p, h, a[0] as i32, a[1], a[2] as u32, a[3]),
@@ -348,6 +357,10 @@ fn brk(s: &Server, p: &Pcb, want: u64) -> R {
         return Ok(cur as i64);
     }
     let (old_end, new_end) = (page_up(cur).unwrap_or(cur), page_up(want).unwrap_or(want));
+    // The break never grows into emulib's range or past the user end.
+    if new_end > old_end && (new_end > linux_abi::layout::USER_END || linux_abi::layout::overlaps_emulib(old_end, new_end)) {
+        return Ok(cur as i64);
+    }
     if new_end > old_end && mem::allocate(p.task, old_end, new_end - old_end).is_err() {
         return Ok(cur as i64);
     }

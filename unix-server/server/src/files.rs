@@ -456,6 +456,28 @@ pub fn statx(s: &Server, p: &Pcb, dirfd: i64, path: u64, flags: u32, out: u64) -
     mem::write_struct(p.task, out, &x).map(|_| 0)
 }
 
+/// chmod, chown, utimensat and their kin: the file must be named
+/// properly and exist (EFAULT, ENOENT, EBADF as Linux says). FAT keeps
+/// no owner or mode bits and the server no times beyond FAT's, so a
+/// found file's attributes stay as they are. `path` None names the
+/// descriptor `dirfd` itself (fchmod, futimens), as does an empty path
+/// with AT_EMPTY_PATH; `times` (utimensat) must be readable when given.
+pub fn attrs(s: &Server, p: &Pcb, dirfd: i64, path: Option<u64>, flags: u32, times: u64) -> R {
+    const AT_EMPTY_PATH: u32 = 0x1000;
+    if times != 0 {
+        mem::read(p.task, times, 32)?;
+    }
+    let on_fd = match path {
+        None => true,
+        Some(a) => a != 0 && flags & AT_EMPTY_PATH != 0 && mem::read_cstr(p.task, a, 1)?.is_empty(),
+    };
+    if on_fd {
+        return fd_get(s, p, dirfd as u64).map(|_| 0);
+    }
+    let n = user_path(s, p, dirfd, path.unwrap_or(0))?;
+    vfs::lookup(s, &n).map(|_| 0)
+}
+
 pub fn access(s: &Server, p: &Pcb, dirfd: i64, path: u64, mode: u32) -> R {
     if mode & !7 != 0 {
         return Err(Errno::EINVAL);

@@ -126,17 +126,21 @@ pub fn map_fd(pid: Pid, task: PortName, fd: i32, f: &OpenFile) {
         port
     };
     let size = MAPPED_DATA + (len + SLACK).next_multiple_of(PAGE);
-    let Ok(r) = vm_map::call(&Kernel, task, port, MAP_HINT, size, 0, 1, 0, 0, prot, prot, VM_INHERIT_SHARE)
-    else { return };
+    let placed = mem::place_outside_emulib(task, MAP_HINT, size, |at| {
+        vm_map::call(&Kernel, task, port, at, size, 0, 1, 0, 0, prot, prot, VM_INHERIT_SHARE)
+            .map(|r| r.address)
+            .map_err(|_| Errno::ENOMEM)
+    });
+    let Ok(address) = placed else { return };
     // The header (the length every holder reads) is the server's alone.
     if prot & VM_PROT_WRITE != 0
-        && mach::defs::vm::vm_protect::call(&Kernel, task, r.address, PAGE, 1, VM_PROT_READ).is_err()
+        && mach::defs::vm::vm_protect::call(&Kernel, task, address, PAGE, 1, VM_PROT_READ).is_err()
     {
-        let _ = mem::deallocate(task, r.address, size);
+        let _ = mem::deallocate(task, address, size);
         return;
     }
     let pos = f.offset_home().and_then(|h| crate::offset_pager::map_into(task, h.id())).unwrap_or(0);
-    let slot = MappedFd { addr: r.address, size, pos, flags };
+    let slot = MappedFd { addr: address, size, pos, flags };
     if mem::write_pod(task, slot_addr(fd), &slot).is_err() {
         unmap(task, &slot);
         return;
@@ -228,12 +232,19 @@ pub fn map_file(task: PortName, ino: Ino, m: &FileMapping) -> Result<u64, Errno>
     if m.fixed {
         let _ = mem::deallocate(task, m.addr, m.size);
     }
-    let r = vm_map::call(&Kernel, task, port, m.addr, m.size, 0, !m.fixed as u32, offset, !m.shared as u32,
-                         m.prot, m.max, inherit);
-    match r {
-        Ok(r) => Ok(r.address),
-        Err(KERN_NO_SPACE) => Err(Errno::ENOMEM),
-        Err(_) => Err(Errno::EINVAL),
+    let map = |at: u64| {
+        let r = vm_map::call(&Kernel, task, port, at, m.size, 0, !m.fixed as u32, offset, !m.shared as u32,
+                             m.prot, m.max, inherit);
+        match r {
+            Ok(r) => Ok(r.address),
+            Err(KERN_NO_SPACE) => Err(Errno::ENOMEM),
+            Err(_) => Err(Errno::EINVAL),
+        }
+    };
+    if m.fixed {
+        map(m.addr) // the caller checked the range
+    } else {
+        mem::place_outside_emulib(task, m.addr, m.size, map)
     }
 }
 

@@ -297,9 +297,15 @@ fn dispatch(s: &'static Server, m: &[u8]) -> Option<bsd_syscall::Reply> {
         },
         bsd_sig_next::ID => {
             let sp = bsd_sig_next::Request::parse(m).map_or(0, |r| r.sp);
-            let d = signals::next(s, &pcb, sp);
-            if let Some(d) = d {
-                reply(&mut bsd_sig_next::Reply::new(&h, d))
+            match signals::next(s, &pcb, sp) {
+                Some(d) => reply(&mut bsd_sig_next::Reply::new(&h, d)),
+                None => drop_reply(&h), // the process ended, its task first
+            }
+        }
+        MACH_NOTIFY_DEAD_NAME => {
+            let dead: Option<mach::defs::notify::DeadNameNotification> = mach::pod::read(m, 0);
+            if dead.is_some_and(|d| { d.name } == pcb.task) {
+                end_process(s, &pcb, unix_server::proc::status::signaled(9, false));
             }
         }
         bsd_sig_return::ID => match bsd_sig_return::Request::parse(m) {
@@ -349,6 +355,11 @@ fn process_port(s: &Server, task: PortName) -> Result<PortName, KernReturn> {
         req.port = PortDescriptor::new(port, MACH_MSG_TYPE_MAKE_SEND);
         task_set_special_port::invoke(&Kernel, req)?;
     }
+    // A task may die behind the server's back (a Mach-level exit trap, a
+    // thread terminating its own task, the kernel's out-of-memory killer):
+    // its task port's death comes to the process port as a dead-name
+    // notification, and the process then dies of SIGKILL.
+    machrt::port::request_notification(me, task, MACH_NOTIFY_DEAD_NAME, 0, port)?;
     Ok(port)
 }
 
@@ -452,8 +463,11 @@ fn fork(s: &'static Server, parent: &Pcb, rip: u64, rsp: u64, gs: u64, fs: u64) 
 /// or bad file leaves the caller as it was.
 fn execve(s: &'static Server, pcb: &Pcb, path: u64, argv: u64, envp: u64) -> Result<(u64, u64), Errno> {
     let path = mem::read_cstr(pcb.task, path, 4096)?;
-    let argv = mem::read_strv(pcb.task, argv)?;
-    let envp = mem::read_strv(pcb.task, envp)?;
+    // Linux's bound: a quarter of the stack for the strings and their
+    // pointers; a page of it stays for the path, auxv and alignment.
+    let mut budget = (STACK_SIZE / 4 - 4096) as usize;
+    let argv = mem::read_strv(pcb.task, argv, &mut budget)?;
+    let envp = mem::read_strv(pcb.task, envp, &mut budget)?;
     let cwd = s.table.get(pcb.pid).map(|p| p.state.lock().cwd.clone()).unwrap_or_default();
     // /proc/self/exe and its kin name the executable they link to.
     let name = procfs::follow(s, pcb.pid, unix_server::namei::namei(&cwd, &path)?, true)?;
@@ -488,11 +502,15 @@ fn execve(s: &'static Server, pcb: &Pcb, path: u64, argv: u64, envp: u64) -> Res
 /// children go to init, its parent hears of it. When init ends, the
 /// machine powers off with init's status.
 pub fn end_process(s: &'static Server, pcb: &Pcb, wstatus: i32) {
+    // Once only: the server's own terminate and the task's dead-name
+    // notification (or two threads' calls) may race to end it.
+    if s.procs.lock().remove(&pcb.port).is_none() {
+        return;
+    }
     rusage::ended(pcb.pid, pcb.task);
     signals::ended(pcb.pid);
     calls::forget_name(pcb.pid);
     let _ = task_terminate::call(&Kernel, pcb.task);
-    s.procs.lock().remove(&pcb.port);
     calls::forget_parked(s, pcb.pid);
     inode_pager::forget(pcb.pid);
     let _ = machrt::port::destroy(machrt::trap::task_self(), pcb.port);

@@ -107,28 +107,71 @@ pub fn read_cstr(task: PortName, addr: u64, max: usize) -> Result<Vec<u8>, Errno
     Err(Errno::ENAMETOOLONG)
 }
 
-/// A NULL-terminated array of string pointers (argv, envp).
-pub fn read_strv(task: PortName, addr: u64) -> Result<Vec<Vec<u8>>, Errno> {
+/// A NULL-terminated array of string pointers (argv, envp), read one
+/// string at a time against `budget`: the bytes of the strings with
+/// their NULs and of the pointers, which Linux bounds by a quarter of the
+/// stack limit. E2BIG as soon as the budget is spent or a string passes
+/// MAX_ARG_STRLEN (its NUL counted), so a hostile caller never has the
+/// server copy more than the budget.
+pub fn read_strv(task: PortName, addr: u64, budget: &mut usize) -> Result<Vec<Vec<u8>>, Errno> {
+    use unix_server::exec_image::MAX_ARG_STRLEN;
     let mut v = Vec::new();
     if addr == 0 {
         return Ok(v);
     }
-    for i in 0..1024u64 {
+    for i in 0u64.. {
         let p = read_u64(task, addr.checked_add(8 * i).ok_or(Errno::EFAULT)?)?;
         if p == 0 {
-            return Ok(v);
+            break;
         }
-        v.push(read_cstr(task, p, unix_server::exec_image::MAX_ARG_STRLEN)?);
+        *budget = budget.checked_sub(8).ok_or(Errno::E2BIG)?;
+        let s = match read_cstr(task, p, MAX_ARG_STRLEN.min(*budget)) {
+            Err(Errno::ENAMETOOLONG) => return Err(Errno::E2BIG),
+            r => r?,
+        };
+        if s.len() + 1 > MAX_ARG_STRLEN {
+            return Err(Errno::E2BIG);
+        }
+        *budget = budget.checked_sub(s.len() + 1).ok_or(Errno::E2BIG)?;
+        v.push(s);
     }
-    Err(Errno::E2BIG)
+    Ok(v)
 }
 
 pub fn allocate(task: PortName, addr: u64, size: u64) -> Result<u64, Errno> {
     vm_allocate::call(&Kernel, task, addr, size, 0).map(|r| r.address).map_err(|_| Errno::ENOMEM)
 }
 
+/// Fresh memory at the first free place from `hint` up, never in emulib's
+/// range (which holds its image, pages and thread area).
 pub fn allocate_anywhere(task: PortName, hint: u64, size: u64) -> Result<u64, Errno> {
-    vm_allocate::call(&Kernel, task, hint, size, 1).map(|r| r.address).map_err(|_| Errno::ENOMEM)
+    place_outside_emulib(task, hint, size, |h| {
+        vm_allocate::call(&Kernel, task, h, size, 1).map(|r| r.address).map_err(|_| Errno::ENOMEM)
+    })
+}
+
+/// Runs `place` (an "anywhere" vm_allocate or vm_map from a hint) until
+/// what it placed lies outside emulib's range and below the user end:
+/// from `hint`, then above the range, then from the mmap base. A try that
+/// lands in the range is undone at once. ENOMEM when nothing fits.
+pub fn place_outside_emulib(task: PortName, hint: u64, size: u64,
+                            mut place: impl FnMut(u64) -> Result<u64, Errno>) -> Result<u64, Errno> {
+    use linux_abi::layout::{overlaps_emulib, EMULIB_END, USER_END};
+    let first = if overlaps_emulib(hint, hint.saturating_add(1)) { EMULIB_END } else { hint };
+    let mut err = Errno::ENOMEM;
+    for h in [first, EMULIB_END, crate::MMAP_BASE] {
+        match place(h) {
+            Ok(a) => {
+                let end = a.checked_add(size).unwrap_or(u64::MAX);
+                if !overlaps_emulib(a, end) && end <= USER_END {
+                    return Ok(a);
+                }
+                let _ = deallocate(task, a, size);
+            }
+            Err(e) => err = e,
+        }
+    }
+    Err(err)
 }
 
 pub fn deallocate(task: PortName, addr: u64, size: u64) -> Result<(), Errno> {

@@ -118,9 +118,12 @@ pub fn alloc() -> Option<Box<dyn OffsetHome>> {
 pub fn map_into(task: PortName, index: u64) -> Option<u64> {
     let port = CELLS_STATE.lock().as_ref()?.port;
     let rw = VM_PROT_READ | VM_PROT_WRITE;
-    vm_map::call(&Kernel, task, port, MAP_HINT, PAGE, 0, 1, index * PAGE, 0, rw, rw, VM_INHERIT_SHARE)
-        .ok()
-        .map(|r| r.address)
+    crate::mem::place_outside_emulib(task, MAP_HINT, PAGE, |at| {
+        vm_map::call(&Kernel, task, port, at, PAGE, 0, 1, index * PAGE, 0, rw, rw, VM_INHERIT_SHARE)
+            .map(|r| r.address)
+            .map_err(|_| linux_abi::Errno::ENOMEM)
+    })
+    .ok()
 }
 
 extern "C" fn serve(port: u64) -> ! {

@@ -79,6 +79,9 @@ fn refusals_are_enoexec() {
     m[18] = 3; // EM_386
     assert_eq!(plan(&m).err(), Some(Errno::ENOEXEC), "wrong machine");
     assert_eq!(plan(&elf(1, 0x40_0100, &[TEXT], 0x2000)).err(), Some(Errno::ENOEXEC), "ET_REL");
+    let mut many = elf(ET_EXEC as u16, 0x40_0100, &[TEXT], 64 + 56 * 1200);
+    many[56..58].copy_from_slice(&1200u16.to_le_bytes());
+    assert_eq!(plan(&many).err(), Some(Errno::ENOEXEC), "phnum past Linux's 64 KiB table");
     assert_eq!(ok(&[(PT_INTERP, PF_R, 0x1000, 0x40_1000, 10, 10), TEXT]).err(), Some(Errno::ENOEXEC), "dynamic");
     assert_eq!(ok(&[(PT_GNU_STACK, RW, 0, 0, 0, 0)]).err(), Some(Errno::ENOEXEC), "no PT_LOAD");
     assert_eq!(ok(&[(PT_LOAD, RX, 0, 0x40_0000, 0x2000, 0x1000)]).err(), Some(Errno::ENOEXEC), "filesz > memsz");
@@ -93,6 +96,16 @@ fn refusals_are_enoexec() {
     assert_eq!(ok(&[TEXT, (PT_LOAD, RW, 0x1000, 0x40_1000, 0x100, 0x100)]).err(), Some(Errno::ENOEXEC), "overlap");
     assert_eq!(ok(&[DATA, TEXT]).err(), Some(Errno::ENOEXEC), "descending");
     assert_eq!(plan(&elf(ET_EXEC as u16, 0x40_3000, &[TEXT, DATA], 0x3000)).err(), Some(Errno::ENOEXEC), "entry not in text");
+}
+
+#[test]
+fn an_image_too_big_to_map_is_enomem_before_anything_is_asked() {
+    let huge: Ph = (PT_LOAD, RW | PF_X, 0, 0x40_0000, 0x1000, 1 << 46);
+    assert_eq!(plan(&elf(ET_EXEC as u16, 0x40_0100, &[huge], 0x1000)).err(), Some(Errno::ENOMEM));
+    let two: [Ph; 2] = [(PT_LOAD, RX, 0, 0x40_0000, 0x1000, 1 << 35), (PT_LOAD, RW, 0, 0x1000_0000_0000, 0, (1 << 35) + 0x1000)];
+    assert_eq!(plan(&elf(ET_EXEC as u16, 0x40_0100, &two, 0x1000)).err(), Some(Errno::ENOMEM), "the sum counts");
+    let big: Ph = (PT_LOAD, RX, 0, 0x40_0000, 0x1000, 1 << 30);
+    assert!(plan(&elf(ET_EXEC as u16, 0x40_0100, &[big], 0x1000)).is_ok(), "a 1 GiB bss is fine");
 }
 
 /// Compiles a tiny C program with `flags`; `None` when the host cannot.
