@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 static int failures;
+/* The files live on this system's FAT root (argument "fat"). */
+static int fat;
 /* The program that exits 42 ($HELLO on the host, where /bin/hello is not). */
 static const char *hello = "/bin/hello";
 static void check(const char *what, int cond) {
@@ -42,12 +44,28 @@ static void bad_pointers(void) {
     close(fd);
     check("chmod with a bad path pointer is EFAULT", fails_with(chmod(BAD, 0644), EFAULT));
     check("chmod of a missing file is ENOENT", fails_with(chmod("/tmp/no-such-file", 0644), ENOENT));
-    check("chmod of a file works", chmod("/tmp/limits-file", 0600) == 0);
+    struct stat st;
+    check("chmod 0755 makes the file executable",
+          chmod("/tmp/limits-file", 0755) == 0 && stat("/tmp/limits-file", &st) == 0 && (st.st_mode & 07777) == 0755);
+    check("chmod 0644 takes the execute bits away",
+          chmod("/tmp/limits-file", 0644) == 0 && stat("/tmp/limits-file", &st) == 0 && (st.st_mode & 07777) == 0644);
+    /* Only on this system's FAT root (the host's file system holds any
+       mode and owner): the test passes "fat" as the second argument. */
+    if (fat) {
+        check("a mode FAT cannot hold is EPERM, as on Linux's vfat", fails_with(chmod("/tmp/limits-file", 0600), EPERM));
+        check("chown to another owner is EPERM (nothing here is owned but by root)",
+              fails_with(chown("/tmp/limits-file", 1000, 1000), EPERM));
+    }
     check("chown with a bad path pointer is EFAULT", fails_with(chown(BAD, 0, 0), EFAULT));
     check("utimensat with a bad path pointer is EFAULT", fails_with(utimensat(AT_FDCWD, BAD, 0, 0), EFAULT));
     check("utimensat of a missing file is ENOENT", fails_with(utimensat(AT_FDCWD, "/tmp/no-such-file", 0, 0), ENOENT));
     check("utimensat with a bad times pointer is EFAULT", fails_with(syscall(SYS_utimensat, AT_FDCWD, "/tmp/limits-file", BAD, 0), EFAULT));
     check("utimensat of a file works", utimensat(AT_FDCWD, "/tmp/limits-file", 0, 0) == 0);
+    struct timespec ts[2] = {{1000000000, UTIME_OMIT}, {1000000000, 0}};
+    check("utimensat sets the modification time",
+          utimensat(AT_FDCWD, "/tmp/limits-file", ts, 0) == 0 && stat("/tmp/limits-file", &st) == 0 && st.st_mtime == 1000000000);
+    struct timespec badns[2] = {{0, 1000000000}, {0, 0}};
+    check("utimensat with a bad tv_nsec is EINVAL", fails_with(utimensat(AT_FDCWD, "/tmp/limits-file", badns, 0), EINVAL));
     check("fchmodat with a bad path pointer is EFAULT", fails_with(fchmodat(AT_FDCWD, BAD, 0644, 0), EFAULT));
     unlink("/tmp/limits-file");
 }
@@ -181,6 +199,7 @@ static void dir(int n) {
 
 int main(int argc, char **argv) {
     const char *what = argc > 1 ? argv[1] : "bad";
+    fat = argc > 2 && !strcmp(argv[2], "fat");
     if (getenv("HELLO")) hello = getenv("HELLO");
     setvbuf(stdout, 0, _IONBF, 0);
     int n = argc > 2 ? atoi(argv[2]) : 0;

@@ -87,13 +87,16 @@ fn limits(mode: &str, checks: &[&str]) {
 
 #[test]
 fn bad_pointers_to_execve_chmod_and_utimensat_are_efault() {
-    limits("bad", &[
+    limits("bad fat", &[
         "execve with argv a bad pointer is EFAULT", "execve with argv[0] a bad pointer is EFAULT",
         "execve with envp a bad pointer is EFAULT", "execve with a bad path pointer is EFAULT", "a file to work on",
-        "chmod with a bad path pointer is EFAULT", "chmod of a missing file is ENOENT", "chmod of a file works",
+        "chmod with a bad path pointer is EFAULT", "chmod of a missing file is ENOENT", "chmod 0755 makes the file executable",
+        "chmod 0644 takes the execute bits away", "a mode FAT cannot hold is EPERM, as on Linux's vfat",
+        "chown to another owner is EPERM (nothing here is owned but by root)",
         "chown with a bad path pointer is EFAULT", "utimensat with a bad path pointer is EFAULT",
         "utimensat of a missing file is ENOENT", "utimensat with a bad times pointer is EFAULT",
-        "utimensat of a file works", "fchmodat with a bad path pointer is EFAULT",
+        "utimensat of a file works", "utimensat sets the modification time",
+        "utimensat with a bad tv_nsec is EINVAL", "fchmodat with a bad path pointer is EFAULT",
     ]);
 }
 

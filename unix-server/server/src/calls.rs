@@ -1,6 +1,7 @@
 //! The system calls emulib forwards with their raw arguments
 //! (bsd_syscall): one function per call, results Linux style.
 
+use crate::files::Attr;
 use crate::{files, mem, Answer, Park, Parked, Pcb, Server, MMAP_BASE};
 use linux_abi::consts::at::AT_REMOVEDIR;
 use linux_abi::consts::open::{O_CREAT, O_TRUNC, O_WRONLY};
@@ -64,12 +65,14 @@ pub fn syscall(s: &'static Server, p: &Pcb, h: &MsgHeader, nr: u64, a: [u64; 6])
         SYNC | SYNCFS => files::sync(),
         READLINK => files::readlink(s, p, AT_FDCWD, a[0], a[1], a[2]),
         READLINKAT => files::readlink(s, p, a[0] as i64, a[1], a[2], a[3]),
-        CHMOD | CHOWN | LCHOWN => files::attrs(s, p, AT_FDCWD, Some(a[0]), 0, 0),
-        FCHMOD | FCHOWN => files::attrs(s, p, a[0] as i64, None, 0, 0),
-        FCHMODAT => files::attrs(s, p, a[0] as i64, Some(a[1]), 0, 0),
-        FCHOWNAT => files::attrs(s, p, a[0] as i64, Some(a[1]), a[4] as u32, 0),
+        CHMOD => files::attrs(s, p, AT_FDCWD, Some(a[0]), 0, Attr::Mode(a[1] as u32)),
+        FCHMOD => files::attrs(s, p, a[0] as i64, None, 0, Attr::Mode(a[1] as u32)),
+        FCHMODAT => files::attrs(s, p, a[0] as i64, Some(a[1]), 0, Attr::Mode(a[2] as u32)),
+        CHOWN | LCHOWN => files::attrs(s, p, AT_FDCWD, Some(a[0]), 0, Attr::Owner(a[1] as u32, a[2] as u32)),
+        FCHOWN => files::attrs(s, p, a[0] as i64, None, 0, Attr::Owner(a[1] as u32, a[2] as u32)),
+        FCHOWNAT => files::attrs(s, p, a[0] as i64, Some(a[1]), a[4] as u32, Attr::Owner(a[2] as u32, a[3] as u32)),
         // utimensat with a NULL path works on dirfd itself (futimens).
-        UTIMENSAT => files::attrs(s, p, a[0] as i64, Some(a[1]).filter(|&x| x != 0), a[3] as u32, a[2]),
+        UTIMENSAT => files::attrs(s, p, a[0] as i64, Some(a[1]).filter(|&x| x != 0), a[3] as u32, Attr::Times(a[2])),
         FADVISE64 => files::fd_get(s, p, a[0]).map(|_| 0),
         POLL => return crate::poll::poll(s, p, h, a[0], a[1], a[2] as i32 as i64),
         PPOLL => return ppoll(s, p, h, a),

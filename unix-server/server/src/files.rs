@@ -456,26 +456,74 @@ pub fn statx(s: &Server, p: &Pcb, dirfd: i64, path: u64, flags: u32, out: u64) -
     mem::write_struct(p.task, out, &x).map(|_| 0)
 }
 
-/// chmod, chown, utimensat and their kin: the file must be named
-/// properly and exist (EFAULT, ENOENT, EBADF as Linux says). FAT keeps
-/// no owner or mode bits and the server no times beyond FAT's, so a
-/// found file's attributes stay as they are. `path` None names the
-/// descriptor `dirfd` itself (fchmod, futimens), as does an empty path
-/// with AT_EMPTY_PATH; `times` (utimensat) must be readable when given.
-pub fn attrs(s: &Server, p: &Pcb, dirfd: i64, path: Option<u64>, flags: u32, times: u64) -> R {
+/// What chmod, chown and utimensat change.
+pub enum Attr {
+    /// chmod: the permission bits.
+    Mode(u32),
+    /// chown: the owner and group (u32::MAX: unchanged).
+    Owner(u32, u32),
+    /// utimensat: the address of two timespecs (atime, mtime), 0 for now.
+    Times(u64),
+}
+
+/// chmod, chown, utimensat and their kin. The file must be named
+/// properly and exist (EFAULT, ENOENT, EBADF as Linux says); then the
+/// change is made, or refused with EPERM where the file system cannot
+/// hold it (FAT keeps no owners and only the modes `vfs::set_mode`
+/// says), as Linux's vfat does: never a success that changed nothing.
+/// `path` None names the descriptor `dirfd` itself (fchmod, futimens),
+/// as does an empty path with AT_EMPTY_PATH.
+pub fn attrs(s: &Server, p: &Pcb, dirfd: i64, path: Option<u64>, flags: u32, attr: Attr) -> R {
     const AT_EMPTY_PATH: u32 = 0x1000;
-    if times != 0 {
-        mem::read(p.task, times, 32)?;
+    const AT_SYMLINK_NOFOLLOW: u32 = 0x100;
+    if flags & !(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0 {
+        return Err(Errno::EINVAL);
     }
+    let times = match attr {
+        Attr::Times(t) => Some(utimes(p, t)?),
+        _ => None,
+    };
     let on_fd = match path {
         None => true,
         Some(a) => a != 0 && flags & AT_EMPTY_PATH != 0 && mem::read_cstr(p.task, a, 1)?.is_empty(),
     };
+    let apply = |node: &Node| match (&attr, times) {
+        (Attr::Mode(m), _) => vfs::set_mode(node, *m),
+        (Attr::Owner(u, g), _) => vfs::set_owner(node, *u, *g),
+        (Attr::Times(_), Some((at, mt))) => vfs::set_times(node, at, mt),
+        (Attr::Times(_), None) => Err(Errno::EINVAL),
+    };
     if on_fd {
-        return fd_get(s, p, dirfd as u64).map(|_| 0);
+        let f = fd_get(s, p, dirfd as u64)?;
+        return match vnode(&f) {
+            Some(v) => apply(&v.node).map(|_| 0),
+            // A pipe or a socket: Linux changes the inode of its pseudo
+            // file system; here nothing can hold it.
+            None => Err(Errno::EPERM),
+        };
     }
     let n = user_path(s, p, dirfd, path.unwrap_or(0))?;
-    vfs::lookup(s, &n).map(|_| 0)
+    apply(&vfs::lookup(s, &n)?).map(|_| 0)
+}
+
+/// utimensat's two timespecs as seconds to set (None: UTIME_OMIT);
+/// `addr` 0 means both now.
+fn utimes(p: &Pcb, addr: u64) -> Result<(Option<i64>, Option<i64>), Errno> {
+    const UTIME_NOW: i64 = (1 << 30) - 1;
+    const UTIME_OMIT: i64 = (1 << 30) - 2;
+    let now = vfs::unix_now();
+    if addr == 0 {
+        return Ok((Some(now), Some(now)));
+    }
+    let b = mem::read(p.task, addr, 32)?;
+    let word = |i: usize| i64::from_le_bytes(b[i * 8..i * 8 + 8].try_into().unwrap_or([0; 8]));
+    let one = |sec: i64, nsec: i64| match nsec {
+        UTIME_NOW => Ok(Some(now)),
+        UTIME_OMIT => Ok(None),
+        0..=999_999_999 => Ok(Some(sec)),
+        _ => Err(Errno::EINVAL),
+    };
+    Ok((one(word(0), word(1))?, one(word(2), word(3))?))
 }
 
 pub fn access(s: &Server, p: &Pcb, dirfd: i64, path: u64, mode: u32) -> R {

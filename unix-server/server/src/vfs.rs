@@ -224,6 +224,52 @@ pub fn stat(node: &Node) -> Result<Stat, Errno> {
     Ok(st)
 }
 
+/// The time of day in seconds (what FAT stamps with).
+pub fn unix_now() -> i64 {
+    fat32::Clock::now(&Uptime).to_unix()
+}
+
+/// chmod: FAT holds a regular file's execute bit (its SYSTEM attribute)
+/// and the write bits together (READ_ONLY), so 0644, 0755, 0444 and 0555
+/// (a directory: 0755, 0555) can be set; any other mode is EPERM, as on
+/// Linux's vfat. Nodes outside the disk keep their modes (EPERM).
+pub fn set_mode(node: &Node, mode: u32) -> Result<(), Errno> {
+    let perm = mode & 0o7777;
+    let Node::Fat { ino, .. } = node else {
+        return if stat(node)?.st_mode & 0o7777 == perm { Ok(()) } else { Err(Errno::EPERM) };
+    };
+    with_fs(|fs| {
+        let cur = fs.stat(*ino).map_err(fe)?;
+        let dir = cur.mode & S_IFDIR != 0;
+        let held = match (dir, perm & 0o111 != 0, perm & 0o222 != 0) {
+            (true, _, true) | (false, true, true) => 0o755,
+            (true, _, false) | (false, true, false) => 0o555,
+            (false, false, true) => 0o644,
+            (false, false, false) => 0o444,
+        };
+        if held != perm {
+            return Err(Errno::EPERM);
+        }
+        fs.set_mode(*ino, perm).map_err(fe)
+    })
+}
+
+/// chown: nothing here has an owner but root (uid and gid 0), so only a
+/// change to 0 or to "unchanged" (-1) succeeds; anything else is EPERM.
+pub fn set_owner(node: &Node, uid: u32, gid: u32) -> Result<(), Errno> {
+    let st = stat(node)?;
+    let same = |want: u32, have: u32| want == u32::MAX || want == have;
+    if same(uid, st.st_uid) && same(gid, st.st_gid) { Ok(()) } else { Err(Errno::EPERM) }
+}
+
+/// utimensat: FAT keeps the modification time (2 s steps) and the access
+/// date; None leaves one as it is. Other nodes keep no times (EPERM).
+pub fn set_times(node: &Node, atime: Option<i64>, mtime: Option<i64>) -> Result<(), Errno> {
+    let Node::Fat { ino, .. } = node else { return Err(Errno::EPERM) };
+    let conv = |t: Option<i64>| t.map(fat32::DateTime::from_unix);
+    with_fs(|fs| fs.set_times(*ino, conv(atime), conv(mtime)).map_err(fe))
+}
+
 /// An executable's bytes by path: from the disk, else a boot module.
 pub fn exec_image(s: &crate::Server, n: &Namei) -> Result<Cow<'static, [u8]>, Errno> {
     match lookup(s, n)? {
