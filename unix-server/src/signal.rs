@@ -359,6 +359,13 @@ impl SigState {
         info
     }
 
+    /// `rt_sigtimedwait`: takes the lowest pending signal of `set`,
+    /// blocked or not (SIGKILL and SIGSTOP cannot be waited for).
+    pub fn take(&mut self, set: SigSet) -> Option<Siginfo> {
+        let sig = self.pending.and(set.maskable()).lowest()?;
+        Some(self.dequeue(sig))
+    }
+
     /// Dequeues the next deliverable signal and says what to do with it.
     /// Signals that are ignored at this point are consumed silently.
     pub fn deliver(&mut self) -> Option<Delivery> {

@@ -28,6 +28,7 @@ mod poll;
 mod procfs;
 mod select;
 mod signals;
+mod timers;
 mod tty;
 mod vfs;
 
@@ -105,6 +106,8 @@ pub enum Park {
     Futex { addr: u64, until_ns: u64 },
     /// select's three fd_set addresses (0: none), read again at each retry.
     Select { nfds: u64, sets: [u64; 3], until_tick: u64 },
+    /// rt_sigtimedwait for the signals of `set` (info: where the siginfo goes, 0: nowhere).
+    SigWait { set: u64, info: u64, until_ns: u64 },
 }
 
 /// The one server, for code that runs where no reference is at hand (a
@@ -491,6 +494,7 @@ pub fn end_process(s: &'static Server, pcb: &Pcb, wstatus: i32) {
     rusage::ended(pcb.pid, pcb.task);
     signals::ended(pcb.pid);
     calls::forget_name(pcb.pid);
+    timers::ended(pcb.pid);
     let _ = task_terminate::call(&Kernel, pcb.task);
     s.procs.lock().remove(&pcb.port);
     calls::forget_parked(s, pcb.pid);

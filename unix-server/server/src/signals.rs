@@ -67,6 +67,7 @@ pub fn wake(s: &'static Server, w: &Wakeups) {
         crate::calls::wake_waiters(s, pid);
     }
     for &pid in &w.signalled {
+        crate::timers::sigwait_wake(s, pid); // a waited-for signal is taken first
         settle(s, pid);
     }
 }
