@@ -101,3 +101,29 @@ fn timers_clocks_and_signal_waits_give_linux_answers() {
     assert_eq!(got, LINUX_TIMERS, "\n{}", o.output);
     o.expect_status(0);
 }
+
+/// What `stress_posix_rw` prints on Linux: readv/writev look up the
+/// descriptor before the array, reads and writes are capped at
+/// MAX_RW_COUNT after access_ok, and select/poll timeouts never end early.
+const LINUX_RW: &[&str] = &[
+    "rw: readv(99, unmapped array, 1) = EBADF",
+    "rw: writev(99, unmapped array, 1) = EBADF",
+    "rw: readv(99, unmapped array, 5000) = EBADF",
+    "rw: write to /dev/null of 0x7fffffffdc91 bytes from 0x1000 = 0x7ffff000",
+    "rw: write to /dev/null of 0x7fffffffdc91 bytes from the stack = EFAULT",
+    "rw: write to /dev/null of 2^31 bytes from 0x1000 = 0x7ffff000",
+    "rw: write to /dev/null of 100 bytes = 0x64",
+    "rw: read from /dev/null of 0x7fffffffdc91 bytes at 0x1000 = 0",
+    "rw: read from /dev/null past the user half = EFAULT",
+    "rw: writev with a negative length = EINVAL",
+    "rw: 10 selects and 10 polls on an empty pipe, none early: ok",
+    "rw: done",
+];
+
+#[test]
+fn descriptor_first_rw_caps_and_timeouts_that_never_end_early() {
+    let o = unix("/bin/stress_posix_rw", &[cprog("stress_posix_rw")]).timeout(90).run();
+    let got: Vec<&str> = o.lines_with("rw: ");
+    assert_eq!(got, LINUX_RW, "\n{}", o.output);
+    o.expect_status(0);
+}

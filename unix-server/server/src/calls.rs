@@ -338,15 +338,14 @@ pub extern "C" fn timer(arg: u64) -> ! {
     let mut buf = machrt::msg::Buffer::<64>::new();
     loop {
         let _ = machrt::msg::receive(&mut buf, port, mach::message::MACH_RCV_TIMEOUT, 10);
-        let (now, _) = ticks_and_hz();
         let now_ns = now_ns();
         let due: Vec<Parked> = crate::calls::unpark(s, |w| matches!(w.what, Park::Sleep { until_ns } if until_ns <= now_ns));
         for w in due {
             crate::reply(&mut bsd_syscall::Reply::new(&w.header, 0));
         }
-        crate::poll::retry(s, now);
+        crate::poll::retry(s, now_ns);
         crate::futex::expire(s, now_ns);
-        crate::select::retry(s, now);
+        crate::select::retry(s, now_ns);
         crate::timers::tick(s, now_ns);
     }
 }

@@ -101,11 +101,12 @@ pub enum Park {
     PipeRead { pipe: alloc::sync::Arc<pipe::Pipe>, buf: u64, len: u64 },
     /// A write to a full pipe, `done` bytes of it already in.
     PipeWrite { pipe: alloc::sync::Arc<pipe::Pipe>, buf: u64, len: u64, done: u64 },
-    Poll { fds: u64, nfds: u64, until_tick: u64 },
+    /// A poll until the fine clock reads `until_ns` (u64::MAX: forever).
+    Poll { fds: u64, nfds: u64, until_ns: u64 },
     /// A futex wait on the word at `addr` (pause: `until_ns` u64::MAX).
     Futex { addr: u64, until_ns: u64 },
     /// select's three fd_set addresses (0: none), read again at each retry.
-    Select { nfds: u64, sets: [u64; 3], until_tick: u64 },
+    Select { nfds: u64, sets: [u64; 3], until_ns: u64 },
     /// rt_sigtimedwait for the signals of `set` (info: where the siginfo goes, 0: nowhere).
     SigWait { set: u64, info: u64, until_ns: u64 },
 }
