@@ -127,3 +127,65 @@ fn descriptor_first_rw_caps_and_timeouts_that_never_end_early() {
     assert_eq!(got, LINUX_RW, "\n{}", o.output);
     o.expect_status(0);
 }
+
+/// What `stress_posix_ptimers` prints on Linux: POSIX timers (ids, the
+/// siginfo of their signals, intervals, overruns, absolute times,
+/// SIGEV_NONE, a CPU-time clock, fork and exec, bad arguments).
+const LINUX_PTIMERS: &[&str] = &[
+    "ptimer: timer_delete(0) = 0",
+    "ptimer: ids 0 1 2 then 3",
+    "ptimer: timer_delete(0) again = EINVAL",
+    "ptimer: one-shot: signal SIGRTMIN+1, si_code -2, si_timerid 3, si_overrun 0, value 0x5678",
+    "ptimer: it came after 50 ms ok",
+    "ptimer: after it fired: value 0.000000000 interval 0.000000000",
+    "ptimer: timer_getoverrun = 0",
+    "ptimer: NULL sevp: signal 14, si_code -2, si_timerid 2, value 2",
+    "ptimer: an interval of 20 ms signalled 5 times in 100 ms or more ok",
+    "ptimer: timer_gettime gives the interval exactly ok",
+    "ptimer: and what is left of the period ok",
+    "ptimer: one signal queued for 200 ms of 1 ms expiries, the others in si_overrun ok",
+    "ptimer: timer_getoverrun says as much ok",
+    "ptimer: the old value is the time left ok",
+    "ptimer: a zero value disarms ok",
+    "ptimer: an absolute time already past fires at once ok",
+    "ptimer: an absolute CLOCK_REALTIME time 80 ms ahead ok",
+    "ptimer: SIGEV_NONE counts down ok",
+    "ptimer: and is done after its time, with no signal ok",
+    "ptimer: a CLOCK_PROCESS_CPUTIME_ID timer fires on CPU time ok",
+    "ptimer: a read when the timer's SIGALRM comes = EINTR, handler 1",
+    "ptimer: timer_create(99) = EINVAL",
+    "ptimer: timer_create(CLOCK_MONOTONIC_RAW) = EOPNOTSUPP",
+    "ptimer: timer_create(CLOCK_REALTIME_COARSE) = EOPNOTSUPP",
+    "ptimer: timer_create from a bad sigevent = EFAULT",
+    "ptimer: timer_create into a bad id = EFAULT",
+    "ptimer: timer_create with notify 3 = EINVAL",
+    "ptimer: timer_create with signal 0 = EINVAL",
+    "ptimer: timer_create with signal 65 = EINVAL",
+    "ptimer: timer_create for thread 99999 = EINVAL",
+    "ptimer: timer_settime(12345) = EINVAL",
+    "ptimer: timer_settime(-1) = EINVAL",
+    "ptimer: timer_settime with NULL = EINVAL",
+    "ptimer: timer_settime from a bad pointer = EFAULT",
+    "ptimer: timer_settime with 10^9 ns = EINVAL",
+    "ptimer: timer_settime with a negative interval = EINVAL",
+    "ptimer: timer_settime into a bad old = EFAULT",
+    "ptimer: the timer is set even so ok",
+    "ptimer: timer_settime with huge times = 0",
+    "ptimer: timer_gettime(12345) = EINVAL",
+    "ptimer: timer_gettime into a bad pointer = EFAULT",
+    "ptimer: timer_getoverrun(12345) = EINVAL",
+    "ptimer: timer_delete(12345) = EINVAL",
+    "ptimer: fork child: timer_gettime of the parent's timer = EINVAL",
+    "ptimer: fork child: a new timer's id = 0",
+    "ptimer: after exec: timer_gettime of the parent's timer 0 = EINVAL",
+    "ptimer: after exec: a new timer's id = 1",
+    "ptimer: done, 0 failures",
+];
+
+#[test]
+fn posix_timers_give_linux_answers() {
+    let o = unix("/bin/stress_posix_ptimers", &[cprog("stress_posix_ptimers")]).timeout(120).run();
+    let got: Vec<&str> = o.lines_with("ptimer: ");
+    assert_eq!(got, LINUX_PTIMERS, "\n{}", o.output);
+    o.expect_status(0);
+}

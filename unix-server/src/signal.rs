@@ -366,6 +366,18 @@ impl SigState {
         Some(self.dequeue(sig))
     }
 
+    /// The pending instance of `sig` that `is` picks (a POSIX timer's
+    /// signal not yet taken), to update in place (its overrun count).
+    pub fn queued_mut(&mut self, sig: Signo, is: impl Fn(&Siginfo) -> bool) -> Option<&mut Siginfo> {
+        if !valid(sig) || !self.pending.contains(sig) {
+            return None;
+        }
+        if sig <= SIGSTD_MAX {
+            return Some(&mut self.std_info[sig as usize]).filter(|i| is(i));
+        }
+        self.rt_queue.iter_mut().find(|i| i.si_signo as Signo == sig && is(i))
+    }
+
     /// Dequeues the next deliverable signal and says what to do with it.
     /// Signals that are ignored at this point are consumed silently.
     pub fn deliver(&mut self) -> Option<Delivery> {

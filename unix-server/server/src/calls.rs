@@ -137,6 +137,11 @@ pub fn syscall(s: &'static Server, p: &Pcb, h: &MsgHeader, nr: u64, a: [u64; 6])
         RT_SIGTIMEDWAIT => return crate::timers::sigtimedwait(s, p, h, a),
         TIME => crate::timers::time(p, a[0]),
         CLOCK_GETRES => crate::timers::clock_getres(p, a[0], a[1]),
+        TIMER_CREATE => crate::timers::timer_create(p, a[0], a[1], a[2]),
+        TIMER_SETTIME => crate::timers::timer_settime(p, a[0], a[1], a[2], a[3]),
+        TIMER_GETTIME => crate::timers::timer_gettime(p, a[0], a[1]),
+        TIMER_GETOVERRUN => crate::timers::timer_getoverrun(p, a[0]),
+        TIMER_DELETE => crate::timers::timer_delete(p, a[0]),
         _ => unknown(s, nr),
     };
     Answer::Rval(r.unwrap_or_else(|e| e.to_ret()))

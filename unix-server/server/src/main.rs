@@ -481,6 +481,7 @@ fn execve(s: &'static Server, pcb: &Pcb, path: u64, argv: u64, envp: u64) -> Res
     inode_pager::exec(pcb.pid, pcb.task);
     procfs::exec_done(s, pcb.pid, &name.path, &a, &plan);
     drop(s.table.exec(pcb.pid)); // close-on-exec descriptors go here, no lock held
+    timers::exec_done(pcb.pid); // POSIX timers do not survive exec
     if let Some(p) = s.procs.lock().get_mut(&pcb.port) {
         (p.brk_base, p.brk) = (plan.brk, plan.brk);
     }

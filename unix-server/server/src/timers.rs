@@ -1,6 +1,8 @@
 //! Interval timers (alarm, setitimer, getitimer), the signal waits
 //! (rt_sigsuspend, rt_sigpending, rt_sigtimedwait) and the clocks' small
-//! calls (time, clock_getres, the clock ids clock_gettime accepts).
+//! calls (time, clock_getres, the clock ids clock_gettime accepts), and
+//! the POSIX timers (timer_create, timer_settime, timer_gettime,
+//! timer_getoverrun, timer_delete) on the same tick.
 //!
 //! A timer is a due time on its clock, kept per process in this module;
 //! the server's timer thread calls [`tick`] every 10 ms, which posts the
@@ -47,6 +49,7 @@ const SIGNALS: [u32; 3] = [SIGALRM, SIGVTALRM, SIGPROF];
 /// The process is gone: so are its timers.
 pub fn ended(pid: Pid) {
     ITIMERS.lock().remove(&pid);
+    posix_ended(pid);
 }
 
 /// The process's CPU time in ns (user ticks: see rusage.rs).
@@ -206,8 +209,11 @@ pub fn tick(s: &'static Server, now: u64) {
         }
     }
     ITIMERS.lock().retain(|_, t| t.iter().any(|t| t.due != 0));
-    for (pid, sig) in fired {
-        if let Ok(w) = s.table.post_signal(pid, sig, Siginfo::new(sig as i32, SI_KERNEL)) {
+    let mut posted: Vec<(Pid, u32, Siginfo)> =
+        fired.into_iter().map(|(pid, sig)| (pid, sig, Siginfo::new(sig as i32, SI_KERNEL))).collect();
+    posix_tick(s, now, &mut posted);
+    for (pid, sig, info) in posted {
+        if let Ok(w) = s.table.post_signal(pid, sig, info) {
             crate::signals::wake(s, &w);
         }
     }
@@ -292,6 +298,7 @@ fn start_wait(s: &Server, p: &Pcb, a: &mut [u64; 6]) -> Result<Option<u64>, Done
     let proc = s.table.get(p.pid).ok_or(fail(Errno::ESRCH))?;
     let got = proc.state.lock().signals.take(set);
     if let Some(info) = got {
+        taken(p.pid, &info);
         crate::write_proc_page(s, p);
         return Err(Done(put_info(p, a[1], &info)));
     }
@@ -328,6 +335,7 @@ pub fn sigwait_wake(s: &'static Server, pid: Pid) {
         let got = proc.state.lock().signals.take(SigSet(set));
         match got {
             Some(i) => {
+                taken(pid, &i);
                 crate::write_proc_page(s, &pcb);
                 crate::reply(&mut bsd_syscall::Reply::new(&w.header, put_info(&pcb, info, &i)));
             }
@@ -377,4 +385,255 @@ pub fn time(p: &Pcb, at: u64) -> R {
         mem::write(p.task, at, &sec.to_le_bytes())?;
     }
     Ok(sec as i64)
+}
+
+/// POSIX timers (timer_create and friends): per process, numbered 0, 1,
+/// 2... (a deleted timer's id is not given again until the count wraps,
+/// as Linux's next_posix_timer_id, which exec does not reset). On the fine clock (REALTIME is the
+/// same clock shifted by the boot time) or the process's CPU time; the
+/// timer thread's tick fires them as the interval timers. A fork child
+/// has none, exec and exit delete them.
+#[derive(Clone, Copy)]
+struct PosixTimer {
+    cpu: bool,
+    realtime: bool,
+    /// SIGEV_NONE: nothing is sent, timer_gettime still counts down.
+    silent: bool,
+    signo: u32,
+    value: u64,
+    t: Itimer,
+    /// The si_overrun of its last signal taken (timer_getoverrun).
+    overrun: i32,
+}
+
+static POSIX: Mutex<BTreeMap<(Pid, i32), PosixTimer>> = Mutex::new(BTreeMap::new());
+
+/// Per process: the id timer_create tries next.
+static NEXT_ID: Mutex<BTreeMap<Pid, i32>> = Mutex::new(BTreeMap::new());
+
+/// How many timers one process may have (then EAGAIN).
+const POSIX_MAX: usize = 1024;
+
+/// exec: the POSIX timers go (the interval timers stay).
+pub fn exec_done(pid: Pid) {
+    POSIX.lock().retain(|k, _| k.0 != pid);
+}
+
+fn posix_ended(pid: Pid) {
+    exec_done(pid);
+    NEXT_ID.lock().remove(&pid);
+}
+
+/// The clock of a new timer: (cpu, realtime); EINVAL for no such clock,
+/// EOPNOTSUPP for one Linux has no timers on.
+fn timer_clock(clock: u64) -> Result<(bool, bool), Errno> {
+    use linux_abi::consts::clock::*;
+    match u32::try_from(clock as i32).map_err(|_| Errno::EINVAL)? {
+        CLOCK_REALTIME | CLOCK_REALTIME_ALARM | CLOCK_TAI => Ok((false, true)),
+        CLOCK_MONOTONIC | CLOCK_BOOTTIME | CLOCK_BOOTTIME_ALARM => Ok((false, false)),
+        CLOCK_PROCESS_CPUTIME_ID | CLOCK_THREAD_CPUTIME_ID => Ok((true, false)),
+        CLOCK_MONOTONIC_RAW | CLOCK_REALTIME_COARSE | CLOCK_MONOTONIC_COARSE => Err(Errno::EOPNOTSUPP),
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+/// struct sigevent's (value, signo, notify, tid), checked as Linux's
+/// good_sigevent: SIGEV_SIGNAL, SIGEV_THREAD (a signal at this level)
+/// and SIGEV_SIGNAL|SIGEV_THREAD_ID need a signal 1..=64 (the thread id
+/// must be one this server could have given; the signal goes to the
+/// process, as every signal here); SIGEV_NONE sends nothing.
+fn sigevent(p: &Pcb, at: u64) -> Result<Option<(u64, u32, bool)>, Errno> {
+    use linux_abi::consts::sigev::*;
+    if at == 0 {
+        return Ok(None);
+    }
+    let b = mem::read(p.task, at, 64)?;
+    let value = word(&b, 0)?;
+    let signo = u32::from_le_bytes(b[8..12].try_into().map_err(|_| Errno::EFAULT)?) as i32;
+    let notify = i32::from_le_bytes(b[12..16].try_into().map_err(|_| Errno::EFAULT)?);
+    let tid = i32::from_le_bytes(b[16..20].try_into().map_err(|_| Errno::EFAULT)?);
+    match notify {
+        SIGEV_NONE => Ok(Some((value, 0, true))),
+        // Thread ids are the pid (the first thread) or futex::new_tid's.
+        SIGEV_THREAD_ID if tid != p.pid && tid < 1 << 22 => Err(Errno::EINVAL),
+        SIGEV_SIGNAL | SIGEV_THREAD | SIGEV_THREAD_ID if (1..=SIGRTMAX as i32).contains(&signo) => {
+            Ok(Some((value, signo as u32, false)))
+        }
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+/// timer_create(clock, sevp, timerid): NULL sevp is SIGALRM with the
+/// timer's id as its value, as Linux.
+pub fn timer_create(p: &Pcb, clock: u64, sevp: u64, idp: u64) -> R {
+    let (cpu, realtime) = timer_clock(clock)?;
+    let ev = sigevent(p, sevp)?;
+    let id = {
+        let mut l = POSIX.lock();
+        if l.range((p.pid, 0)..=(p.pid, i32::MAX)).count() >= POSIX_MAX {
+            return Err(Errno::EAGAIN);
+        }
+        let mut next = NEXT_ID.lock();
+        let n = next.entry(p.pid).or_insert(0);
+        while l.contains_key(&(p.pid, *n)) {
+            *n = (*n + 1) & i32::MAX;
+        }
+        let id = *n;
+        *n = (id + 1) & i32::MAX;
+        drop(next);
+        let (value, signo, silent) = ev.unwrap_or((id as u64, SIGALRM, false));
+        l.insert((p.pid, id), PosixTimer { cpu, realtime, silent, signo, value, t: Itimer::default(), overrun: 0 });
+        id
+    };
+    if mem::write(p.task, idp, &id.to_le_bytes()).is_err() {
+        POSIX.lock().remove(&(p.pid, id));
+        return Err(Errno::EFAULT);
+    }
+    Ok(0)
+}
+
+fn timer_id(id: u64) -> Result<i32, Errno> {
+    i32::try_from(id as i64).map_err(|_| Errno::EINVAL)
+}
+
+fn posix_get(p: &Pcb, id: u64) -> Result<PosixTimer, Errno> {
+    POSIX.lock().get(&(p.pid, timer_id(id)?)).copied().ok_or(Errno::EINVAL)
+}
+
+fn timer_now(p: &Pcb, t: &PosixTimer) -> u64 {
+    if t.cpu { cpu_ns(p) } else { crate::calls::now_ns() }
+}
+
+/// struct itimerspec: interval, then value, as timespecs.
+fn itimerspec_bytes(interval: u64, value: u64) -> [u8; 32] {
+    let mut b = [0u8; 32];
+    for (i, ns) in [interval, value].into_iter().enumerate() {
+        b[16 * i..16 * i + 8].copy_from_slice(&(ns / NS).to_le_bytes());
+        b[16 * i + 8..16 * i + 16].copy_from_slice(&(ns % NS).to_le_bytes());
+    }
+    b
+}
+
+/// timer_settime(id, flags, new, old): TIMER_ABSTIME takes the value as
+/// a time on the timer's clock (one past fires at once); a zero value
+/// disarms. Linux's order: the id, then `new` (EFAULT, EINVAL), then the
+/// change, then `old` (EFAULT).
+pub fn timer_settime(p: &Pcb, id: u64, flags: u64, new: u64, old: u64) -> R {
+    let cur = posix_get(p, id)?;
+    if new == 0 {
+        return Err(Errno::EINVAL);
+    }
+    let b = mem::read(p.task, new, 32)?;
+    let (interval, value) = (timespec_ns(&b[..16])?, timespec_ns(&b[16..])?);
+    let now = timer_now(p, &cur);
+    let abs = flags & linux_abi::consts::clock::TIMER_ABSTIME as u64 != 0;
+    let due = match value {
+        0 => 0,
+        v if abs && cur.realtime => v.saturating_sub(crate::calls::fine_clock().2.saturating_mul(NS)).max(1),
+        v if abs => v.max(1),
+        v => now.saturating_add(v),
+    };
+    let key = (p.pid, timer_id(id)?);
+    let prev = {
+        let mut l = POSIX.lock();
+        let t = l.get_mut(&key).ok_or(Errno::EINVAL)?;
+        let prev = t.t;
+        t.t = Itimer { due, interval: if due == 0 { 0 } else { interval } };
+        t.overrun = 0;
+        prev
+    };
+    if old != 0 {
+        let (i, v) = posix_remaining(prev, now);
+        mem::write(p.task, old, &itimerspec_bytes(i, v))?;
+    }
+    Ok(0)
+}
+
+/// (interval, time left) of a POSIX timer: 1 ns for one due but not yet
+/// fired, as Linux's common_timer_get.
+fn posix_remaining(t: Itimer, now: u64) -> (u64, u64) {
+    match t.due {
+        0 => (t.interval, 0),
+        due => (t.interval, due.saturating_sub(now).max(1)),
+    }
+}
+
+pub fn timer_gettime(p: &Pcb, id: u64, at: u64) -> R {
+    let t = posix_get(p, id)?;
+    let (i, v) = posix_remaining(t.t, timer_now(p, &t));
+    mem::write(p.task, at, &itimerspec_bytes(i, v)).map(|_| 0)
+}
+
+pub fn timer_getoverrun(p: &Pcb, id: u64) -> R {
+    posix_get(p, id).map(|t| t.overrun as i64)
+}
+
+pub fn timer_delete(p: &Pcb, id: u64) -> R {
+    POSIX.lock().remove(&(p.pid, timer_id(id)?)).map(|_| 0).ok_or(Errno::EINVAL)
+}
+
+/// Fires the POSIX timers that are due: (pid, signal, its siginfo).
+fn posix_tick(s: &Server, now: u64, out: &mut Vec<(Pid, u32, Siginfo)>) {
+    let cpu_pids: Vec<Pid> = {
+        let l = POSIX.lock();
+        let mut v: Vec<Pid> = l.iter().filter(|(_, t)| t.cpu && t.t.due != 0).map(|(k, _)| k.0).collect();
+        v.dedup();
+        v
+    };
+    let mut cpu_now: BTreeMap<Pid, u64> = BTreeMap::new();
+    for pid in cpu_pids {
+        if let Some(pcb) = s.procs.lock().values().copied().find(|c| c.pid == pid) {
+            cpu_now.insert(pid, cpu_ns(&pcb));
+        }
+    }
+    let mut due: Vec<((Pid, i32), PosixTimer, u64)> = Vec::new();
+    {
+        let mut l = POSIX.lock();
+        for (&(pid, id), t) in l.iter_mut() {
+            let clock = if t.cpu { cpu_now.get(&pid).copied().unwrap_or(0) } else { now };
+            if t.t.due == 0 || t.t.due > clock {
+                continue;
+            }
+            let missed = if t.t.interval > 0 { (clock - t.t.due) / t.t.interval } else { 0 };
+            reload(&mut t.t, clock);
+            if !t.silent {
+                due.push(((pid, id), *t, missed));
+            }
+        }
+    }
+    for ((pid, id), t, missed) in due {
+        signal_timer(s, pid, id, &t, missed, out);
+    }
+}
+
+/// A signal was taken (by sigtimedwait, or for a handler): a POSIX
+/// timer's sets what timer_getoverrun says, as Linux's it_overrun_last.
+pub fn taken(pid: Pid, info: &Siginfo) {
+    if info.si_code == SI_TIMER {
+        if let Some(t) = POSIX.lock().get_mut(&(pid, info.fields[0] as i32)) {
+            t.overrun = info.fields[1] as i32;
+        }
+    }
+}
+
+/// Timer `id` of `pid` expired (`missed` more periods lost to the tick's
+/// grain): while its last signal is still pending no other is queued,
+/// the pending one's si_overrun counts the expiries instead (Linux
+/// queues one signal per timer).
+fn signal_timer(s: &Server, pid: Pid, id: i32, t: &PosixTimer, missed: u64, out: &mut Vec<(Pid, u32, Siginfo)>) {
+    let add = missed.min(i32::MAX as u64) as i32;
+    if let Some(proc) = s.table.get(pid) {
+        let mut st = proc.state.lock();
+        let mine = |i: &Siginfo| i.si_code == SI_TIMER && i.fields[0] == id as u32;
+        if let Some(i) = st.signals.queued_mut(t.signo, mine) {
+            let n = (i.fields[1] as i32).saturating_add(add).saturating_add(1);
+            i.fields[1] = n as u32;
+            return;
+        }
+    }
+    let mut info = Siginfo::new(t.signo as i32, SI_TIMER);
+    info.fields[0] = id as u32; // si_tid: the timer's id
+    info.fields[1] = add as u32; // si_overrun
+    info.set_value(t.value);
+    out.push((pid, t.signo, info));
 }
