@@ -42,6 +42,7 @@ const LINUX_TIMERS: &[&str] = &[
     "posix: fork child: alarm(0) = 0, getitimer 0 s",
     "posix: parent's alarm after the fork = 10",
     "posix: after exec: alarm(0) = 7",
+    "posix: a child blocked in read with alarm(1): killed by signal 14",
     "posix: CPU timer 1: getitimer sane, fired 1, after its time",
     "posix: CPU timer 2: getitimer sane, fired 1, after its time",
     "posix: CLOCK_PROCESS_CPUTIME_ID counts CPU time ok",

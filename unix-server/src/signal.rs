@@ -511,6 +511,40 @@ mod tests {
     }
 
     #[test]
+    fn take_dequeues_the_lowest_of_the_set_blocked_or_not_never_kill() {
+        let mut s = SigState::new();
+        s.sigprocmask(SIG_BLOCK, Some(SigSet::of(SIGUSR1))).unwrap();
+        s.post(SIGUSR1, info(SIGUSR1)).unwrap();
+        s.post(SIGUSR2, info(SIGUSR2)).unwrap();
+        s.post(SIGRTMIN, info(SIGRTMIN)).unwrap();
+        s.post(SIGRTMIN, info(SIGRTMIN)).unwrap();
+        let set = SigSet::of(SIGUSR1).union(SigSet::of(SIGRTMIN)).union(SigSet::of(SIGKILL));
+        assert_eq!(s.take(set).map(|i| i.si_signo), Some(SIGUSR1 as i32));
+        assert_eq!(s.take(set).map(|i| i.si_signo), Some(SIGRTMIN as i32));
+        assert_eq!(s.take(set).map(|i| i.si_signo), Some(SIGRTMIN as i32));
+        assert!(s.take(set).is_none());
+        assert!(s.pending().contains(SIGUSR2));
+        s.post(SIGKILL, info(SIGKILL)).unwrap();
+        assert!(s.take(SigSet::of(SIGKILL)).is_none(), "SIGKILL cannot be waited for");
+    }
+
+    #[test]
+    fn queued_mut_finds_the_pending_instance_it_is_asked_for() {
+        let mut s = SigState::new();
+        s.sigprocmask(SIG_BLOCK, Some(SigSet::of(SIGRTMIN).union(SigSet::of(SIGALRM)))).unwrap();
+        let mut t = Siginfo::new(SIGRTMIN as i32, SI_TIMER);
+        t.fields[0] = 3;
+        s.post(SIGRTMIN, info(SIGRTMIN)).unwrap();
+        s.post(SIGRTMIN, t).unwrap();
+        let timer3 = |i: &Siginfo| i.si_code == SI_TIMER && i.fields[0] == 3;
+        s.queued_mut(SIGRTMIN, timer3).unwrap().fields[1] = 41;
+        assert!(s.queued_mut(SIGALRM, timer3).is_none(), "nothing pending");
+        assert_eq!(s.take(SigSet::of(SIGRTMIN)).unwrap().si_code, SI_USER);
+        assert_eq!(s.take(SigSet::of(SIGRTMIN)).unwrap().fields[1], 41);
+        assert!(s.queued_mut(SIGRTMIN, timer3).is_none(), "taken");
+    }
+
+    #[test]
     fn defaults_table() {
         assert_eq!(default_action(SIGSEGV), DefaultAction::Core);
         assert_eq!(default_action(SIGTERM), DefaultAction::Terminate);

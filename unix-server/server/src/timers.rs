@@ -537,30 +537,35 @@ pub fn timer_settime(p: &Pcb, id: u64, flags: u64, new: u64, old: u64) -> R {
     let prev = {
         let mut l = POSIX.lock();
         let t = l.get_mut(&key).ok_or(Errno::EINVAL)?;
-        let prev = t.t;
+        let prev = (t.t, t.silent);
         t.t = Itimer { due, interval: if due == 0 { 0 } else { interval } };
         t.overrun = 0;
         prev
     };
     if old != 0 {
-        let (i, v) = posix_remaining(prev, now);
+        let (i, v) = posix_remaining(prev.0, now, prev.1);
         mem::write(p.task, old, &itimerspec_bytes(i, v))?;
     }
     Ok(0)
 }
 
-/// (interval, time left) of a POSIX timer: 1 ns for one due but not yet
-/// fired, as Linux's common_timer_get.
-fn posix_remaining(t: Itimer, now: u64) -> (u64, u64) {
+/// (interval, time left) of a POSIX timer, as Linux's common_timer_get:
+/// one due but not yet fired says 1 ns, unless it is SIGEV_NONE
+/// (`silent`): then a one-shot says 0 and a periodic one what is left of
+/// the current period.
+fn posix_remaining(t: Itimer, now: u64, silent: bool) -> (u64, u64) {
     match t.due {
         0 => (t.interval, 0),
-        due => (t.interval, due.saturating_sub(now).max(1)),
+        due if due > now => (t.interval, due - now),
+        _ if !silent => (t.interval, 1),
+        _ if t.interval == 0 => (0, 0),
+        due => (t.interval, t.interval - (now - due) % t.interval),
     }
 }
 
 pub fn timer_gettime(p: &Pcb, id: u64, at: u64) -> R {
     let t = posix_get(p, id)?;
-    let (i, v) = posix_remaining(t.t, timer_now(p, &t));
+    let (i, v) = posix_remaining(t.t, timer_now(p, &t), t.silent);
     mem::write(p.task, at, &itimerspec_bytes(i, v)).map(|_| 0)
 }
 
