@@ -599,7 +599,7 @@ fn posix_tick(s: &Server, now: u64, out: &mut Vec<(Pid, u32, Siginfo)>) {
             if t.t.due == 0 || t.t.due > clock {
                 continue;
             }
-            let missed = if t.t.interval > 0 { (clock - t.t.due) / t.t.interval } else { 0 };
+            let missed = (clock - t.t.due).checked_div(t.t.interval).unwrap_or(0);
             reload(&mut t.t, clock);
             if !t.silent {
                 due.push(((pid, id), *t, missed));
