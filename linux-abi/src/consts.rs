@@ -268,6 +268,21 @@ pub mod clock {
     pub const TIMER_ABSTIME: u32 = 1;
 }
 
+/// Interval timers (`setitimer`, `getitimer`).
+pub mod itimer {
+    pub const ITIMER_REAL: u32 = 0;
+    pub const ITIMER_VIRTUAL: u32 = 1;
+    pub const ITIMER_PROF: u32 = 2;
+}
+
+/// `struct sigevent`'s notify kinds (`timer_create`).
+pub mod sigev {
+    pub const SIGEV_SIGNAL: i32 = 0;
+    pub const SIGEV_NONE: i32 = 1;
+    pub const SIGEV_THREAD: i32 = 2;
+    pub const SIGEV_THREAD_ID: i32 = 4;
+}
+
 /// Auxiliary vector entry types.
 pub mod auxv {
     pub const AT_NULL: u64 = 0;

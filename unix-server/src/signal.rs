@@ -359,6 +359,25 @@ impl SigState {
         info
     }
 
+    /// `rt_sigtimedwait`: takes the lowest pending signal of `set`,
+    /// blocked or not (SIGKILL and SIGSTOP cannot be waited for).
+    pub fn take(&mut self, set: SigSet) -> Option<Siginfo> {
+        let sig = self.pending.and(set.maskable()).lowest()?;
+        Some(self.dequeue(sig))
+    }
+
+    /// The pending instance of `sig` that `is` picks (a POSIX timer's
+    /// signal not yet taken), to update in place (its overrun count).
+    pub fn queued_mut(&mut self, sig: Signo, is: impl Fn(&Siginfo) -> bool) -> Option<&mut Siginfo> {
+        if !valid(sig) || !self.pending.contains(sig) {
+            return None;
+        }
+        if sig <= SIGSTD_MAX {
+            return Some(&mut self.std_info[sig as usize]).filter(|i| is(i));
+        }
+        self.rt_queue.iter_mut().find(|i| i.si_signo as Signo == sig && is(i))
+    }
+
     /// Dequeues the next deliverable signal and says what to do with it.
     /// Signals that are ignored at this point are consumed silently.
     pub fn deliver(&mut self) -> Option<Delivery> {
@@ -489,6 +508,40 @@ mod tests {
     }
     fn info(sig: Signo) -> Siginfo {
         Siginfo::new(sig as i32, SI_USER)
+    }
+
+    #[test]
+    fn take_dequeues_the_lowest_of_the_set_blocked_or_not_never_kill() {
+        let mut s = SigState::new();
+        s.sigprocmask(SIG_BLOCK, Some(SigSet::of(SIGUSR1))).unwrap();
+        s.post(SIGUSR1, info(SIGUSR1)).unwrap();
+        s.post(SIGUSR2, info(SIGUSR2)).unwrap();
+        s.post(SIGRTMIN, info(SIGRTMIN)).unwrap();
+        s.post(SIGRTMIN, info(SIGRTMIN)).unwrap();
+        let set = SigSet::of(SIGUSR1).union(SigSet::of(SIGRTMIN)).union(SigSet::of(SIGKILL));
+        assert_eq!(s.take(set).map(|i| i.si_signo), Some(SIGUSR1 as i32));
+        assert_eq!(s.take(set).map(|i| i.si_signo), Some(SIGRTMIN as i32));
+        assert_eq!(s.take(set).map(|i| i.si_signo), Some(SIGRTMIN as i32));
+        assert!(s.take(set).is_none());
+        assert!(s.pending().contains(SIGUSR2));
+        s.post(SIGKILL, info(SIGKILL)).unwrap();
+        assert!(s.take(SigSet::of(SIGKILL)).is_none(), "SIGKILL cannot be waited for");
+    }
+
+    #[test]
+    fn queued_mut_finds_the_pending_instance_it_is_asked_for() {
+        let mut s = SigState::new();
+        s.sigprocmask(SIG_BLOCK, Some(SigSet::of(SIGRTMIN).union(SigSet::of(SIGALRM)))).unwrap();
+        let mut t = Siginfo::new(SIGRTMIN as i32, SI_TIMER);
+        t.fields[0] = 3;
+        s.post(SIGRTMIN, info(SIGRTMIN)).unwrap();
+        s.post(SIGRTMIN, t).unwrap();
+        let timer3 = |i: &Siginfo| i.si_code == SI_TIMER && i.fields[0] == 3;
+        s.queued_mut(SIGRTMIN, timer3).unwrap().fields[1] = 41;
+        assert!(s.queued_mut(SIGALRM, timer3).is_none(), "nothing pending");
+        assert_eq!(s.take(SigSet::of(SIGRTMIN)).unwrap().si_code, SI_USER);
+        assert_eq!(s.take(SigSet::of(SIGRTMIN)).unwrap().fields[1], 41);
+        assert!(s.queued_mut(SIGRTMIN, timer3).is_none(), "taken");
     }
 
     #[test]

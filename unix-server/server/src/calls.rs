@@ -141,6 +141,19 @@ pub fn syscall(s: &'static Server, p: &Pcb, h: &MsgHeader, nr: u64, a: [u64; 6])
         FUTEX => return crate::futex::futex(s, p, h, a),
         CLONE if a[0] & linux_abi::consts::clone::CLONE_THREAD != 0 => Ok(crate::futex::new_tid()),
         PAUSE => return park(s, p, h, Park::Sleep { until_ns: u64::MAX }),
+        ALARM => crate::timers::alarm(p, a[0] as u32),
+        SETITIMER => crate::timers::setitimer(p, a[0] as u32, a[1], a[2]),
+        GETITIMER => crate::timers::getitimer(p, a[0] as u32, a[1]),
+        RT_SIGSUSPEND => return crate::timers::sigsuspend(s, p, h, a[0], a[1]),
+        RT_SIGPENDING => crate::timers::sigpending(s, p, a[0], a[1]),
+        RT_SIGTIMEDWAIT => return crate::timers::sigtimedwait(s, p, h, a),
+        TIME => crate::timers::time(p, a[0]),
+        CLOCK_GETRES => crate::timers::clock_getres(p, a[0], a[1]),
+        TIMER_CREATE => crate::timers::timer_create(p, a[0], a[1], a[2]),
+        TIMER_SETTIME => crate::timers::timer_settime(p, a[0], a[1], a[2], a[3]),
+        TIMER_GETTIME => crate::timers::timer_gettime(p, a[0], a[1]),
+        TIMER_GETOVERRUN => crate::timers::timer_getoverrun(p, a[0]),
+        TIMER_DELETE => crate::timers::timer_delete(p, a[0]),
         _ => unknown(s, nr),
     };
     Answer::Rval(r.unwrap_or_else(|e| e.to_ret()))
@@ -315,7 +328,7 @@ pub fn now_ns() -> u64 {
 }
 
 /// Nanoseconds since 1970 (CLOCK_REALTIME).
-fn realtime_ns() -> u64 {
+pub fn realtime_ns() -> u64 {
     fine_clock().2 * 1_000_000_000 + now_ns()
 }
 
@@ -342,15 +355,15 @@ pub extern "C" fn timer(arg: u64) -> ! {
     let mut buf = machrt::msg::Buffer::<64>::new();
     loop {
         let _ = machrt::msg::receive(&mut buf, port, mach::message::MACH_RCV_TIMEOUT, 10);
-        let (now, _) = ticks_and_hz();
         let now_ns = now_ns();
         let due: Vec<Parked> = crate::calls::unpark(s, |w| matches!(w.what, Park::Sleep { until_ns } if until_ns <= now_ns));
         for w in due {
             crate::reply(&mut bsd_syscall::Reply::new(&w.header, 0));
         }
-        crate::poll::retry(s, now);
+        crate::poll::retry(s, now_ns);
         crate::futex::expire(s, now_ns);
-        crate::select::retry(s, now);
+        crate::select::retry(s, now_ns);
+        crate::timers::tick(s, now_ns);
     }
 }
 
@@ -633,11 +646,7 @@ fn getrandom(p: &Pcb, buf: u64, len: u64) -> R {
 }
 
 fn clock_gettime(p: &Pcb, clock: u64, tp: u64) -> R {
-    use linux_abi::consts::clock::*;
-    let ns = match clock as u32 {
-        CLOCK_REALTIME | CLOCK_REALTIME_COARSE => realtime_ns(),
-        _ => now_ns(),
-    };
+    let ns = crate::timers::clock_ns(p, clock)?;
     let ts = Timespec { tv_sec: (ns / 1_000_000_000) as i64, tv_nsec: (ns % 1_000_000_000) as i64 };
     let mut b = [0u8; 16];
     b[..8].copy_from_slice(&ts.tv_sec.to_le_bytes());

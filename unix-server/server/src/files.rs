@@ -21,6 +21,19 @@ type R = Result<i64, Errno>;
 /// Largest transfer one call moves (shorter reads and writes are allowed).
 const IO_MAX: u64 = 1 << 20;
 
+/// Linux's MAX_RW_COUNT (INT_MAX rounded down to a page): no read or
+/// write moves more, even one that copies nothing (/dev/null).
+const MAX_RW_COUNT: u64 = 0x7fff_f000;
+
+/// Linux's access_ok before any read or write: a range past the user
+/// half is EFAULT whatever the file; then the count is capped.
+fn rw_count(buf: u64, len: u64) -> Result<u64, Errno> {
+    match buf.checked_add(len) {
+        Some(end) if end <= linux_abi::layout::USER_END => Ok(len.min(MAX_RW_COUNT)),
+        _ => Err(Errno::EFAULT),
+    }
+}
+
 pub fn fd_get(s: &Server, p: &Pcb, fd: u64) -> Result<Arc<OpenFile>, Errno> {
     let proc = s.table.get(p.pid).ok_or(Errno::ESRCH)?;
     let f = proc.fds.lock().get(fd as i32);
@@ -163,6 +176,10 @@ pub fn read(s: &'static Server, p: &Pcb, h: &MsgHeader, fd: u64, buf: u64, len: 
     if !f.readable() {
         return Answer::Rval(Errno::EBADF.to_ret());
     }
+    let len = match rw_count(buf, len) {
+        Ok(n) => n,
+        Err(e) => return Answer::Rval(e.to_ret()),
+    };
     let nonblock = f.status_flags() & O_NONBLOCK != 0;
     let Some(v) = vnode(&f) else { return Answer::Rval(Errno::EBADF.to_ret()) };
     match &v.node {
@@ -216,6 +233,10 @@ pub fn write(s: &'static Server, p: &Pcb, h: &MsgHeader, fd: u64, buf: u64, len:
     if !f.writable() {
         return Answer::Rval(Errno::EBADF.to_ret());
     }
+    let len = match rw_count(buf, len) {
+        Ok(n) => n,
+        Err(e) => return Answer::Rval(e.to_ret()),
+    };
     let nonblock = f.status_flags() & O_NONBLOCK != 0;
     let Some(v) = vnode(&f) else { return Answer::Rval(Errno::EBADF.to_ret()) };
     if let Node::PipeWrite(pipe) = &v.node {
@@ -224,7 +245,9 @@ pub fn write(s: &'static Server, p: &Pcb, h: &MsgHeader, fd: u64, buf: u64, len:
         }
         return crate::pipe::write(s, p, h, pipe, buf, len, nonblock);
     }
-    let r = write_other(p, &f, v, buf, len.min(IO_MAX), at);
+    // /dev/null and /dev/zero take every byte without looking at one.
+    let len = if matches!(v.node, Node::Dev(Dev::Null | Dev::Zero)) { len } else { len.min(IO_MAX) };
+    let r = write_other(p, &f, v, buf, len, at);
     if r.is_ok() {
         crate::inode_pager::map_fd(p.pid, p.task, fd as i32, &f);
     }
@@ -264,6 +287,12 @@ fn write_other(p: &Pcb, f: &OpenFile, v: &Vnode, buf: u64, len: u64, at: Option<
 
 /// readv/writev: one transfer per element, stopping at a short one.
 pub fn vector(s: &'static Server, p: &Pcb, h: &MsgHeader, fd: u64, iov: u64, cnt: u64, write: bool) -> Answer {
+    // The descriptor first, then the array, as Linux (readv(99, bad, 1)
+    // is EBADF).
+    let f = match fd_get(s, p, fd) {
+        Ok(f) => f,
+        Err(e) => return Answer::Rval(e.to_ret()),
+    };
     if cnt > 1024 {
         return Answer::Rval(Errno::EINVAL.to_ret());
     }
@@ -274,12 +303,11 @@ pub fn vector(s: &'static Server, p: &Pcb, h: &MsgHeader, fd: u64, iov: u64, cnt
     let elems: Vec<(u64, u64)> = v.chunks(16).map(|e| {
         (u64::from_le_bytes(e[..8].try_into().unwrap_or_default()), u64::from_le_bytes(e[8..].try_into().unwrap_or_default()))
     }).filter(|e| e.1 > 0).collect();
+    if elems.iter().any(|e| (e.1 as i64) < 0) {
+        return Answer::Rval(Errno::EINVAL.to_ret()); // a negative ssize_t length
+    }
     // Blocking objects (pipes, the tty) take the first element alone,
     // parked if need be; that is a legal short transfer.
-    let f = match fd_get(s, p, fd) {
-        Ok(f) => f,
-        Err(e) => return Answer::Rval(e.to_ret()),
-    };
     let blocking = vnode(&f).is_some_and(|v| matches!(v.node, Node::PipeRead(_) | Node::PipeWrite(_)) || (!write && matches!(v.node, Node::Dev(Dev::Tty))));
     if elems.is_empty() {
         return Answer::Rval(0);

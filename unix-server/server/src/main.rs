@@ -28,6 +28,7 @@ mod poll;
 mod procfs;
 mod select;
 mod signals;
+mod timers;
 mod tty;
 mod vfs;
 
@@ -100,11 +101,14 @@ pub enum Park {
     PipeRead { pipe: alloc::sync::Arc<pipe::Pipe>, buf: u64, len: u64 },
     /// A write to a full pipe, `done` bytes of it already in.
     PipeWrite { pipe: alloc::sync::Arc<pipe::Pipe>, buf: u64, len: u64, done: u64 },
-    Poll { fds: u64, nfds: u64, until_tick: u64 },
+    /// A poll until the fine clock reads `until_ns` (u64::MAX: forever).
+    Poll { fds: u64, nfds: u64, until_ns: u64 },
     /// A futex wait on the word at `addr` (pause: `until_ns` u64::MAX).
     Futex { addr: u64, until_ns: u64 },
     /// select's three fd_set addresses (0: none), read again at each retry.
-    Select { nfds: u64, sets: [u64; 3], until_tick: u64 },
+    Select { nfds: u64, sets: [u64; 3], until_ns: u64 },
+    /// rt_sigtimedwait for the signals of `set` (info: where the siginfo goes, 0: nowhere).
+    SigWait { set: u64, info: u64, until_ns: u64 },
 }
 
 /// The one server, for code that runs where no reference is at hand (a
@@ -491,6 +495,7 @@ fn execve(s: &'static Server, pcb: &Pcb, path: u64, argv: u64, envp: u64) -> Res
     inode_pager::exec(pcb.pid, pcb.task);
     procfs::exec_done(s, pcb.pid, &name.path, &a, &plan);
     drop(s.table.exec(pcb.pid)); // close-on-exec descriptors go here, no lock held
+    timers::exec_done(pcb.pid); // POSIX timers do not survive exec
     if let Some(p) = s.procs.lock().get_mut(&pcb.port) {
         (p.brk_base, p.brk) = (plan.brk, plan.brk);
     }
@@ -510,6 +515,7 @@ pub fn end_process(s: &'static Server, pcb: &Pcb, wstatus: i32) {
     rusage::ended(pcb.pid, pcb.task);
     signals::ended(pcb.pid);
     calls::forget_name(pcb.pid);
+    timers::ended(pcb.pid);
     let _ = task_terminate::call(&Kernel, pcb.task);
     calls::forget_parked(s, pcb.pid);
     inode_pager::forget(pcb.pid);

@@ -17,9 +17,14 @@ pub fn poll(s: &Server, p: &Pcb, h: &MsgHeader, fds: u64, nfds: u64, timeout_ms:
         Err(e) => Answer::Rval(e.to_ret()),
         Ok(n) if n > 0 || timeout_ms == 0 => Answer::Rval(n),
         Ok(_) => {
-            let (t, hz) = crate::calls::ticks_and_hz();
-            let until = if timeout_ms < 0 { u64::MAX } else { t + (timeout_ms as u64 * hz).div_ceil(1000) };
-            crate::calls::park(s, p, h, Park::Poll { fds, nfds, until_tick: until })
+            // On the clock the program reads (clock_gettime), as nanosleep:
+            // a deadline in kernel ticks can come early by that clock.
+            let until = if timeout_ms < 0 {
+                u64::MAX
+            } else {
+                crate::calls::now_ns().saturating_add((timeout_ms as u64).saturating_mul(1_000_000))
+            };
+            crate::calls::park(s, p, h, Park::Poll { fds, nfds, until_ns: until })
         }
     }
 }
@@ -39,17 +44,18 @@ fn scan(s: &Server, p: &Pcb, fds: u64, nfds: u64) -> Result<i64, Errno> {
     Ok(ready)
 }
 
-/// The timer's retry of parked polls: those now ready or timed out answer.
+/// The timer's retry of parked polls: those now ready or timed out answer
+/// (`now`: the fine clock, ns).
 pub fn retry(s: &Server, now: u64) {
     let polls: Vec<Parked> = crate::calls::unpark(s, |w| matches!(w.what, Park::Poll { .. }));
     for w in polls {
-        let Park::Poll { fds, nfds, until_tick } = w.what else { continue };
+        let Park::Poll { fds, nfds, until_ns } = w.what else { continue };
         let Some(pcb) = s.procs.lock().values().copied().find(|c| c.pid == w.pid) else {
             crate::drop_reply(&w.header);
             continue;
         };
         match scan(s, &pcb, fds, nfds) {
-            Ok(0) if now < until_tick => s.parked.lock().push(w),
+            Ok(0) if now < until_ns => s.parked.lock().push(w),
             Ok(n) => crate::reply(&mut bsd_syscall::Reply::new(&w.header, n)),
             Err(e) => crate::reply(&mut bsd_syscall::Reply::new(&w.header, e.to_ret())),
         }

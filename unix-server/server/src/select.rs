@@ -33,9 +33,10 @@ pub fn select(s: &Server, p: &Pcb, h: &MsgHeader, a: [u64; 6], pselect: bool) ->
         Err(e) => Answer::Rval(e.to_ret()),
         Ok(Start::Done(ready)) => Answer::Rval(ready as i64),
         Ok(Start::Wait { nfds, ms }) => {
-            let (t, hz) = crate::calls::ticks_and_hz();
-            let until = ms.map_or(u64::MAX, |ms| t.saturating_add(ms.saturating_mul(hz).div_ceil(1000)));
-            crate::calls::park(s, p, h, Park::Select { nfds, sets: [a[1], a[2], a[3]], until_tick: until })
+            // On the clock the program reads (clock_gettime), as nanosleep:
+            // a deadline in kernel ticks could end early by that clock.
+            let until = ms.map_or(u64::MAX, |ms| crate::calls::now_ns().saturating_add(ms.saturating_mul(1_000_000)));
+            crate::calls::park(s, p, h, Park::Select { nfds, sets: [a[1], a[2], a[3]], until_ns: until })
         }
     }
 }
@@ -171,17 +172,18 @@ fn finish(p: &Pcb, sets: [u64; 3], n: u64, out: &Sets) -> Result<(), Errno> {
     Ok(())
 }
 
-/// The timer's retry of parked selects: ready or timed out ones answer.
+/// The timer's retry of parked selects: ready or timed out ones answer
+/// (`now`: the fine clock, ns).
 pub fn retry(s: &Server, now: u64) {
     let parked: Vec<Parked> = crate::calls::unpark(s, |w| matches!(w.what, Park::Select { .. }));
     for w in parked {
-        let Park::Select { nfds, sets, until_tick } = w.what else { continue };
+        let Park::Select { nfds, sets, until_ns } = w.what else { continue };
         let Some(pcb) = s.procs.lock().values().copied().find(|c| c.pid == w.pid) else {
             crate::drop_reply(&w.header);
             continue;
         };
         let r = match scan(s, &pcb, sets, nfds) {
-            Ok(None) if now < until_tick => {
+            Ok(None) if now < until_ns => {
                 s.parked.lock().push(w);
                 continue;
             }

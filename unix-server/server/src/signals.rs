@@ -67,6 +67,7 @@ pub fn wake(s: &'static Server, w: &Wakeups) {
         crate::calls::wake_waiters(s, pid);
     }
     for &pid in &w.signalled {
+        crate::timers::sigwait_wake(s, pid); // a waited-for signal is taken first
         settle(s, pid);
     }
 }
@@ -145,6 +146,7 @@ pub fn next(s: &'static Server, p: &Pcb, sp: u64) -> Option<SigDelivery> {
         match d {
             None => break,
             Some(Delivery::Handler { sig, info, action, frame_mask }) => {
+                crate::timers::taken(p.pid, &info); // a POSIX timer's overrun count
                 let (top, saved) = proc.state.lock().signals.handler_stack(&action, sp);
                 crate::write_proc_page(s, p);
                 // SAFETY: Siginfo is 128 bytes of integers.
