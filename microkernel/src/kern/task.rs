@@ -108,6 +108,12 @@ pub struct Task {
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 static TASKS: Mutex<Vec<Arc<Task>>> = Mutex::new(Vec::new());
 
+impl Drop for Task {
+    fn drop(&mut self) {
+        super::counts::dec(mach::defs::host::KernelCount::Tasks);
+    }
+}
+
 impl Task {
     pub fn create(name: &str) -> Result<Arc<Task>, PmapError> {
         let pmap = Pmap::new()?;
@@ -127,6 +133,7 @@ impl Task {
             itk_exception: Mutex::new(Right::Null),
         });
         TASKS.lock().push(task.clone());
+        super::counts::inc(mach::defs::host::KernelCount::Tasks);
         Ok(task)
     }
 

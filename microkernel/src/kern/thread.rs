@@ -4,6 +4,7 @@
 use super::priority::CpuUsage;
 use super::sched::BASEPRI_USER;
 use super::task::Task;
+use mach::defs::host::KernelCount;
 use crate::arch::fpu::FpuState;
 use crate::arch::gdt::{USER_CS, USER_DS};
 use crate::arch::switch;
@@ -116,8 +117,21 @@ fn zeroed_stack() -> Option<Box<KernelStack>> {
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
+impl Drop for Thread {
+    fn drop(&mut self) {
+        super::counts::dec(KernelCount::Threads);
+        if self.stack.is_some() {
+            super::counts::dec(KernelCount::KernelStacks);
+        }
+    }
+}
+
 impl Thread {
     fn new(task: Option<Arc<Task>>, stack: Option<Box<KernelStack>>) -> Thread {
+        super::counts::inc(KernelCount::Threads);
+        if stack.is_some() {
+            super::counts::inc(KernelCount::KernelStacks);
+        }
         Thread {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             task,
