@@ -260,9 +260,23 @@ impl Task {
             *exit = Some(how);
         }
         let threads = core::mem::take(&mut *self.threads.lock());
+        let me = super::sched::current_ref() as *const super::thread::Thread;
         for t in &threads {
-            t.set_state(super::thread::ThreadState::Halted);
-            super::sched::dequeue(t);
+            t.destroy_port();
+            if core::ptr::eq(Arc::as_ptr(t), me) || !t.started() {
+                t.set_state(super::thread::ThreadState::Halted);
+                super::sched::dequeue(t);
+            } else {
+                // Its kernel stack holds references (itself, ports, a
+                // message) that only its own return releases: halted
+                // where it stands, it would keep itself, this task, its
+                // pmap and the ports it waits on forever. It runs once
+                // more instead, its call interrupted, and ends at the AST
+                // check on its way to user mode (as thread_terminate).
+                t.request_halt();
+                t.set_aborted();
+                super::sched::run_to_halt(t);
+            }
         }
         self.destroy_ipc();
         self.vm.lock().release();

@@ -65,6 +65,9 @@ pub struct Thread {
     aborted: AtomicBool,
     /// thread_terminate: end before returning to user mode.
     halt_requested: AtomicBool,
+    /// It has been switched to at least once: from then on its kernel
+    /// stack may hold references (see Task::terminate).
+    started: AtomicBool,
     /// Why the last wait ended (Mach's wait_result): written by whoever
     /// won the Blocked -> Runnable transition, read by the thread when it
     /// runs again. See sched::wakeup_with.
@@ -147,6 +150,7 @@ impl Thread {
             ticks: AtomicU64::new(0),
             aborted: AtomicBool::new(false),
             halt_requested: AtomicBool::new(false),
+            started: AtomicBool::new(false),
             wait_result: AtomicU8::new(THREAD_AWAKENED),
             rcv_addr: AtomicU64::new(0),
             rcv_max: AtomicU32::new(0),
@@ -356,6 +360,16 @@ impl Thread {
 
     pub fn halt_requested(&self) -> bool {
         self.halt_requested.load(Ordering::Acquire)
+    }
+
+    pub(super) fn mark_started(&self) {
+        self.started.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether it has ever run: a thread that has not has nothing on its
+    /// kernel stack but the frame it will start from.
+    pub fn started(&self) -> bool {
+        self.started.load(Ordering::Relaxed)
     }
 
     /// Whether an abort was asked since the last check (and clears it).
