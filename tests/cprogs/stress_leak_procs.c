@@ -1,5 +1,6 @@
-/* Runs many short processes (fork+exit+wait, and fork+exec+wait of a tiny
- * program) and checks that nothing outlives them: free memory
+/* Runs many short processes (fork+exit+wait, fork+exec+wait of a tiny
+ * program, children whose threads are blocked in the server when they
+ * exit) and threads (pthread_create+join), and checks that nothing outlives them: free memory
  * (/proc/meminfo MemFree) and, where the system offers them, the
  * kernel's object counts (/proc/machobjs: tasks, threads, ports, VM
  * objects...) must come back to where they were after a warm-up.
@@ -10,6 +11,7 @@
  * figures; exits 0 when every check passed. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,19 +123,64 @@ static void settled_counts(struct counts *c, const struct counts *want)
 	}
 }
 
-/* One fork+exit+wait, or fork+exec+wait of `exe`; 0 on success. */
-static int one(const char *exe)
+/* What one step of a phase does. */
+enum mode {
+	FORK_EXIT,     /* fork, the child _exits at once */
+	FORK_EXEC,     /* fork, the child execs the tiny program */
+	FORK_THREADS,  /* fork, the child starts threads that block, then _exits */
+	THREAD,        /* pthread_create + pthread_join in this process */
+};
+
+static const char *exe_path;
+static int block_pipe[2]; /* never written: a child's threads block reading it */
+
+static void *blocker(void *arg)
 {
+	char c;
+	(void)arg;
+	read(block_pipe[0], &c, 1);
+	return 0;
+}
+
+static void *nothing(void *arg)
+{
+	return arg;
+}
+
+/* The child's part of FORK_THREADS: three threads blocked in the server
+ * (a read of an empty pipe) when the process exits under them. */
+static void child_with_threads(void)
+{
+	pthread_t t;
+	for (int i = 0; i < 3; i++)
+		if (pthread_create(&t, 0, blocker, 0) != 0)
+			_exit(2);
+	usleep(1000);
+	_exit(0);
+}
+
+/* One step; 0 on success. */
+static int one(enum mode m)
+{
+	if (m == THREAD) {
+		pthread_t t;
+		void *r = 0;
+		if (pthread_create(&t, 0, nothing, (void *)1) != 0 || pthread_join(t, &r) != 0)
+			return -1;
+		return r == (void *)1 ? 0 : -1;
+	}
 	pid_t p = fork();
 	if (p < 0)
 		return -1;
 	if (p == 0) {
-		if (exe) {
-			char *argv[] = { (char *)exe, "0", 0 };
+		if (m == FORK_EXEC) {
+			char *argv[] = { (char *)exe_path, "0", 0 };
 			char *envp[] = { 0 };
-			execve(exe, argv, envp);
+			execve(exe_path, argv, envp);
 			_exit(126);
 		}
+		if (m == FORK_THREADS)
+			child_with_threads();
 		_exit(0);
 	}
 	int st;
@@ -142,14 +189,14 @@ static int one(const char *exe)
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 }
 
-/* Runs n processes; returns how many failed. */
-static int run(int n, const char *exe)
+/* Runs n steps; returns how many failed. */
+static int run(int n, enum mode m)
 {
 	int bad = 0;
 	for (int i = 0; i < n; i++) {
-		if (one(exe) != 0) {
+		if (one(m) != 0) {
 			if (bad++ < 3)
-				printf("stress_leak: process %d of %d failed (errno %d)\n", i, n, errno);
+				printf("stress_leak: step %d of %d failed (errno %d)\n", i, n, errno);
 		}
 	}
 	return bad;
@@ -159,12 +206,12 @@ static void compare(const struct counts *a, const struct counts *b, const char *
 {
 	char what[128];
 	int same = a->n == b->n;
-	for (int i = 0; same && i < a->n; i++) {
+	for (int i = 0; a->n == b->n && i < a->n; i++) {
 		if (strcmp(a->name[i], b->name[i]) != 0) {
 			same = 0;
 		} else if (a->val[i] != b->val[i]) {
 			printf("stress_leak: %s: %s went from %ld to %ld\n", phase, a->name[i], a->val[i], b->val[i]);
-			same = count_matches(a->name[i], a->val[i], b->val[i]);
+			same &= count_matches(a->name[i], a->val[i], b->val[i]);
 		}
 	}
 	snprintf(what, sizeof what, "%s: the kernel's object counts are back where they were (heap bytes within %d)", phase,
@@ -172,21 +219,21 @@ static void compare(const struct counts *a, const struct counts *b, const char *
 	check(same, what);
 }
 
-static void phase(int n, const char *exe, const char *name, long slack_kb)
+static void phase(int n, enum mode m, const char *name, long slack_kb)
 {
 	char what[160];
 	struct counts c0, c1;
 	/* Warm-up: heaps and caches reach their working size. */
-	run(n / 10 + 50, exe);
+	run(n / 10 + 50, m);
 	settled_counts(&c0, 0);
 	long m0 = memfree_kb();
-	int bad = run(n, exe);
+	int bad = run(n, m);
 	settled_counts(&c1, &c0);
 	long m1 = memfree_kb();
 	long lost = m0 - m1;
-	printf("stress_leak: %s: %d processes, MemFree %ld kB -> %ld kB, %ld bytes per process\n",
+	printf("stress_leak: %s: %d times, MemFree %ld kB -> %ld kB, %ld bytes each\n",
 	       name, n, m0, m1, lost * 1024 / n);
-	snprintf(what, sizeof what, "%s: all %d processes ran and exited 0", name, n);
+	snprintf(what, sizeof what, "%s: all %d ran and ended well", name, n);
 	check(bad == 0, what);
 	snprintf(what, sizeof what, "%s: free memory comes back within %ld kB", name, slack_kb);
 	check(m0 > 0 && lost <= slack_kb, what);
@@ -202,12 +249,16 @@ static void phase(int n, const char *exe, const char *name, long slack_kb)
 int main(int argc, char **argv)
 {
 	int n = argc > 1 ? atoi(argv[1]) : 2000;
-	const char *exe = argc > 2 ? argv[2] : 0;
+	exe_path = argc > 2 ? argv[2] : 0;
 	long slack = argc > 3 ? atol(argv[3]) : 16;
 	setvbuf(stdout, 0, _IONBF, 0);
-	phase(n, 0, "fork+exit+wait", slack);
-	if (exe)
-		phase(n, exe, "fork+exec+wait", slack);
+	if (pipe(block_pipe) != 0)
+		check(0, "pipe");
+	phase(n, FORK_EXIT, "fork+exit+wait", slack);
+	if (exe_path)
+		phase(n, FORK_EXEC, "fork+exec+wait", slack);
+	phase(n / 4, FORK_THREADS, "fork+3 blocked threads+exit+wait", slack);
+	phase(n, THREAD, "pthread_create+join", slack);
 	printf("stress_leak: %d failures\n", failures);
 	return failures ? 1 : 0;
 }
