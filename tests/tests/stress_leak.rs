@@ -6,7 +6,8 @@
 //! the kernel takes at a new high-water mark) and the kernel's object counts
 //! (/proc/machobjs: tasks, threads, kernel stacks, ports, VM objects,
 //! page-table pages) are exactly where they were, its heap bytes within a
-//! page. Before the fix each process left its task, thread, kernel stack,
+//! page (for threads: within 4 objects, the dead threads whose blocks a
+//! later clone reuses). Before the fix each process left its task, thread, kernel stack,
 //! ports and page tables behind (72 kB). The long form (STRESS_LONG=1) runs
 //! 20,000 of each (5,000 of the children with threads).
 
@@ -26,7 +27,12 @@ fn short_processes_leave_no_memory_and_no_kernel_objects_behind() {
                            ("pthread_create+join", n)] {
         o.expect(&format!("stress_leak: {}: all {} ran and ended well ok", phase, times));
         o.expect(&format!("stress_leak: {}: free memory comes back within 16 kB ok", phase));
-        o.expect(&format!("stress_leak: {}: the kernel's object counts are back where they were (heap bytes within 4096) ok", phase));
+        if phase == "pthread_create+join" {
+            // Dead threads wait for a later clone to reuse their blocks: a few.
+            o.expect("stress_leak: pthread_create+join: the kernel's object counts are back within 4 (heap bytes within 20480) ok");
+        } else {
+            o.expect(&format!("stress_leak: {}: the kernel's object counts are back where they were (heap bytes within 4096) ok", phase));
+        }
         for count in ["tasks", "threads", "kernel_stacks", "ports", "vm_objects", "page_table_pages", "kernel_heap_bytes"] {
             let prefix = format!("stress_leak: {}: {} ", phase, count);
             let values = o.lines_with(&prefix).iter().filter(|l| l.strip_prefix(&prefix).is_some_and(|v| v.parse::<i64>().is_ok())).count();
