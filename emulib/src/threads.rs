@@ -17,7 +17,7 @@ use linux_abi::consts::clone::*;
 use linux_abi::sysno::*;
 use linux_abi::Errno;
 use mach::defs::bsd::*;
-use mach::defs::mach_port::mach_port_deallocate;
+use mach::defs::mach_port::{mach_port_deallocate, mach_port_destroy};
 use mach::defs::task::thread_create;
 use mach::defs::thread::{thread_resume, thread_set_state, thread_suspend, thread_terminate, StateBuf, ThreadState64,
                          X86_THREAD_STATE64};
@@ -81,7 +81,28 @@ fn reuse_block(task: u32) -> Option<u64> {
     // It may still be running its last instructions: end it first.
     let _ = thread_terminate::call(&Rpc, name);
     let _ = mach_port_deallocate::call(&Rpc, task, name);
+    release_names(task, block);
     Some(block)
+}
+
+/// Releases what a dead thread's `ports()` took in this task: its reply
+/// port (a receive right of its own, which would otherwise stay in the
+/// space, one port per thread ever made) and the user references its
+/// traps and task_get_special_port added to the thread, task and server
+/// names (which would otherwise pile up towards the urefs limit).
+fn release_names(task: u32, block: u64) {
+    // SAFETY: `block` is the dead thread's EmulThread, written at its
+    // clone; the thread has ended, so nothing else touches it.
+    let old: EmulThread = unsafe { core::ptr::read(block as *const EmulThread) };
+    if old.reply_port == 0 {
+        return; // it never made its names
+    }
+    let _ = mach_port_destroy::call(&Rpc, task, old.reply_port);
+    for n in [old.thread_self, old.task_self, old.server_port] {
+        if n != 0 {
+            let _ = mach_port_deallocate::call(&Rpc, task, n);
+        }
+    }
 }
 
 /// Records a live thread; false when the list is full.

@@ -29,6 +29,35 @@ routine! {
     reply { info: HostBasicInfo }
 }
 
+/// What `host_kernel_counts` reports, by index: the kernel objects in
+/// existence and the kernel heap's bytes in use.
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KernelCount {
+    Tasks,
+    Threads,
+    KernelStacks,
+    Ports,
+    VmObjects,
+    PageTablePages,
+    HeapBytes,
+}
+
+pub const KERNEL_COUNTS: usize = 7;
+
+/// The counts' names, as the UNIX server's /proc/machobjs prints them.
+pub const KERNEL_COUNT_NAMES: [&str; KERNEL_COUNTS] =
+    ["tasks", "threads", "kernel_stacks", "ports", "vm_objects", "page_table_pages", "kernel_heap_bytes"];
+
+routine! {
+    /// The kernel's object counts (`KernelCount` order, `count` of them;
+    /// the rest 0; a count below zero, a bug, shows as its two's complement):
+    /// how a test sees what outlives a process.
+    host_kernel_counts = 223;
+    request { }
+    reply { count: u32, counts: [u64; 16] }
+}
+
 /// `host_reboot` options.
 pub const HOST_REBOOT_HALT: u32 = 0x8;
 

@@ -74,10 +74,17 @@ pub struct Port {
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
+impl Drop for Port {
+    fn drop(&mut self) {
+        crate::kern::counts::dec(mach::defs::host::KernelCount::Ports);
+    }
+}
+
 impl Port {
     /// A new active port with no rights yet (the caller makes the receive
     /// right, or keeps it in the kernel for a kobject).
     pub fn new(kobject: KObject) -> Arc<Port> {
+        crate::kern::counts::inc(mach::defs::host::KernelCount::Ports);
         Arc::new(Port {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             state: Mutex::new(PortState {

@@ -19,5 +19,9 @@ pub fn check() {
     t.take_aborted();
     if t.suspend_count() > 0 {
         sched::check_suspended();
+        // Its task may have ended while it was parked.
+        if t.halt_requested() {
+            sched::exit_current();
+        }
     }
 }

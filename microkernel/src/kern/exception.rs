@@ -36,6 +36,12 @@ fn classify(frame: &TrapFrame, addr: u64, fault: Option<KernReturn>) -> (i32, [u
 /// Returns when a handler resumed the thread; otherwise the task ends.
 pub fn user_trap(frame: &TrapFrame, addr: u64, fault: Option<KernReturn>) {
     let thread = sched::current();
+    if thread.halt_requested() {
+        // Its task is ending (the fault came from memory already gone):
+        // no handler to ask, nothing to report.
+        drop(thread);
+        sched::exit_current();
+    }
     let task = thread.task.clone().expect("user threads belong to a task");
     let (exc, code) = classify(frame, addr, fault);
     if raise(&thread, &task, exc, code) {

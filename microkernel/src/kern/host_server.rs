@@ -66,8 +66,23 @@ pub fn serve(req: &mut Kmsg, privileged: bool) -> Kmsg {
             let a = parse_request!(host_get_boot_module, req);
             boot_module(&h, a.index)
         }
+        host_kernel_counts::ID => {
+            parse_request!(host_kernel_counts, req);
+            reply(&host_kernel_counts::Reply::new(&h, KERNEL_COUNTS as u32, kernel_counts()))
+        }
         _ => error_reply(&h, MIG_BAD_ID),
     }
+}
+
+/// The counts of kern/counts.rs, with the VM's own count of its objects.
+fn kernel_counts() -> [u64; 16] {
+    let c = super::counts::snapshot();
+    let mut out = [0u64; 16];
+    for (o, v) in out.iter_mut().zip(c) {
+        *o = v as u64;
+    }
+    out[KernelCount::VmObjects as usize] = crate::vm::object::live_objects();
+    out
 }
 
 fn boot_module(h: &mach::message::MsgHeader, index: u32) -> Kmsg {

@@ -52,9 +52,32 @@ impl PageSource for FramePages {
     }
 }
 
+/// The heap, counting the bytes in use (kern/counts.rs): the size asked
+/// for, not the size class, so a count back where it was means every
+/// block made was freed.
+pub struct CountedHeap(Heap<FramePages>);
+
+// SAFETY: every call goes to the heap unchanged; the count is a side effect.
+unsafe impl core::alloc::GlobalAlloc for CountedHeap {
+    unsafe fn alloc(&self, layout: core::alloc::Layout) -> *mut u8 {
+        // SAFETY: the caller's contract, passed on.
+        let p = unsafe { self.0.alloc(layout) };
+        if !p.is_null() {
+            super::counts::add(mach::defs::host::KernelCount::HeapBytes, layout.size() as i64);
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, p: *mut u8, layout: core::alloc::Layout) {
+        super::counts::add(mach::defs::host::KernelCount::HeapBytes, -(layout.size() as i64));
+        // SAFETY: the caller's contract, passed on.
+        unsafe { self.0.dealloc(p, layout) }
+    }
+}
+
 #[cfg(not(test))]
 #[global_allocator]
-static KERNEL_HEAP: Heap<FramePages> = Heap::new(FramePages);
+static KERNEL_HEAP: CountedHeap = CountedHeap(Heap::new(FramePages));
 
 /// Frames kept back from allocations user requests make: the kernel's own
 /// work (pageout, a dying task's cleanup) finds them.

@@ -5,6 +5,7 @@ pub mod boot_args;
 pub mod boot_info;
 pub mod bootstrap;
 pub mod clock;
+pub mod counts;
 pub mod elf;
 pub mod emulation;
 pub mod exception;

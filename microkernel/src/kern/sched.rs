@@ -114,6 +114,7 @@ pub fn init_cpu(id: usize) {
 /// Points the per-CPU data and the TSS at `t`.
 fn install_cpu_state(id: usize, t: &Arc<Thread>) {
     let c = cpu::local();
+    t.mark_started();
     c.current = Arc::as_ptr(t) as u64;
     c.fpu_area = t.fpu_area();
     load_emulation(c, t);
@@ -171,9 +172,10 @@ pub fn current_arc() -> Arc<Thread> {
     }
 }
 /// Makes `t` runnable (on this CPU: one CPU runs for now). A suspended
-/// thread is parked instead, until thread_resume.
+/// thread is parked instead, until thread_resume, unless it is to halt:
+/// it must run once more to unwind what its kernel stack holds.
 pub fn enqueue(t: Arc<Thread>) {
-    if t.suspend_count() > 0 {
+    if t.suspend_count() > 0 && !t.halt_requested() {
         t.set_parked(true);
         return;
     }
@@ -289,13 +291,36 @@ pub fn handoff_or_schedule(next: Arc<Thread>) {
     // SAFETY: as in schedule: `save` belongs to a thread its wait queue
     // keeps alive, and `load` was saved by a switch or prepared at creation.
     unsafe { switch::switch(save, load) };
+    reap();
+}
+
+/// Frees the halted thread this CPU has just switched away from. Every
+/// switched-to thread does this on its way on (schedule, handoff, and a
+/// thread's first run), so the slot is empty whenever a thread runs and a
+/// dead thread's stack, task and pmap go at once.
+fn reap() {
     let reaped = SCHED[this_cpu()].lock().reap.take();
     drop(reaped);
+}
+
+/// A thread's first run, from the start stubs of arch's switch.
+#[unsafe(no_mangle)]
+extern "C" fn sched_first_run() {
+    reap();
 }
 
 /// Takes a thread off the run queues (it is being halted).
 pub fn dequeue(t: &Arc<Thread>) {
     SCHED[this_cpu()].lock().runq.remove_where(|x| Arc::ptr_eq(x, t));
+}
+
+/// Makes a thread whose halt was requested run once more, whatever it
+/// was doing: a blocked one is woken (its call sees the abort), a parked
+/// (suspended) one queued; a queued one is already on its way.
+pub fn run_to_halt(t: &Arc<Thread>) {
+    if !wakeup_with(t, THREAD_AWAKENED) && t.set_parked(false) {
+        enqueue(t.clone());
+    }
 }
 
 /// Gives up the CPU to the best runnable thread. The current thread goes
@@ -308,7 +333,7 @@ pub fn schedule() {
         let cur = s.current.take().expect("scheduler initialised");
         let is_idle = s.idle.as_ref().is_some_and(|i| Arc::ptr_eq(i, &cur));
         if !is_idle && cur.transition(ThreadState::Running, ThreadState::Runnable) {
-            if cur.suspend_count() > 0 {
+            if cur.suspend_count() > 0 && !cur.halt_requested() {
                 cur.set_parked(true);
             } else {
                 let p = cur.priority();
@@ -345,8 +370,7 @@ pub fn schedule() {
     // run queue, a wait structure, or the reap slot until the next thread
     // clears it), and `load` was saved by switch or prepared at creation.
     unsafe { switch::switch(save, load) };
-    let reaped = SCHED[this_cpu()].lock().reap.take();
-    drop(reaped);
+    reap();
 }
 
 /// Ends the running thread; it never runs again.

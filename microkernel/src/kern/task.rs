@@ -137,6 +137,12 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 const TASK_ALLOWANCE: usize = 8 * 1024;
 static TASKS: Mutex<Vec<Arc<Task>>> = Mutex::new(Vec::new());
 
+impl Drop for Task {
+    fn drop(&mut self) {
+        super::counts::dec(mach::defs::host::KernelCount::Tasks);
+    }
+}
+
 impl Task {
     pub fn create(name: &str) -> Result<Arc<Task>, PmapError> {
         // The task, its space, port and top page table (kalloc's admission).
@@ -161,6 +167,7 @@ impl Task {
             privileged: AtomicBool::new(false),
         });
         TASKS.lock().push(task.clone());
+        super::counts::inc(mach::defs::host::KernelCount::Tasks);
         Ok(task)
     }
 
@@ -317,9 +324,23 @@ impl Task {
             *exit = Some(how);
         }
         let threads = core::mem::take(&mut *self.threads.lock());
+        let me = super::sched::current_ref() as *const super::thread::Thread;
         for t in &threads {
-            t.set_state(super::thread::ThreadState::Halted);
-            super::sched::dequeue(t);
+            t.destroy_port();
+            if core::ptr::eq(Arc::as_ptr(t), me) || !t.started() {
+                t.set_state(super::thread::ThreadState::Halted);
+                super::sched::dequeue(t);
+            } else {
+                // Its kernel stack holds references (itself, ports, a
+                // message) that only its own return releases: halted
+                // where it stands, it would keep itself, this task, its
+                // pmap and the ports it waits on forever. It runs once
+                // more instead, its call interrupted, and ends at the AST
+                // check on its way to user mode (as thread_terminate).
+                t.request_halt();
+                t.set_aborted();
+                super::sched::run_to_halt(t);
+            }
         }
         self.destroy_ipc();
         self.vm.lock().release();

@@ -4,6 +4,7 @@
 use super::priority::CpuUsage;
 use super::sched::BASEPRI_USER;
 use super::task::Task;
+use mach::defs::host::KernelCount;
 use crate::arch::fpu::FpuState;
 use crate::arch::gdt::{USER_CS, USER_DS};
 use crate::arch::switch;
@@ -64,6 +65,9 @@ pub struct Thread {
     aborted: AtomicBool,
     /// thread_terminate: end before returning to user mode.
     halt_requested: AtomicBool,
+    /// It has been switched to at least once: from then on its kernel
+    /// stack may hold references (see Task::terminate).
+    started: AtomicBool,
     /// Why the last wait ended (Mach's wait_result): written by whoever
     /// won the Blocked -> Runnable transition, read by the thread when it
     /// runs again. See sched::wakeup_with.
@@ -121,8 +125,21 @@ fn zeroed_stack() -> Option<Box<KernelStack>> {
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
+impl Drop for Thread {
+    fn drop(&mut self) {
+        super::counts::dec(KernelCount::Threads);
+        if self.stack.is_some() {
+            super::counts::dec(KernelCount::KernelStacks);
+        }
+    }
+}
+
 impl Thread {
     fn new(task: Option<Arc<Task>>, stack: Option<Box<KernelStack>>) -> Thread {
+        super::counts::inc(KernelCount::Threads);
+        if stack.is_some() {
+            super::counts::inc(KernelCount::KernelStacks);
+        }
         Thread {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             task,
@@ -138,6 +155,7 @@ impl Thread {
             ticks: AtomicU64::new(0),
             aborted: AtomicBool::new(false),
             halt_requested: AtomicBool::new(false),
+            started: AtomicBool::new(false),
             wait_result: AtomicU8::new(THREAD_AWAKENED),
             rcv_addr: AtomicU64::new(0),
             rcv_max: AtomicU32::new(0),
@@ -359,6 +377,16 @@ impl Thread {
 
     pub fn halt_requested(&self) -> bool {
         self.halt_requested.load(Ordering::Acquire)
+    }
+
+    pub(super) fn mark_started(&self) {
+        self.started.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether it has ever run: a thread that has not has nothing on its
+    /// kernel stack but the frame it will start from.
+    pub fn started(&self) -> bool {
+        self.started.load(Ordering::Relaxed)
     }
 
     /// Whether an abort was asked since the last check (and clears it).

@@ -209,7 +209,15 @@ fn proc_state<T>(s: &Server, p: &Pcb, f: impl FnOnce(&mut unix_server::proc::Pro
 fn wait4(s: &'static Server, p: &Pcb, h: &MsgHeader, pid: i32, status: u64, options: u32, rusage: u64) -> Answer {
     match try_wait(s, p, pid, status, options, rusage) {
         Some(r) => Answer::Rval(r),
-        None => park(s, p, h, Park::Wait { pid, status, options, rusage }),
+        None => {
+            let later = park(s, p, h, Park::Wait { pid, status, options, rusage });
+            // A child may have ended on another server thread between the
+            // try and the park, its wake_waiters finding nothing parked
+            // yet: retry now that the wait is where a wakeup finds it
+            // (whichever thread unparks it answers it, once).
+            wake_waiters(s, p.pid);
+            later
+        }
     }
 }
 

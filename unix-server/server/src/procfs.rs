@@ -1,5 +1,6 @@
 //! /proc, read-only and served by the server itself: `self`, a directory
-//! per pid (`exe`, `stat`, `cmdline`, `maps`), `meminfo` and `uptime`.
+//! per pid (`exe`, `stat`, `cmdline`, `maps`), `meminfo`, `uptime` and
+//! `machobjs` (the kernel's object counts, a name of our own).
 //!
 //! A file's contents are made when its path is looked up, that is at
 //! open: the descriptor keeps that snapshot, so read and lseek behave as
@@ -35,10 +36,12 @@ pub enum Kind {
     Maps,
     Meminfo,
     Uptime,
+    MachObjs,
 }
 
 /// /proc's own names besides the pids, in listing order.
-const ROOT_NAMES: [(&str, Kind); 3] = [("self", Kind::SelfLink), ("meminfo", Kind::Meminfo), ("uptime", Kind::Uptime)];
+const ROOT_NAMES: [(&str, Kind); 4] =
+    [("self", Kind::SelfLink), ("meminfo", Kind::Meminfo), ("uptime", Kind::Uptime), ("machobjs", Kind::MachObjs)];
 /// A pid directory's names, in listing order.
 const PID_NAMES: [(&str, Kind); 4] = [("exe", Kind::Exe), ("stat", Kind::Stat), ("cmdline", Kind::Cmdline), ("maps", Kind::Maps)];
 
@@ -91,7 +94,7 @@ fn parse_pid(name: &str) -> Option<Pid> {
 fn ino(kind: Kind, pid: Pid) -> u64 {
     match kind {
         Kind::Root => 1,
-        Kind::SelfLink | Kind::Meminfo | Kind::Uptime => 2 + kind as u64,
+        Kind::SelfLink | Kind::Meminfo | Kind::Uptime | Kind::MachObjs => 2 + kind as u64,
         _ => ((pid as u64 + 1) << 8) | kind as u64,
     }
 }
@@ -160,6 +163,7 @@ fn shared_content(kind: Kind) -> Content {
     match kind {
         Kind::Meminfo => Content::File(meminfo().into_bytes()),
         Kind::Uptime => Content::File(uptime().into_bytes()),
+        Kind::MachObjs => Content::File(machobjs().into_bytes()),
         _ => Content::Link(String::new()),
     }
 }
@@ -386,6 +390,21 @@ fn meminfo() -> String {
     for (name, kb) in [("MemTotal:", total), ("MemFree:", free), ("MemAvailable:", free), ("Buffers:", 0),
                        ("Cached:", 0), ("SwapCached:", 0), ("SwapTotal:", 0), ("SwapFree:", 0)] {
         let _ = writeln!(o, "{:<16}{:>8} kB", name, kb);
+    }
+    o
+}
+
+/// /proc/machobjs: the kernel's object counts (host_kernel_counts), one
+/// "name value" line each, so a test can see what outlives a process.
+/// Empty when the kernel does not answer.
+fn machobjs() -> String {
+    use mach::defs::host::{host_kernel_counts, KERNEL_COUNT_NAMES};
+    let mut o = String::new();
+    if let Ok(r) = host_kernel_counts::call(&machrt::rpc::Kernel, machrt::trap::host_self()) {
+        let counts = r.counts;
+        for (name, v) in KERNEL_COUNT_NAMES.iter().zip(counts.iter()).take(r.count as usize) {
+            let _ = writeln!(o, "{} {}", name, *v as i64);
+        }
     }
     o
 }

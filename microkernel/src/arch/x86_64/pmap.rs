@@ -50,7 +50,14 @@ fn table(pa: u64) -> &'static mut [u64; 512] {
 fn zeroed_frame() -> Result<u64, PmapError> {
     let pa = resident::alloc_frame().ok_or(PmapError::NoMemory)?;
     table(pa).fill(0);
+    crate::kern::counts::inc(mach::defs::host::KernelCount::PageTablePages);
     Ok(pa)
+}
+
+/// Gives a page-table page back to the pool.
+fn free_table(pa: u64) {
+    crate::kern::counts::dec(mach::defs::host::KernelCount::PageTablePages);
+    resident::free_frame(pa);
 }
 
 fn index(va: u64, level: u32) -> usize {
@@ -509,7 +516,7 @@ impl Drop for Pmap {
             unsafe { load_cr3(*KERNEL_PML4.get().unwrap()) };
         }
         self.free_user_tables();
-        resident::free_frame(self.pml4);
+        free_table(self.pml4);
     }
 }
 
@@ -535,12 +542,12 @@ impl Pmap {
                 for i2 in 0..512 {
                     let e2 = table(e3 & ADDR_MASK)[i2];
                     if e2 & P != 0 {
-                        resident::free_frame(e2 & ADDR_MASK);
+                        free_table(e2 & ADDR_MASK);
                     }
                 }
-                resident::free_frame(e3 & ADDR_MASK);
+                free_table(e3 & ADDR_MASK);
             }
-            resident::free_frame(e4 & ADDR_MASK);
+            free_table(e4 & ADDR_MASK);
             table(self.pml4)[i4] = 0;
         }
         if self.is_active() {

@@ -23,14 +23,21 @@ switch_context:
     popq %rbp
     ret
 
-    /* First switch into a thread whose stack holds a user TrapFrame. */
+    /* First switch into a thread whose stack holds a user TrapFrame.
+       As after every switch, the thread that halted before it is freed
+       first (sched_first_run), on a 16-byte aligned stack. */
     .global thread_start_user
 thread_start_user:
+    movq %rsp, %rbx
+    andq $-16, %rsp
+    call sched_first_run
+    movq %rbx, %rsp
     jmp trap_return
 
     /* First switch into a kernel thread: r12 = entry, r13 = argument. */
     .global thread_start_kernel
 thread_start_kernel:
+    call sched_first_run
     movq %r13, %rdi
     call *%r12
     ud2
