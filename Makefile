@@ -145,7 +145,9 @@ image-test: stage
 userland:
 	userland/build-static.sh
 
-integration-test: deps all userland | $(IMAGE)
+# The image is rebuilt every time: the tests boot what the tree holds now,
+# not the image an older tree left in target/.
+integration-test: deps all userland image
 	IMAGE=$(CURDIR)/$(IMAGE) USERLAND=$(CURDIR)/$(OUT)/userland/$(TARGET)/$(PROFILE) \
 	KERNEL=$(CURDIR)/$(KERNEL) TASKS=$(CURDIR)/$(TASK_BIN) EMULIB=$(CURDIR)/$(EMULIB) \
 	CPROGS=$(CURDIR)/$(CPROGS_DIR) RSPROGS=$(CURDIR)/$(RSPROGS_DIR)/$(TARGET)/$(PROFILE) $(CARGO) test -p mk-tests $(SUITE:%=--test %) -- --test-threads=2 $(FILTER)
@@ -156,7 +158,7 @@ test: unit-test image-test integration-test
 # fuzzer's million calls, the 20,000-process leak check, the memory hog on a
 # full-size machine. `make test` runs their short forms.
 STRESS_SUITES = $(patsubst tests/tests/%.rs,%,$(wildcard tests/tests/stress_*.rs))
-stress: deps all userland | $(IMAGE)
+stress: deps all userland
 	STRESS_LONG=1 $(MAKE) integration-test SUITE="$(STRESS_SUITES)"
 
 clean:
