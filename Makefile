@@ -95,7 +95,7 @@ kernel:
 		--target $(TARGET) --target-dir $(KERNEL_DIR)
 
 tasks:
-	RUSTFLAGS="$(USER_RUSTFLAGS)" $(CARGO) build --$(PROFILE) -p test-tasks -p unix-server-task --bins \
+	RUSTFLAGS="$(USER_RUSTFLAGS)" $(CARGO) build --$(PROFILE) -p test-tasks -p unix-server-task -p default-pager --bins \
 		--target $(TARGET) --target-dir $(USER_DIR)
 
 emulib:

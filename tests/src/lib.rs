@@ -88,6 +88,8 @@ pub struct Boot {
     pub disk_snapshot: bool,
     /// More `-drive` options, e.g. ",throttling.iops-total=20" (a slow disk).
     pub disk_options: String,
+    /// A second virtio disk (the kernel's "hd1"): the default pager's swap.
+    pub swap: Option<PathBuf>,
 }
 
 impl Boot {
@@ -103,7 +105,13 @@ impl Boot {
             disk_readonly: false,
             disk_snapshot: false,
             disk_options: String::new(),
+            swap: None,
         }
+    }
+    /// A raw file as the second disk ("hd1"), for the default pager.
+    pub fn swap(mut self, file: &std::path::Path) -> Boot {
+        self.swap = Some(file.to_path_buf());
+        self
     }
     pub fn append(mut self, a: &str) -> Boot {
         self.append = a.into();
@@ -187,6 +195,10 @@ impl Boot {
             };
             cmd.arg("-drive").arg(format!("file={},if=none,format=raw,id=d0{}{}", d.display(), ro, self.disk_options))
                 .args(["-device", "virtio-blk-pci,drive=d0"]);
+        }
+        if let Some(f) = &self.swap {
+            cmd.arg("-drive").arg(format!("file={},if=none,format=raw,id=d1", f.display()))
+                .args(["-device", "virtio-blk-pci,drive=d1"]);
         }
         if self.icount {
             cmd.args(["-icount", "shift=0,sleep=off", "-rtc", "base=2026-01-01T00:00:00,clock=vm"]);

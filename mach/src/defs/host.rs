@@ -106,3 +106,15 @@ routine! {
     reply_ports { }
     reply_ool { }
 }
+
+routine! {
+    /// Makes `manager` (a send right made from the caller's receive right)
+    /// the default memory manager: the task that takes anonymous pages
+    /// pageout evicts once the kernel's compressed store is full. It gets
+    /// memory_object_create on that port for each object it is to hold.
+    /// Set once: a second call gets KERN_INVALID_ARGUMENT. host_priv only.
+    host_set_default_memory_manager = 224;
+    request { }
+    request_ports { manager: crate::port::MACH_MSG_TYPE_MAKE_SEND }
+    reply { }
+}

@@ -18,6 +18,8 @@ pub const MEMORY_OBJECT_DATA_REQUEST: i32 = 2203;
 pub const MEMORY_OBJECT_DATA_UNLOCK: i32 = 2204;
 pub const MEMORY_OBJECT_DATA_WRITE: i32 = 2205;
 pub const MEMORY_OBJECT_LOCK_COMPLETED: i32 = 2206;
+/// To the default memory manager's port: a new object to hold.
+pub const MEMORY_OBJECT_CREATE: i32 = 2207;
 
 pub const MEMORY_OBJECT_DATA_PROVIDED: i32 = 2004;
 pub const MEMORY_OBJECT_DATA_UNAVAILABLE: i32 = 2005;
@@ -56,6 +58,16 @@ simpleroutine! {
     memory_object_init = MEMORY_OBJECT_INIT;
     request { page_size: u64 }
     request_ports { control: crate::port::MACH_MSG_TYPE_MAKE_SEND }
+}
+
+simpleroutine! {
+    /// To the default memory manager (host_set_default_memory_manager):
+    /// an anonymous object of `size` bytes whose evicted pages it is to
+    /// keep. `object` is the receive right of the object's memory object
+    /// port, where memory_object_init and the rest follow.
+    memory_object_create = MEMORY_OBJECT_CREATE;
+    request { size: u64 }
+    request_ports { object: crate::port::MACH_MSG_TYPE_MOVE_RECEIVE }
 }
 
 simpleroutine! {

@@ -124,6 +124,18 @@ impl Disk {
         Ok(buf)
     }
 
+    /// Reads into `buf` (whole records, at most a transfer's worth) from
+    /// `recnum`.
+    pub fn read_into(&self, recnum: u64, buf: &mut [u8]) -> Result<(), KernReturn> {
+        check_transfer(self.records, recnum, buf.len() as u64)?;
+        let mut d = self.driver.lock();
+        let chunk = d.max_transfer();
+        for (i, part) in buf.chunks_mut(chunk).enumerate() {
+            d.read(recnum + (i * chunk / RECORD) as u64, part)?;
+        }
+        Ok(())
+    }
+
     /// Writes `data` at `recnum`; returns the bytes written.
     pub fn write(&self, recnum: u64, data: &[u8]) -> Result<u32, KernReturn> {
         if self.read_only {

@@ -74,6 +74,12 @@ impl PciAddr {
 /// The first function with `vendor` and one of `devices`, and the subsystem
 /// id `subsystem` (None: any).
 pub fn find(vendor: u16, devices: &[u16], subsystem: Option<u16>) -> Option<PciAddr> {
+    find_nth(vendor, devices, subsystem, 0)
+}
+
+/// `find`, skipping the first `n` such functions (bus order).
+pub fn find_nth(vendor: u16, devices: &[u16], subsystem: Option<u16>, n: usize) -> Option<PciAddr> {
+    let mut skip = n;
     for bus in 0..=255u8 {
         for dev in 0..32u8 {
             let f0 = PciAddr { bus, dev, func: 0 };
@@ -84,7 +90,10 @@ pub fn find(vendor: u16, devices: &[u16], subsystem: Option<u16>) -> Option<PciA
             for func in 0..funcs {
                 let a = PciAddr { bus, dev, func };
                 if matches(a, vendor, devices, subsystem) {
-                    return Some(a);
+                    if skip == 0 {
+                        return Some(a);
+                    }
+                    skip -= 1;
                 }
             }
         }

@@ -85,7 +85,38 @@ fn result(h: &MsgHeader, r: Result<Kmsg, KernReturn>) -> Kmsg {
     r.unwrap_or_else(|kr| error_reply(h, kr))
 }
 
+/// A frame's bytes, through the physmap.
+fn frame_bytes(frame: u64) -> &'static mut [u8] {
+    // SAFETY: a whole frame the caller holds (an object's page), seen
+    // through the physmap; nobody else writes it during the transfer.
+    unsafe { core::slice::from_raw_parts_mut(crate::arch::layout::phys_to_virt(frame) as *mut u8, PAGE_BYTES) }
+}
+
+const PAGE_BYTES: usize = mach::vm::PAGE_SIZE;
+
+/// A read of whole pages goes straight into fresh frames, page by page:
+/// no heap buffer, which a full, fragmented memory may not give (the
+/// default pager reads its swap this way while memory is short).
+fn read_pages(h: &MsgHeader, disk: &Disk, recnum: u64, bytes: u32) -> Option<Kmsg> {
+    if bytes as usize % PAGE_BYTES != 0 || blk::check_transfer(disk.records(), recnum, bytes as u64).is_err() {
+        return None;
+    }
+    let Some((region, frames)) = crate::ipc::ool::frames_region(bytes as u64 / PAGE_BYTES as u64) else {
+        return Some(error_reply(h, D_NO_MEMORY));
+    };
+    for (i, &f) in frames.iter().enumerate() {
+        if let Err(kr) = disk.read_into(recnum + (i * PAGE_BYTES / RECORD) as u64, frame_bytes(f)) {
+            return Some(error_reply(h, kr));
+        }
+    }
+    let r = device_read::Reply::new(h, OolDescriptor::new(0, bytes, false));
+    Some(reply(&r).with_ool(offset_of!(device_read::Reply, data), region))
+}
+
 fn read(h: &MsgHeader, disk: &Disk, recnum: u64, bytes: u32) -> Kmsg {
+    if let Some(k) = read_pages(h, disk, recnum, bytes) {
+        return k;
+    }
     let data = match disk.read(recnum, bytes) {
         Ok(d) => d,
         Err(kr) => return error_reply(h, kr),
@@ -116,6 +147,21 @@ fn write(req: &mut Kmsg, disk: &Disk, recnum: u64) -> Kmsg {
     // Checked before the data is gathered: an absurd size costs nothing.
     if let Err(kr) = blk::check_transfer(disk.records(), recnum, region.size) {
         return error_reply(&h, kr);
+    }
+    // Whole pages are written from their frames, with no heap copy.
+    if let Some(frames) = crate::ipc::ool::region_frames(&region) {
+        let zeros = [0u8; RECORD];
+        for (i, f) in frames.iter().enumerate() {
+            let at = recnum + (i * PAGE_BYTES / RECORD) as u64;
+            let r = match f {
+                Some(f) => disk.write(at, frame_bytes(*f)),
+                None => (0..PAGE_BYTES / RECORD).try_fold(0, |n, j| disk.write(at + j as u64, &zeros).map(|m| n + m)),
+            };
+            if let Err(kr) = r {
+                return error_reply(&h, kr);
+            }
+        }
+        return reply(&device_write::Reply::new(&h, region.size as u32));
     }
     let bytes = match crate::ipc::ool::region_bytes(&region) {
         Ok(b) => b,

@@ -59,8 +59,10 @@ const SLOW_MS: u64 = 5000;
 /// Queue sizes past this would be a confused device.
 const QUEUE_MAX: u16 = 1024;
 
-/// The I/O base of the probed device, for the interrupt handler (0: none).
-static ISR_BASE: AtomicU16 = AtomicU16::new(0);
+/// Disks this driver drives at most (the root disk and a swap disk).
+pub const MAX_DISKS: usize = 2;
+/// The I/O base of each probed device, for the interrupt handler (0: none).
+static ISR_BASE: [AtomicU16; MAX_DISKS] = [AtomicU16::new(0), AtomicU16::new(0)];
 /// Completion interrupts taken (DEV_GET_IO_STATS).
 static INTERRUPTS: AtomicU32 = AtomicU32::new(0);
 
@@ -143,8 +145,8 @@ fn alloc_dma(pages: usize) -> Result<u64, &'static str> {
 }
 
 impl VirtioBlk {
-    /// Resets the device at I/O base `io` and sets up its one queue.
-    pub fn init(io: u16) -> Result<VirtioBlk, &'static str> {
+    /// Resets the device at I/O base `io` (disk `n`) and sets up its one queue.
+    pub fn init(io: u16, n: usize) -> Result<VirtioBlk, &'static str> {
         outb(io + REG_STATUS, 0);
         outb(io + REG_STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER);
         let features = inl(io + REG_HOST_FEATURES);
@@ -161,7 +163,7 @@ impl VirtioBlk {
         outl(io + REG_QUEUE_PFN, (ring / PAGE as u64) as u32);
         let capacity = inl(io + REG_CAPACITY) as u64 | (inl(io + REG_CAPACITY + 4) as u64) << 32;
         outb(io + REG_STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_DRIVER_OK);
-        ISR_BASE.store(io, Ordering::Relaxed);
+        ISR_BASE[n].store(io, Ordering::Relaxed);
         Ok(VirtioBlk {
             io, qsize, ring, hdr, bounce, avail_idx: 0, used_idx: 0, capacity,
             read_only: features & FEATURE_RO != 0, down: false, requests: 0, slow: 0,
@@ -302,8 +304,8 @@ impl BlockDriver for VirtioBlk {
 
 /// The device's interrupt: reading the ISR lowers the (level) line; the
 /// waiter sees the used ring when it wakes.
-pub fn interrupt() -> bool {
-    let io = ISR_BASE.load(Ordering::Relaxed);
+pub fn interrupt(n: usize) -> bool {
+    let io = ISR_BASE[n].load(Ordering::Relaxed);
     let mine = io != 0 && inb(io + REG_ISR) & 1 != 0;
     if mine {
         INTERRUPTS.fetch_add(1, Ordering::Relaxed);

@@ -176,6 +176,45 @@ pub fn region_bytes(region: &OolRegion) -> Result<Vec<u8>, KernReturn> {
     Ok(out)
 }
 
+/// The frames of a mapped region of whole pages, in order (None for a
+/// page it does not hold, which reads as zeros), or None when it is not
+/// such a region: how a device write reaches the data without copying it
+/// through the heap (which a fragmented, full memory may not grow).
+pub fn region_frames(region: &OolRegion) -> Option<Vec<Option<u64>>> {
+    let OolData::Mapped(copy) = &region.data else { return None };
+    if region.size % PAGE != 0 {
+        return None;
+    }
+    let mut frames = Vec::new();
+    frames.try_reserve_exact((region.size / PAGE) as usize).ok()?;
+    for off in (0..region.size).step_by(PAGE_SIZE) {
+        let ce = copy.entries.iter().find(|ce| ce.offset <= off && off < ce.offset + ce.size);
+        let f = ce.and_then(|ce| ce.object.as_ref().and_then(|o| o.find_page(ce.object_offset + off - ce.offset)));
+        frames.push(f.map(|f| f.frame));
+    }
+    Some(frames)
+}
+
+/// A region of `pages` fresh zeroed frames (for a device read to fill),
+/// and the frames; None when memory is short.
+pub fn frames_region(pages: u64) -> Option<(OolRegion, Vec<u64>)> {
+    use crate::vm::object::VmObject;
+    use crate::vm::resident::KERNEL_PHYS;
+    let size = pages * PAGE;
+    let obj = VmObject::anonymous(size, &KERNEL_PHYS);
+    let mut frames = Vec::new();
+    frames.try_reserve_exact(pages as usize).ok()?;
+    for i in 0..pages {
+        let f = obj.zero_fill(i * PAGE).ok()?;
+        frames.push(f);
+    }
+    let copy = VmMapCopy {
+        size,
+        entries: alloc::vec![crate::vm::copy::CopyEntry { offset: 0, size, object: Some(obj), object_offset: 0 }],
+    };
+    Some((OolRegion::mapped(copy), frames))
+}
+
 /// A region that takes over a kernel buffer (a device read's data).
 pub fn vec_region(bytes: Vec<u8>) -> OolRegion {
     OolRegion { size: bytes.len() as u64, data: OolData::Bytes(bytes) }

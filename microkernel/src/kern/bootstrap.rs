@@ -80,10 +80,13 @@ pub fn start_modules(bi: &BootInfo, first_args: &[&str], first_only: bool) -> us
     });
     let mut started = 0;
     for (i, m) in bi.modules().iter().enumerate() {
-        if first_only && i > 0 {
-            break;
-        }
         let line = core::str::from_utf8(m.name).unwrap_or("?");
+        // The default pager is a boot task whatever start= says: the
+        // kernel's pageout needs it, not the first task.
+        let is_default_pager = line.split_ascii_whitespace().next().is_some_and(|w| basename(w) == "default-pager");
+        if first_only && i > 0 && !is_default_pager {
+            continue;
+        }
         let mut words: Vec<&str> = line.split_ascii_whitespace().collect();
         if words.is_empty() {
             words.push("module");

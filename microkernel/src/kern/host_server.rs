@@ -29,7 +29,8 @@ pub fn serve(req: &mut Kmsg, privileged: bool) -> Kmsg {
     }
     if !privileged {
         return match h.id {
-            host_reboot::ID | host_console_write::ID | host_console_read::ID | host_get_boot_module::ID =>
+            host_reboot::ID | host_console_write::ID | host_console_read::ID | host_get_boot_module::ID
+            | host_set_default_memory_manager::ID =>
                 error_reply(&h, KERN_INVALID_HOST),
             _ => error_reply(&h, MIG_BAD_ID),
         };
@@ -69,6 +70,15 @@ pub fn serve(req: &mut Kmsg, privileged: bool) -> Kmsg {
         host_kernel_counts::ID => {
             parse_request!(host_kernel_counts, req);
             reply(&host_kernel_counts::Reply::new(&h, KERNEL_COUNTS as u32, kernel_counts()))
+        }
+        host_set_default_memory_manager::ID => {
+            parse_request!(host_set_default_memory_manager, req);
+            let manager = crate::ipc::kobject::take_port(req, core::mem::offset_of!(host_set_default_memory_manager::Request, manager));
+            let Some(task) = crate::kern::sched::current().task.clone() else { return error_reply(&h, KERN_INVALID_TASK) };
+            match crate::vm::default_pager::register(&task, manager) {
+                KERN_SUCCESS => reply(&host_set_default_memory_manager::Reply::new(&h)),
+                kr => error_reply(&h, kr),
+            }
         }
         _ => error_reply(&h, MIG_BAD_ID),
     }

@@ -49,12 +49,16 @@ pub fn vm_fault(map: &mut VmMap, pmap: &mut dyn PmapOps, phys: &'static dyn Phys
 pub fn vm_fault_paging(map: &mut VmMap, pmap: &mut dyn PmapOps, phys: &'static dyn PhysMem,
                        addr: u64, access: VmProt) -> Result<(), FaultError> {
     let va = trunc_page(addr);
+    let map_swappable = map.swappable;
     let entry = map.lookup_mut(va).ok_or(KERN_INVALID_ADDRESS)?;
     if access & !entry.protection != 0 {
         return Err(KERN_PROTECTION_FAILURE.into());
     }
     let write = access & VM_PROT_WRITE != 0;
     let top = prepare_entry(entry, write, phys);
+    if map_swappable {
+        top.set_swappable(true);
+    }
     let offset = entry.object_offset(va);
     let (frame, writable, lock) = resolve_page(&top, offset, access)?;
     let mut prot = entry.protection & !lock;

@@ -86,11 +86,14 @@ pub struct VmMap {
     entries: Vec<MapEntry>,
     min: u64,
     max: u64,
+    /// Objects faulted in here may be paged out to the default pager
+    /// (false for the default pager's own map).
+    pub swappable: bool,
 }
 
 impl VmMap {
     pub fn new(min: u64, max: u64) -> Self {
-        VmMap { entries: Vec::new(), min, max }
+        VmMap { entries: Vec::new(), min, max, swappable: true }
     }
 
     pub fn entries(&self) -> &[MapEntry] {

@@ -5,6 +5,7 @@
 //! hardware translations, a cache that faults can always rebuild.
 
 pub mod copy;
+pub mod default_pager;
 pub mod fault;
 pub mod fork;
 pub mod map;

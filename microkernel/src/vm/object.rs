@@ -53,6 +53,15 @@ pub struct ObjectInner {
     /// Carries a page on its way back to a pager (pageout's data_write):
     /// counted in pageout::IN_FLIGHT until the pager lets it go.
     pub in_flight: bool,
+    /// Anonymous memory of a task whose pages may go to the default
+    /// pager task (made by a fault in a map that allows it). Never the
+    /// default pager's own memory, nor kernel-made objects (message
+    /// carriers, device data): the pager must not wait on itself.
+    pub swappable: bool,
+    /// The default pager's memory object for this anonymous object, made
+    /// when pageout first sends it a page (vm/default_pager.rs). Offsets
+    /// in `swapped` that the compressed store lacks are held there.
+    pub dpager: Option<PagerRef>,
 }
 
 pub struct VmObject {
@@ -91,7 +100,7 @@ impl VmObject {
             phys,
             inner: Mutex::new(ObjectInner {
                 size, pages: BTreeMap::new(), shadow, shadow_offset, pager: None, swapped: BTreeSet::new(),
-                shared: false, in_flight: false,
+                shared: false, in_flight: false, swappable: false, dpager: None,
             }),
         });
         register(&o);
@@ -174,6 +183,12 @@ impl VmObject {
                     drop(g);
                     return Ok(Some(Found { object: obj, frame, depth, offset: off, lock }));
                 }
+                if g.swapped.contains(&off) && !super::pageout::in_store(obj.id, off) {
+                    let Some(mo) = g.dpager.clone() else { return Err(PageWait::Error(KERN_MEMORY_ERROR)) };
+                    let n = swap_cluster(obj.id, &g, off);
+                    drop(g);
+                    return Err(mo.pages_wanted(off, n));
+                }
                 if g.swapped.contains(&off) {
                     let frame = super::pageout::page_in(&obj, &mut g, off).map_err(PageWait::Error)?;
                     drop(g);
@@ -214,6 +229,31 @@ impl VmObject {
         page.referenced = true;
         g.pages.insert(offset, page);
         frame
+    }
+
+    /// A page the default pager gave back: the swap copy may be stale next
+    /// time, so it is dirty, and no longer counts as swapped.
+    pub fn insert_paged_in(&self, offset: u64, frame: u64) -> u64 {
+        let f = self.insert_page(offset, frame, true);
+        let mut g = self.lock();
+        g.swapped.remove(&offset);
+        if let Some(p) = g.pages.get_mut(&offset) {
+            p.dirty = true;
+        }
+        f
+    }
+
+    pub fn set_swappable(&self, on: bool) {
+        self.lock().swappable = on;
+    }
+
+    /// `set_swappable(false)` on this object and its backing chain.
+    pub fn pin_chain(self: &Arc<Self>) {
+        let mut next = Some(self.clone());
+        while let Some(o) = next {
+            o.set_swappable(false);
+            next = o.lock().shadow.clone();
+        }
     }
 
     /// A fresh zero-filled page at `offset` (the default pager's zero fill).
@@ -299,6 +339,22 @@ impl VmObject {
     }
 }
 
+/// Pages to ask the default pager for along with the one at `off`: the
+/// run of pages after it that are out with the pager too (read-ahead, so
+/// a sequential reader costs one request per cluster, not per page).
+fn swap_cluster(id: u64, g: &ObjectInner, off: u64) -> u64 {
+    const CLUSTER: u64 = 16;
+    let mut n = 1;
+    while n < CLUSTER {
+        let o = off + n * PAGE;
+        if !g.swapped.contains(&o) || g.pages.contains_key(&o) || super::pageout::in_store(id, o) {
+            break;
+        }
+        n += 1;
+    }
+    n
+}
+
 /// Every object by id, for the pageout scan (weak: the scan never keeps
 /// one alive); an object leaves it in its drop.
 static ALL: Mutex<BTreeMap<u64, Weak<VmObject>>> = Mutex::new(BTreeMap::new());
@@ -326,6 +382,9 @@ impl Drop for VmObject {
         if let Some(mo) = inner.pager.take() {
             // Dirty pages go back to the pager before it hears terminate.
             super::pager::object_terminated(&mo, self.phys, &mut inner.pages);
+        }
+        if let Some(mo) = inner.dpager.take() {
+            super::pager::default_object_terminated(&mo);
         }
         if !inner.swapped.is_empty() {
             super::pageout::discard(self.id, &core::mem::take(&mut inner.swapped));

@@ -67,6 +67,8 @@ pub static PAGED_OUT_TO_PAGER: AtomicU64 = AtomicU64::new(0);
 pub static FREED_CLEAN: AtomicU64 = AtomicU64::new(0);
 pub static STORED_ANON: AtomicU64 = AtomicU64::new(0);
 pub static PAGED_IN_ANON: AtomicU64 = AtomicU64::new(0);
+/// Anonymous pages sent to the default pager task.
+pub static TO_DEFAULT_PAGER: AtomicU64 = AtomicU64::new(0);
 
 /// The default pager's store: (object id, offset) -> compressed page.
 static STORE: Mutex<BTreeMap<(u64, u64), Vec<u8>>> = Mutex::new(BTreeMap::new());
@@ -75,6 +77,8 @@ static STORE: Mutex<BTreeMap<(u64, u64), Vec<u8>>> = Mutex::new(BTreeMap::new())
 static STORE_BYTES: AtomicUsize = AtomicUsize::new(0);
 const STORE_LIMIT: usize = 2 << 20;
 const ENTRY_OVERHEAD: usize = 64;
+/// The last scan left pages for the default pager, whose queue was full.
+static THROTTLED: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
 /// Reclaim calls to skip after one that found nothing to take.
 static BACKOFF: AtomicUsize = AtomicUsize::new(0);
 
@@ -84,14 +88,15 @@ pub fn reclaim_if_low() {
     if free_count() >= LOW_WATER {
         return;
     }
-    let sent_before = PAGED_OUT_TO_PAGER.load(Ordering::Relaxed);
+    let sent = || PAGED_OUT_TO_PAGER.load(Ordering::Relaxed) + TO_DEFAULT_PAGER.load(Ordering::Relaxed);
+    let sent_before = sent();
     reclaim(TARGET);
     if super::pager::current_is_pager() {
         return;
     }
     // Pages sent to pagers come back to the pool only when the pagers run.
     for _ in 0..100 {
-        if free_count() >= WAIT_WATER || PAGED_OUT_TO_PAGER.load(Ordering::Relaxed) == sent_before {
+        if free_count() >= WAIT_WATER || (sent() == sent_before && !THROTTLED.load(Ordering::Relaxed)) {
             break;
         }
         let now = crate::kern::clock::ticks();
@@ -115,6 +120,7 @@ pub fn reclaim(target: usize) -> usize {
         BACKOFF.fetch_sub(1, Ordering::Relaxed);
         return 0;
     }
+    THROTTLED.store(false, Ordering::Relaxed);
     let coming = free_count() + IN_FLIGHT.load(Ordering::Relaxed);
     let want = target.saturating_sub(coming).min(BATCH);
     let (mut done, mut spared, mut looked) = (0, 0, 0);
@@ -145,7 +151,7 @@ pub fn reclaim(target: usize) -> usize {
         spared += r.spared;
         looked += r.looked;
     }
-    if done == 0 && spared == 0 && want > 0 {
+    if done == 0 && spared == 0 && want > 0 && !THROTTLED.load(Ordering::Relaxed) {
         BACKOFF.store(64, Ordering::Relaxed);
     }
     done
@@ -176,6 +182,9 @@ fn scan_object(o: &Arc<VmObject>, want: usize) -> (usize, usize) {
 /// `scan_object` from offset `from`, looking at no more than `budget` pages.
 fn scan_object_from(o: &Arc<VmObject>, want: usize, from: u64, budget: usize) -> Scanned {
     let phys = o.phys();
+    if super::default_pager::registered() && wants_default_pager(o) {
+        super::default_pager::attach(o);
+    }
     let mut outs = Vec::new();
     let (mut n, mut spared, mut looked) = (0, 0, 0);
     let mut next = None;
@@ -215,7 +224,7 @@ fn scan_object_from(o: &Arc<VmObject>, want: usize, from: u64, budget: usize) ->
     }
     // Not under the object's lock: sending may find the pager dead, and
     // then its object's pages are flushed.
-    let mo = o.lock().pager.clone();
+    let mo = { let g = o.lock(); g.pager.clone().or_else(|| g.dpager.clone()) };
     if let Some(mo) = mo {
         let mut runs = super::pager::Runs::new(&mo);
         for Out::ToPager(off, frame) in outs {
@@ -230,7 +239,7 @@ fn evict(o: &VmObject, g: &mut ObjectInner, off: u64, outs: &mut Vec<Out>) -> bo
     let phys = o.phys();
     let frame = g.pages[&off].frame;
     if g.pager.is_none() {
-        return evict_anonymous(o, g, off, frame);
+        return evict_anonymous(o, g, off, frame, outs);
     }
     phys.remove_mappings(frame);
     let dirty = g.pages[&off].dirty | phys.take_modified(frame);
@@ -245,24 +254,80 @@ fn evict(o: &VmObject, g: &mut ObjectInner, off: u64, outs: &mut Vec<Out>) -> bo
     true
 }
 
-/// An anonymous page goes to the default pager's store if it compresses;
-/// otherwise it stays, mapped as it was. (One CPU and a non-preemptible
-/// kernel: nobody writes it between the compression and the unmapping.)
-fn evict_anonymous(o: &VmObject, g: &mut ObjectInner, off: u64, frame: u64) -> bool {
+/// An anonymous page goes to the compressed store if it compresses and
+/// the store has room; otherwise to the default pager task, when the
+/// object may be swapped and has its memory object (made before the scan
+/// locked it); otherwise it stays, mapped as it was. (One CPU and a
+/// non-preemptible kernel: nobody writes it between the compression and
+/// the unmapping.)
+fn evict_anonymous(o: &VmObject, g: &mut ObjectInner, off: u64, frame: u64, outs: &mut Vec<Out>) -> bool {
     let phys = o.phys();
     let packed = if STORE_BYTES.load(Ordering::Relaxed) < STORE_LIMIT { compress_frame(phys, frame) } else { None };
-    let Some(packed) = packed else { return false };
+    let pager_up = packed.is_none() && !g.in_flight && g.dpager.as_ref().is_some_and(|mo| !mo.is_dead());
+    let to_pager = pager_up && g.dpager.as_ref().is_some_and(|mo| mo.backlog() + runs_after(outs, off) <= MAX_BACKLOG);
+    if pager_up && !to_pager {
+        // Behind, not stuck: a fault waits for it rather than give up.
+        THROTTLED.store(true, Ordering::Relaxed);
+    }
+    if packed.is_none() && !to_pager {
+        return false;
+    }
     phys.remove_mappings(frame);
     if g.in_flight {
         in_flight_done(1);
     }
-    STORE_BYTES.fetch_add(packed.len() + ENTRY_OVERHEAD, Ordering::Relaxed);
-    STORE.lock().insert((o.id, off), packed);
     g.swapped.insert(off);
     g.pages.remove(&off);
-    phys.free(frame);
-    STORED_ANON.fetch_add(1, Ordering::Relaxed);
+    match packed {
+        Some(packed) => {
+            STORE_BYTES.fetch_add(packed.len() + ENTRY_OVERHEAD, Ordering::Relaxed);
+            STORE.lock().insert((o.id, off), packed);
+            phys.free(frame);
+            STORED_ANON.fetch_add(1, Ordering::Relaxed);
+        }
+        None => {
+            // Whatever the store held for it before is stale now.
+            if let Some(old) = STORE.lock().remove(&(o.id, off)) {
+                STORE_BYTES.fetch_sub(old.len() + ENTRY_OVERHEAD, Ordering::Relaxed);
+            }
+            TO_DEFAULT_PAGER.fetch_add(1, Ordering::Relaxed);
+            outs.push(Out::ToPager(off, frame));
+        }
+    }
     true
+}
+
+/// Messages to the default pager one object's port may hold, not yet
+/// received: a pager that falls behind gets no more (the pages stay), and
+/// the port's queue stays small.
+const MAX_BACKLOG: usize = 16;
+
+/// The data_write messages `outs` will make with a page at `off` added
+/// (one per run of consecutive offsets; the scan goes up in offset).
+fn runs_after(outs: &[Out], off: u64) -> usize {
+    let mut runs = 0;
+    let mut prev: Option<u64> = None;
+    for &Out::ToPager(o, _) in outs.iter().chain(core::iter::once(&Out::ToPager(off, 0))) {
+        if prev.is_none_or(|p| p + PAGE as u64 != o) {
+            runs += 1;
+        }
+        prev = Some(o);
+    }
+    runs
+}
+
+/// Whether the compressed store holds the page at `off` of object `id`
+/// (else a swapped page is with the default pager task).
+pub fn in_store(id: u64, off: u64) -> bool {
+    STORE.lock().contains_key(&(id, off))
+}
+
+/// Whether pages of this object may go to the default pager task once the
+/// store is full or they do not compress: then its memory object is made
+/// (outside the object's lock: that sends memory_object_create).
+fn wants_default_pager(o: &Arc<VmObject>) -> bool {
+    let g = o.lock();
+    g.pager.is_none() && g.swappable && !g.in_flight && g.dpager.is_none() && !g.pages.is_empty()
 }
 
 /// The default pager's data_request: brings the page at `off` back from
@@ -409,7 +474,7 @@ pub struct Summary;
 impl core::fmt::Display for Summary {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         let l = |c: &AtomicU64| c.load(Ordering::Relaxed);
-        write!(f, "{} dirty pages to their pagers, {} clean pages freed, {} anonymous pages to the default store, {} paged in from it",
-               l(&PAGED_OUT_TO_PAGER), l(&FREED_CLEAN), l(&STORED_ANON), l(&PAGED_IN_ANON))
+        write!(f, "{} dirty pages to their pagers, {} clean pages freed, {} anonymous pages to the default store, {} paged in from it, {} to the default pager task",
+               l(&PAGED_OUT_TO_PAGER), l(&FREED_CLEAN), l(&STORED_ANON), l(&PAGED_IN_ANON), l(&TO_DEFAULT_PAGER))
     }
 }

@@ -58,14 +58,20 @@ const PAGE: u64 = PAGE_SIZE as u64;
 /// How long a fault waits for a pager before it fails (seed 000: "a
 /// timeout mechanism can be used").
 pub const PAGER_TIMEOUT_MS: u64 = 2000;
+/// The default pager holds the only copy of its pages and works a disk
+/// that may be slow under load: a fault waits for it this long.
+pub const DEFAULT_PAGER_TIMEOUT_MS: u64 = 60_000;
+/// ...asking it again this often meanwhile.
+pub const DEFAULT_PAGER_RETRY_MS: u64 = 5_000;
 
 /// The size of a memory object's VM object: memory objects have none of
 /// their own, so mappings may reach anywhere below this.
 const OBJECT_SIZE: u64 = 1 << 40;
 
 enum Pending {
-    /// data_request sent; the fault fails at `deadline` (clock ticks).
-    Asked { deadline: u64 },
+    /// data_request sent; asked again at `deadline` (clock ticks; the
+    /// default pager only), the fault fails at `give_up`.
+    Asked { deadline: u64, give_up: u64 },
     /// The pager answered data_error (or no frame was left for its data).
     Failed(KernReturn),
 }
@@ -103,6 +109,10 @@ pub struct MemoryObject {
     dead: AtomicBool,
     waiters: WaitQueue,
     pub stats: Stats,
+    /// The default pager's memory object for an anonymous object: its
+    /// pages are the only copy, so the kernel waits for them longer and a
+    /// dead pager does not take the resident ones with it.
+    pub default: bool,
 }
 
 /// Memory object port id -> its VM object.
@@ -139,7 +149,43 @@ impl MemoryObject {
             dead: AtomicBool::new(false),
             waiters: WaitQueue::new(),
             stats: Stats::default(),
+            default: false,
         })
+    }
+
+    /// The default pager's memory object for `obj`, on `port` (whose
+    /// receive right has gone to the pager in memory_object_create):
+    /// memory_object_init follows on it.
+    pub fn for_default_pager(port: &Arc<Port>, obj: &Arc<VmObject>) -> Arc<MemoryObject> {
+        let mo = Arc::new_cyclic(|me| MemoryObject {
+            port: port.clone(),
+            send: Mutex::new(Right::copy_send(port)),
+            control: Port::new(KObject::MemoryControl(me.clone())),
+            state: Mutex::new(MoState { ready: false, pending: BTreeMap::new(), object: Arc::downgrade(obj) }),
+            locks: Mutex::new(BTreeMap::new()),
+            dead: AtomicBool::new(false),
+            waiters: WaitQueue::new(),
+            stats: Stats::default(),
+            default: true,
+        });
+        mo.send_init();
+        mo.watch_for_death();
+        mo
+    }
+
+    /// Messages queued on the memory object port, not yet received.
+    pub fn backlog(&self) -> usize {
+        self.port.lock().messages.len()
+    }
+
+    /// How long a request waits before it is asked again (default
+    /// pager) or fails.
+    fn first_wait_ms(&self) -> u64 {
+        if self.default { DEFAULT_PAGER_RETRY_MS } else { PAGER_TIMEOUT_MS }
+    }
+
+    fn timeout_ms(&self) -> u64 {
+        if self.default { DEFAULT_PAGER_TIMEOUT_MS } else { PAGER_TIMEOUT_MS }
     }
 
     pub fn is_dead(&self) -> bool {
@@ -180,20 +226,31 @@ impl MemoryObject {
     /// A fault wants the page at `offset`: ask the pager unless someone
     /// already has, and tell the fault to wait.
     pub fn page_wanted(self: &Arc<Self>, offset: u64) -> PageWait {
+        self.pages_wanted(offset, 1)
+    }
+
+    /// `page_wanted`, asking for up to `n` pages from `offset` in one
+    /// request (as many as are not already asked for).
+    pub fn pages_wanted(self: &Arc<Self>, offset: u64, n: u64) -> PageWait {
         if self.is_dead() {
             return PageWait::Error(KERN_MEMORY_ERROR);
         }
+        let mut asked = 0;
         {
             let mut s = self.state.lock();
             if s.pending.contains_key(&offset) {
                 self.stats.busy_waits.fetch_add(1, Ordering::Relaxed);
                 return PageWait::Pager(self.clone(), offset);
             }
-            let deadline = clock::ticks() + clock::ms_to_ticks(PAGER_TIMEOUT_MS);
-            s.pending.insert(offset, Pending::Asked { deadline });
+            let deadline = clock::ticks() + clock::ms_to_ticks(self.first_wait_ms());
+            let give_up = clock::ticks() + clock::ms_to_ticks(self.timeout_ms());
+            while asked < n.max(1) && !s.pending.contains_key(&(offset + asked * PAGE)) {
+                s.pending.insert(offset + asked * PAGE, Pending::Asked { deadline, give_up });
+                asked += 1;
+            }
         }
         self.stats.requests.fetch_add(1, Ordering::Relaxed);
-        let args = RangeArgs { offset, length: PAGE, access: VM_PROT_READ | VM_PROT_WRITE, flags: 0 };
+        let args = RangeArgs { offset, length: asked * PAGE, access: VM_PROT_READ | VM_PROT_WRITE, flags: 0 };
         self.send(kmsg_of(memory_object_data_request::Request::new(0, args).bytes(), Right::Null));
         if self.is_dead() {
             return PageWait::Error(KERN_MEMORY_ERROR);
@@ -219,7 +276,7 @@ impl MemoryObject {
                 return PageWait::Pager(self.clone(), offset);
             }
             let deadline = clock::ticks() + clock::ms_to_ticks(PAGER_TIMEOUT_MS);
-            s.pending.insert(offset, Pending::Asked { deadline });
+            s.pending.insert(offset, Pending::Asked { deadline, give_up: deadline });
         }
         let args = RangeArgs { offset, length: PAGE, access, flags: 0 };
         self.send(kmsg_of(memory_object_data_unlock::Request::new(0, args).bytes(), Right::Null));
@@ -241,16 +298,29 @@ impl MemoryObject {
                         return Err(kr);
                     }
                     Some(Pending::Asked { .. }) if self.is_dead() => return Err(KERN_MEMORY_ERROR),
-                    Some(Pending::Asked { deadline }) if clock::ticks() >= *deadline => {
+                    Some(Pending::Asked { give_up, .. }) if clock::ticks() >= *give_up => {
                         // Forget the request: a late answer is ignored, and
                         // the next fault asks again.
                         s.pending.remove(&offset);
                         self.stats.timeouts.fetch_add(1, Ordering::Relaxed);
                         crate::kinfo!("memory object {}: no answer for offset {:#x} in {} ms",
-                                      self.port.id, offset, PAGER_TIMEOUT_MS);
+                                      self.port.id, offset, self.timeout_ms());
                         return Err(KERN_MEMORY_ERROR);
                     }
-                    Some(Pending::Asked { deadline }) => *deadline,
+                    Some(Pending::Asked { deadline, give_up }) if clock::ticks() >= *deadline => {
+                        // Only the default pager's requests get here (their
+                        // give_up is later): it holds the only copy, so a
+                        // request (or answer) gone missing is asked again.
+                        let give_up = *give_up;
+                        let next = clock::ticks() + clock::ms_to_ticks(DEFAULT_PAGER_RETRY_MS);
+                        s.pending.insert(offset, Pending::Asked { deadline: next, give_up });
+                        drop(s);
+                        crate::kinfo!("memory object {}: asking the default pager again for offset {:#x}", self.port.id, offset);
+                        let args = RangeArgs { offset, length: PAGE, access: VM_PROT_READ | VM_PROT_WRITE, flags: 0 };
+                        self.send(kmsg_of(memory_object_data_request::Request::new(0, args).bytes(), Right::Null));
+                        next
+                    }
+                    Some(Pending::Asked { deadline, .. }) => *deadline,
                 }
             };
             self.waiters.add(&me);
@@ -267,7 +337,9 @@ impl MemoryObject {
         crate::kinfo!("memory object {}: pager gone; its faults fail", self.port.id);
         self.waiters.wake_all();
         // The object is unusable: even resident pages fault, with an error.
-        let obj = self.state.lock().object.upgrade();
+        // (An anonymous object keeps its resident pages: only those the
+        // default pager held are lost.)
+        let obj = self.state.lock().object.upgrade().filter(|_| !self.default);
         if let Some(obj) = obj {
             let pages = core::mem::take(&mut obj.lock().pages);
             for (_, p) in pages {
@@ -293,8 +365,12 @@ impl MemoryObject {
         for off in asked {
             match region.page_frame(off - offset, obj.phys()) {
                 Some(frame) => {
-                    self.set_lock(off, lock_value);
-                    obj.insert_page(off, frame, false);
+                    if self.default {
+                        obj.insert_paged_in(off, frame);
+                    } else {
+                        self.set_lock(off, lock_value);
+                        obj.insert_page(off, frame, false);
+                    }
                     s.pending.remove(&off);
                     self.stats.provided.fetch_add(1, Ordering::Relaxed);
                 }
@@ -310,7 +386,10 @@ impl MemoryObject {
         let Some(obj) = s.object.upgrade() else { return };
         for off in self.asked_in(&s, args.offset, args.length) {
             let p = match obj.zero_fill(off) {
-                Ok(_) => None,
+                Ok(_) => {
+                    obj.lock().swapped.remove(&off);
+                    None
+                }
                 Err(kr) => Some(Pending::Failed(kr)),
             };
             match p {
@@ -540,6 +619,24 @@ pub fn object_terminated(mo: &Arc<MemoryObject>, phys: &'static dyn PhysMem, pag
     drop(send);
     crate::ipc::port::destroy(mo.control.clone());
     mo.dead.store(true, Ordering::Release);
+}
+
+/// The anonymous object of a default pager's memory object is gone: the
+/// pager hears terminate (its slots are free) and the control port dies.
+pub fn default_object_terminated(mo: &Arc<MemoryObject>) {
+    if !mo.is_dead() {
+        mo.send(kmsg_of(memory_object_terminate::Request::new(0, range(0, 0)).bytes(), Right::Null));
+    }
+    let send = core::mem::replace(&mut *mo.send.lock(), Right::Null);
+    drop(send);
+    crate::ipc::port::destroy(mo.control.clone());
+    mo.dead.store(true, Ordering::Release);
+}
+
+/// `task` serves memory objects (the default pager): it may dip into the
+/// reserve as pagers do, before its first call on a control port.
+pub fn add_pager_task(task: u64) {
+    PAGER_TASKS.lock().insert(task);
 }
 
 /// Messages to a control port, from the pager (or the kernel's own
