@@ -455,8 +455,11 @@ impl<D: BlockDevice> FileSystem<D> {
                 self.dindex.forget(dir); // stale index: do it the slow way
                 self.insert_scan(dir, long, entry)
             }
+            // A taken name, or no room (allocation is all or nothing),
+            // changed nothing; any other failure may have left it half done.
+            Err(e @ (Error::Exists | Error::NoSpace)) => Err(e),
             Err(e) => {
-                self.dindex.forget(dir); // may be half updated
+                self.dindex.forget(dir);
                 Err(e)
             }
         }
