@@ -21,8 +21,9 @@ use alloc::collections::{BTreeMap, BTreeSet};
 
 /// Directories indexed at once.
 const MAX_DIRS: usize = 32;
-/// Names indexed in all directories together (about 60 bytes each).
-const MAX_NAMES: usize = 100_000;
+/// Names indexed in all directories together (about 80 bytes each; the
+/// largest possible directory, 65,534 short names, fits).
+const MAX_NAMES: usize = 70_000;
 /// Alias stems remembered per directory.
 const MAX_STEMS: usize = 256;
 
