@@ -199,6 +199,11 @@ impl LookupCache {
         self.map.insert((dir, folded), ino);
     }
 
+    /// Drops one cached name of directory `dir`.
+    pub fn forget(&mut self, dir: u32, folded: alloc::string::String) {
+        self.map.remove(&(dir, folded));
+    }
+
     /// Drops every cached name of directory `dir`.
     pub fn forget_dir(&mut self, dir: u32) {
         let lo = (dir, alloc::string::String::new());

@@ -9,6 +9,7 @@ use crate::bpb::{le16, le32, put16, put32};
 use crate::device::BlockDevice;
 use crate::error::{Error, Result};
 use crate::fs::{FileSystem, Ino};
+use crate::index::DirIndex;
 use crate::mode::*;
 use crate::name::{self, ShortName};
 use crate::time::DateTime;
@@ -256,6 +257,7 @@ impl<D: BlockDevice> FileSystem<D> {
     }
 
     pub(crate) fn read_raw(&mut self, sector: u64, off: usize) -> Result<[u8; 32]> {
+        self.entries_read += 1;
         let buf = self.dcache.read(&mut self.dev, sector)?;
         let mut e = [0u8; 32];
         e.copy_from_slice(&buf[off..off + ENTRY_SIZE]);
@@ -299,17 +301,81 @@ impl<D: BlockDevice> FileSystem<D> {
         Ok(None)
     }
 
-    /// Finds `wanted` (case-insensitively, by long or short name).
+    /// Finds `wanted` (case-insensitively, by long or short name): through
+    /// the directory's index when it has one, else by a scan.
     pub(crate) fn find(&mut self, dir: u32, wanted: &str) -> Result<Option<Found>> {
+        if self.index(dir)? {
+            if let Some(found) = self.find_indexed(dir, wanted)? {
+                return Ok(found);
+            }
+            self.dindex.forget(dir); // stale: never trust it over the disk
+        }
+        self.find_scan(dir, wanted)
+    }
+
+    fn matches(f: &Found, wanted: &str) -> bool {
+        name::eq_fold(&f.name, wanted) || name::eq_fold(&name::short_to_string(&f.entry.name, 0), wanted)
+    }
+
+    /// `Some(answer)` from the index (each hash hit confirmed on disk), or
+    /// None if a hit does not lead to a name there (the index is stale).
+    fn find_indexed(&mut self, dir: u32, wanted: &str) -> Result<Option<Option<Found>>> {
+        let Some(ix) = self.dindex.get(dir) else { return Ok(None) };
+        let starts: Vec<u32> = ix.candidates(wanted).collect();
+        for start in starts {
+            match self.next_found(dir, &mut Cursor::at(start))? {
+                Some(f) if f.start == start => {
+                    if Self::matches(&f, wanted) {
+                        return Ok(Some(Some(f)));
+                    }
+                }
+                _ => return Ok(None),
+            }
+        }
+        Ok(Some(None))
+    }
+
+    fn find_scan(&mut self, dir: u32, wanted: &str) -> Result<Option<Found>> {
         let mut cur = Cursor::at(0);
         while let Some(f) = self.next_found(dir, &mut cur)? {
-            if name::eq_fold(&f.name, wanted)
-                || name::eq_fold(&name::short_to_string(&f.entry.name, 0), wanted)
-            {
+            if Self::matches(&f, wanted) {
                 return Ok(Some(f));
             }
         }
         Ok(None)
+    }
+
+    /// Makes sure directory `dir` has an index (one scan the first time);
+    /// false if it cannot have one (too many names for the memory bound).
+    fn index(&mut self, dir: u32) -> Result<bool> {
+        if self.dindex.get(dir).is_some() {
+            return Ok(true);
+        }
+        let ix = self.build_index(dir)?;
+        self.dindex.put(dir, ix);
+        Ok(self.dindex.get(dir).is_some())
+    }
+
+    /// Scans `dir` once for its names and free entries.
+    fn build_index(&mut self, dir: u32) -> Result<DirIndex> {
+        let cap = self.chain_len(dir)?.saturating_mul(self.entries_per_cluster()).min(MAX_ENTRIES);
+        let mut ix = DirIndex::new(cap);
+        let mut cur = Cursor::at(0);
+        while let Some(f) = self.next_found(dir, &mut cur)? {
+            ix.add_name(&f.name, f.entry.name, &name::short_to_string(&f.entry.name, 0), f.start);
+        }
+        for idx in 0..cap {
+            let (sector, off) = self.entry_pos(dir, idx)?.ok_or(Error::Corrupt)?;
+            match self.read_raw(sector, off)?[0] {
+                0 => {
+                    ix.free_range(idx, cap - idx); // the end marker: nothing follows
+                    break;
+                }
+                DELETED => ix.free_range(idx, 1),
+                _ => {}
+            }
+        }
+        Ok(ix)
     }
 
     /// Every live entry of `dir`.
@@ -378,16 +444,95 @@ impl<D: BlockDevice> FileSystem<D> {
     /// Creates the entries for `long` in `dir` with the given short-entry
     /// template (its name and case flags are filled in here). Fails with
     /// `Exists` if the name is taken.
-    pub(crate) fn insert(&mut self, dir: u32, long: &str, mut entry: ShortEntry) -> Result<Found> {
+    pub(crate) fn insert(&mut self, dir: u32, long: &str, entry: ShortEntry) -> Result<Found> {
         name::validate(long)?;
-        // One pass over the directory answers both questions (is the name
-        // taken, which short aliases are): a create in a directory of n
-        // entries reads it once, not twice.
-        let all = self.list(dir)?;
-        let clash = |f: &Found| {
-            name::eq_fold(&f.name, long) || name::eq_fold(&name::short_to_string(&f.entry.name, 0), long)
+        if !self.index(dir)? {
+            return self.insert_scan(dir, long, entry);
+        }
+        match self.insert_indexed(dir, long, entry) {
+            Ok(Some(f)) => Ok(f),
+            Ok(None) => {
+                self.dindex.forget(dir); // stale index: do it the slow way
+                self.insert_scan(dir, long, entry)
+            }
+            // A taken name, or no room (allocation is all or nothing),
+            // changed nothing; any other failure may have left it half done.
+            Err(e @ (Error::Exists | Error::NoSpace)) => Err(e),
+            Err(e) => {
+                self.dindex.forget(dir);
+                Err(e)
+            }
+        }
+    }
+
+    /// `insert` through the index: a few tree operations, no scan. None if
+    /// the index turns out not to match the disk (nothing written then).
+    fn insert_indexed(&mut self, dir: u32, long: &str, mut entry: ShortEntry) -> Result<Option<Found>> {
+        match self.find_indexed(dir, long)? {
+            None => return Ok(None),
+            Some(Some(_)) => return Err(Error::Exists),
+            Some(None) => {}
+        }
+        let ix = self.dindex.get(dir).ok_or(Error::Corrupt)?;
+        let mut raws: Vec<[u8; 32]> = Vec::new();
+        match name::exact_short(long) {
+            Some((short, nt)) => {
+                entry.name = short;
+                entry.nt = nt;
+            }
+            None => {
+                let stem = name::alias_stem(long);
+                let (short, n) = name::generate_short_from(long, ix.stem_hint(&stem), |s| ix.short_taken(s))?;
+                ix.set_stem_hint(stem, n + 1);
+                entry.name = short;
+                entry.nt = 0;
+                raws = lfn_entries(&name::to_utf16(long), name::checksum(&entry.name));
+            }
+        }
+        let mut short_raw = [0u8; 32];
+        entry.store(&mut short_raw);
+        raws.push(short_raw);
+        let n = raws.len() as u32;
+        let Some(start) = self.indexed_free_run(dir, n)? else { return Ok(None) };
+        let f = self.write_entries(dir, start, &raws, long, entry)?;
+        let ix = self.dindex.get(dir).ok_or(Error::Corrupt)?;
+        ix.add_name(long, entry.name, &name::short_to_string(&entry.name, 0), start);
+        Ok(Some(f))
+    }
+
+    /// A run of `n` free entries from the index, growing the directory when
+    /// none fits, and taken out of the index's free runs. None if the disk
+    /// says those entries are in use (a stale index).
+    fn indexed_free_run(&mut self, dir: u32, n: u32) -> Result<Option<u32>> {
+        let epc = self.entries_per_cluster();
+        let start = loop {
+            let ix = self.dindex.get(dir).ok_or(Error::Corrupt)?;
+            let (start, cap) = (ix.fit(n), ix.cap);
+            if start + n <= cap {
+                break start;
+            }
+            self.grow_dir(dir)?;
+            let ix = self.dindex.get(dir).ok_or(Error::Corrupt)?;
+            ix.free_range(cap, epc);
+            ix.cap = cap + epc;
         };
-        if all.iter().any(clash) {
+        for idx in start..start + n {
+            let (sector, off) = self.entry_pos(dir, idx)?.ok_or(Error::Corrupt)?;
+            let first = self.read_raw(sector, off)?[0];
+            if first != 0 && first != DELETED {
+                return Ok(None);
+            }
+        }
+        let ix = self.dindex.get(dir).ok_or(Error::Corrupt)?;
+        Ok(ix.take_range(start, n).then_some(start))
+    }
+
+    /// `insert` by scanning the whole directory (no index).
+    fn insert_scan(&mut self, dir: u32, long: &str, mut entry: ShortEntry) -> Result<Found> {
+        // One pass over the directory answers both questions (is the name
+        // taken, which short aliases are).
+        let all = self.list(dir)?;
+        if all.iter().any(|f| Self::matches(f, long)) {
             return Err(Error::Exists);
         }
         let mut raws: Vec<[u8; 32]> = Vec::new();
@@ -408,6 +553,11 @@ impl<D: BlockDevice> FileSystem<D> {
         entry.store(&mut short_raw);
         raws.push(short_raw);
         let start = self.find_free_run(dir, raws.len() as u32)?;
+        self.write_entries(dir, start, &raws, long, entry)
+    }
+
+    /// Writes the entries of a new name from index `start` on.
+    fn write_entries(&mut self, dir: u32, start: u32, raws: &[[u8; 32]], long: &str, entry: ShortEntry) -> Result<Found> {
         let mut short_pos = (0, 0);
         for (i, raw) in raws.iter().enumerate() {
             let (sector, off) = self.entry_pos(dir, start + i as u32)?.ok_or(Error::Corrupt)?;
@@ -426,6 +576,10 @@ impl<D: BlockDevice> FileSystem<D> {
             let mut raw = self.read_raw(sector, off)?;
             raw[0] = DELETED;
             self.write_raw(sector, off, &raw)?;
+        }
+        if let Some(ix) = self.dindex.get(dir) {
+            ix.remove_name(&f.name, f.entry.name, &name::short_to_string(&f.entry.name, 0), f.start);
+            ix.free_range(f.start, f.idx - f.start + 1);
         }
         Ok(())
     }

@@ -94,6 +94,7 @@ impl<D: BlockDevice> FileSystem<D> {
     pub(crate) fn free_chain(&mut self, first: u32) -> Result<()> {
         let freed = self.fat.free_chain(&mut self.dev, first)?;
         self.chains.forget(first);
+        self.dindex.forget(first); // if it was a directory, its index is void
         let spc = self.bpb.sectors_per_cluster as u64;
         for c in freed {
             let s = self.bpb.cluster_sector(c);

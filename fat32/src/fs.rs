@@ -7,6 +7,7 @@ use crate::device::{BlockDevice, SectorDev};
 use crate::dir::{Cursor, DirEntry, Found, ShortEntry, ENTRY_SIZE};
 use crate::error::{Error, Result};
 use crate::fat::Fat;
+use crate::index::IndexCache;
 use crate::mode::*;
 use crate::name;
 use crate::path;
@@ -87,6 +88,10 @@ pub struct FileSystem<D: BlockDevice> {
     pub(crate) dcache: SectorCache,
     pub(crate) chains: ChainCache,
     pub(crate) lookups: LookupCache,
+    /// Name indices of recently used directories (see `index.rs`).
+    pub(crate) dindex: IndexCache,
+    /// Directory entries read (for tests: the cost of an operation).
+    pub(crate) entries_read: u64,
     pub(crate) clock: Box<dyn Clock + Send>,
     pub(crate) read_only: bool,
     pub(crate) update_atime: bool,
@@ -133,6 +138,8 @@ impl<D: BlockDevice> FileSystem<D> {
             dcache: SectorCache::new(DIR_CACHE_SECTORS, vec![0]),
             chains: ChainCache::new(64),
             lookups: LookupCache::new(1024),
+            dindex: IndexCache::new(),
+            entries_read: 0,
             clock,
             read_only: opts.read_only,
             update_atime: opts.update_atime,
@@ -172,6 +179,12 @@ impl<D: BlockDevice> FileSystem<D> {
     pub fn cache_stats(&self) -> (u64, u64, u64, u64, u64) {
         let (fh, fm) = self.fat.cache_stats();
         (fh, fm, self.dcache.hits, self.dcache.misses, self.lookups.hits)
+    }
+
+    /// Directory entries read since mount: a measure of what directory
+    /// operations cost that does not depend on caching or timing.
+    pub fn dir_entries_read(&self) -> u64 {
+        self.entries_read
     }
 
     pub(crate) fn check_writable(&self) -> Result<()> {
@@ -390,11 +403,18 @@ impl<D: BlockDevice> FileSystem<D> {
             return Err(Error::IsDir);
         }
         self.remove_entries(dcl, &f)?;
-        self.lookups.forget_dir(dcl);
+        self.forget_lookups(dcl, &f);
         if f.entry.first_cluster != 0 {
             self.free_chain(f.entry.first_cluster)?;
         }
         self.touch_dir(dir)
+    }
+
+    /// Drops the cached lookups of a removed name (by either of its names:
+    /// those are the only keys that can lead to it).
+    fn forget_lookups(&mut self, dcl: u32, f: &Found) {
+        self.lookups.forget(dcl, name::fold(&f.name));
+        self.lookups.forget(dcl, name::fold(&name::short_to_string(&f.entry.name, 0)));
     }
 
     /// Removes an empty directory.
@@ -413,7 +433,7 @@ impl<D: BlockDevice> FileSystem<D> {
             return Err(Error::NotEmpty);
         }
         self.remove_entries(dcl, &f)?;
-        self.lookups.forget_dir(dcl);
+        self.forget_lookups(dcl, &f);
         self.lookups.forget_dir(c);
         self.free_chain(c)?;
         self.touch_dir(dir)
@@ -579,6 +599,7 @@ impl<D: BlockDevice> FileSystem<D> {
         self.sync()?;
         self.chains.clear();
         self.lookups.clear();
+        self.dindex.clear();
         self.dcache = SectorCache::new(DIR_CACHE_SECTORS, vec![0]);
         Ok(())
     }

@@ -29,6 +29,7 @@ pub mod fat;
 pub mod file;
 pub mod format;
 pub mod fs;
+mod index;
 pub mod mode;
 pub mod name;
 pub mod path;

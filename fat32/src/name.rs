@@ -142,9 +142,13 @@ fn shorten(part: &str) -> Vec<u8> {
         .collect()
 }
 
-/// Generates the short alias `BASE~N.EXT` for a long name, choosing the
-/// smallest N not in use (`taken` tells whether a short name exists).
-pub fn generate_short(name: &str, taken: impl Fn(&ShortName) -> bool) -> Result<ShortName> {
+/// What a long name's `~N` aliases are made of: the first six short-name
+/// characters of its base (a tail takes at least two of the eight) and
+/// its extension, space padded. Names with equal stems compete for the
+/// same aliases.
+pub type Stem = [u8; 9];
+
+pub fn alias_stem(name: &str) -> Stem {
     let trimmed = name.trim_start_matches('.');
     let (base, ext) = match trimmed.rfind('.') {
         Some(i) => (&trimmed[..i], &trimmed[i + 1..]),
@@ -154,19 +158,57 @@ pub fn generate_short(name: &str, taken: impl Fn(&ShortName) -> bool) -> Result<
     if base.is_empty() {
         base.push(b'_');
     }
-    let ext = shorten(ext);
-    let mut short = [b' '; 11];
-    for (i, &c) in ext.iter().take(3).enumerate() {
-        short[8 + i] = c;
+    let mut stem = [b' '; 9];
+    for (i, &c) in base.iter().take(6).enumerate() {
+        stem[i] = c;
     }
-    for n in 1u32..1_000_000 {
-        let tail = alloc::format!("~{}", n);
-        let keep = base.len().min(8 - tail.len());
-        short[..8].fill(b' ');
-        short[..keep].copy_from_slice(&base[..keep]);
-        short[keep..keep + tail.len()].copy_from_slice(tail.as_bytes());
+    for (i, &c) in shorten(ext).iter().take(3).enumerate() {
+        stem[6 + i] = c;
+    }
+    stem
+}
+
+/// The alias `BASE~N.EXT` of a stem (N below 1,000,000).
+pub fn with_tail(stem: &Stem, n: u32) -> ShortName {
+    let base = trim_spaces(&stem[..6]);
+    let tail = alloc::format!("~{}", n);
+    let keep = base.len().min(8 - tail.len());
+    let mut short = [b' '; 11];
+    short[..keep].copy_from_slice(&base[..keep]);
+    short[keep..keep + tail.len()].copy_from_slice(tail.as_bytes());
+    short[8..].copy_from_slice(&stem[6..]);
+    short
+}
+
+/// The N if `short` is the alias `~N` of `stem`.
+pub fn tail_of(stem: &Stem, short: &ShortName) -> Option<u32> {
+    let tilde = short[..8].iter().rposition(|&c| c == b'~')?;
+    let digits = trim_spaces(&short[tilde + 1..8]);
+    if digits.is_empty() || digits.len() > 6 || !digits.iter().all(u8::is_ascii_digit) || digits[0] == b'0' {
+        return None;
+    }
+    let n = digits.iter().fold(0u32, |n, &d| n * 10 + (d - b'0') as u32);
+    (with_tail(stem, n) == *short).then_some(n)
+}
+
+const MAX_TAIL: u32 = 1_000_000;
+
+/// Generates the short alias `BASE~N.EXT` for a long name, choosing the
+/// smallest N not in use (`taken` tells whether a short name exists).
+pub fn generate_short(name: &str, taken: impl Fn(&ShortName) -> bool) -> Result<ShortName> {
+    Ok(generate_short_from(name, 1, taken)?.0)
+}
+
+/// Like `generate_short`, but tries N from `first` up (then wraps round
+/// to 1): a caller that knows every N below `first` is taken skips them.
+/// Returns the alias and its N.
+pub fn generate_short_from(name: &str, first: u32, taken: impl Fn(&ShortName) -> bool) -> Result<(ShortName, u32)> {
+    let stem = alias_stem(name);
+    let first = first.clamp(1, MAX_TAIL - 1);
+    for n in (first..MAX_TAIL).chain(1..first) {
+        let short = with_tail(&stem, n);
         if !taken(&short) {
-            return Ok(short);
+            return Ok((short, n));
         }
     }
     Err(Error::Exists)
