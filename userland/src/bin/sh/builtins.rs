@@ -1,6 +1,7 @@
 //! Commands the shell runs itself, because they change its state.
 
 use crate::exec::{LoopCtl, Shell};
+use crate::write_out;
 
 const BUILTINS: [&str; 34] = [
     "cd", "pwd", "exit", "export", "unset", "jobs", "fg", "bg", "wait", ":", ".", "source", "set", "break", "continue", "read",
@@ -373,26 +374,6 @@ fn shift(sh: &mut Shell, args: &[String]) -> i32 {
         return 1;
     }
     sh.args.drain(1..1 + n);
-    0
-}
-
-/// Builtin output with no newline added, straight to fd 1. A write
-/// error is reported (as busybox's echo does) and gives status 1.
-fn write_out(who: &str, data: &[u8]) -> i32 {
-    let mut b = data;
-    while !b.is_empty() {
-        // SAFETY: writes from a live buffer.
-        let n = unsafe { libc::write(1, b.as_ptr().cast(), b.len()) };
-        if n < 0 {
-            let e = userland::last_err();
-            if e.kind() == std::io::ErrorKind::Interrupted {
-                continue;
-            }
-            eprintln!("sh: {who}: write error: {}", userland::strerror(&e));
-            return 1;
-        }
-        b = &b[n as usize..];
-    }
     0
 }
 

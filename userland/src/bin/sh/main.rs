@@ -33,8 +33,14 @@ use exec::Shell;
 /// Write one line of builtin output straight to fd 1: no buffer that
 /// could keep failed output and send it later to a restored stdout.
 pub fn put(s: &str) {
-    let line = format!("{s}\n");
-    let mut b = line.as_bytes();
+    write_out("", format!("{s}\n").as_bytes());
+}
+
+/// Builtin output with no newline added, straight to fd 1. A write
+/// error is reported (as busybox's echo does, naming `who` if given) and
+/// gives status 1.
+pub fn write_out(who: &str, data: &[u8]) -> i32 {
+    let mut b = data;
     while !b.is_empty() {
         // SAFETY: writes from a live buffer.
         let n = unsafe { libc::write(1, b.as_ptr().cast(), b.len()) };
@@ -43,11 +49,13 @@ pub fn put(s: &str) {
             if e.kind() == std::io::ErrorKind::Interrupted {
                 continue;
             }
-            eprintln!("sh: write error: {}", userland::strerror(&e));
-            return;
+            let sep = if who.is_empty() { "" } else { ": " };
+            eprintln!("sh: {who}{sep}write error: {}", userland::strerror(&e));
+            return 1;
         }
         b = &b[n as usize..];
     }
+    0
 }
 
 /// Where command lines come from.
