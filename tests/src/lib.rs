@@ -319,3 +319,16 @@ impl Outcome {
 pub fn userland(name: &str) -> PathBuf {
     built("USERLAND", "target/userland/x86_64-unknown-linux-gnu/release", name)
 }
+
+/// `fsck.fat -n` (dosfstools, which `make deps` installs) on the image:
+/// it must find nothing wrong and nothing it would change (it exits 1
+/// for either, a dirty volume included).
+#[track_caller]
+pub fn fsck_fat_clean(img: &std::path::Path) {
+    let found = ["fsck.fat", "/usr/sbin/fsck.fat", "/sbin/fsck.fat"].iter().find_map(|c| {
+        std::process::Command::new(c).arg("-n").arg(img).output().ok()
+    });
+    let out = found.expect("fsck.fat runs (make deps installs dosfstools)");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "fsck.fat -n {} ({}):\n{}", img.display(), out.status, text);
+}

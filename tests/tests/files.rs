@@ -32,19 +32,6 @@ fn boot(init: &str, disk: &Path) -> Boot {
     unix(init, &[]).disk(disk).timeout(90)
 }
 
-/// `fsck.fat -n` (dosfstools, which `make deps` installs) on the image:
-/// it must find nothing wrong and nothing it would change (it exits 1
-/// for either, a dirty volume included).
-#[track_caller]
-fn fsck_clean(img: &Path) {
-    let found = ["fsck.fat", "/usr/sbin/fsck.fat", "/sbin/fsck.fat"].iter().find_map(|c| {
-        std::process::Command::new(c).arg("-n").arg(img).output().ok()
-    });
-    let out = found.expect("fsck.fat runs (make deps installs dosfstools)");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "fsck.fat -n {} ({}):\n{}", img.display(), out.status, text);
-}
-
 fn read_back(img: &Path, path: &str) -> Vec<u8> {
     let dev = fat32::MemDevice::from_vec(std::fs::read(img).unwrap());
     let mut fs = fat32::FileSystem::mount(dev, Box::new(fat32::FixedClock(fat32::DateTime::new(2024, 1, 1, 0, 0, 0))),
@@ -71,7 +58,7 @@ fn file_calls_and_their_errnos_devices_and_pipes() {
     let o = boot("/bin/files", &img).run();
     o.expect_not("FAIL").expect("ok pipe between processes").expect("files done 0 failures").expect_status(0);
     assert_eq!(read_back(&img, "/tmp/a.txt"), b"HELLOxyz");
-    fsck_clean(&img);
+    fsck_fat_clean(&img);
 }
 
 #[test]
@@ -87,7 +74,7 @@ echo gone > /tmp/y\nrm /tmp/y\nmkdir /home/d\necho in-d > /home/d/f\nrm /etc/t.s
     o.expect("      3").expect("null").expect("urandom").expect("done").expect_status(0);
     assert_eq!(read_back(&img, "/home/p.txt"), b"persisted\n");
     assert_eq!(read_back(&img, "/tmp/x"), b"hi\n");
-    fsck_clean(&img);
+    fsck_fat_clean(&img);
     let o = boot("/bin/sh /etc/again.sh", &img).run();
     o.expect("persisted").expect("done-again").expect_status(0);
     assert_eq!(read_back(&img, "/home/q.txt"), b"persisted\nmore\n");
@@ -96,7 +83,7 @@ echo gone > /tmp/y\nrm /tmp/y\nmkdir /home/d\necho in-d > /home/d/f\nrm /etc/t.s
     for gone in ["/home/p.txt", "/tmp/y", "/etc/t.sh"] {
         assert!(!exists(&img, gone), "{} is still in the image", gone);
     }
-    fsck_clean(&img);
+    fsck_fat_clean(&img);
 }
 
 #[test]

@@ -5,7 +5,7 @@
 //! stress_kpriv_priv.c, raw traps and hand-built messages). And (issue
 //! #19, 3) the disk under -icount: slow is not dead.
 
-use mk_tests::{cprog, unix};
+use mk_tests::{cprog, fsck_fat_clean, unix};
 
 
 #[test]
@@ -84,6 +84,7 @@ fn the_disk_under_icount_writes_and_reads_back_a_few_mib() {
     let mut fs = fat32::FileSystem::mount(dev, clock, fat32::MountOptions { read_only: true, update_atime: false })
         .unwrap();
     assert!(fs.was_cleanly_unmounted(), "the volume was not unmounted cleanly:\n{}", o.output);
+    fsck_fat_clean(&img);
     let ino = fs.resolve("/big.bin").unwrap();
     let size = fs.stat(ino).unwrap().size;
     assert_eq!(size, mib << 20);
