@@ -114,11 +114,12 @@ fn read_pages(h: &MsgHeader, disk: &Disk, recnum: u64, bytes: u32) -> Option<Kms
 }
 
 fn read(h: &MsgHeader, disk: &Disk, recnum: u64, bytes: u32) -> Kmsg {
-    if let Some(k) = read_pages(h, disk, recnum, bytes) {
-        return k;
-    }
     let data = match disk.read(recnum, bytes) {
         Ok(d) => d,
+        // No buffer to be had (the default pager reading swap while memory
+        // is short): page by page into fresh frames. Only then: a page per
+        // device request is many more requests than a buffer's transfers.
+        Err(D_NO_MEMORY) => return read_pages(h, disk, recnum, bytes).unwrap_or_else(|| error_reply(h, D_NO_MEMORY)),
         Err(kr) => return error_reply(h, kr),
     };
     let region = crate::ipc::ool::vec_region(data);
@@ -148,7 +149,11 @@ fn write(req: &mut Kmsg, disk: &Disk, recnum: u64) -> Kmsg {
     if let Err(kr) = blk::check_transfer(disk.records(), recnum, region.size) {
         return error_reply(&h, kr);
     }
-    // Whole pages are written from their frames, with no heap copy.
+    if let Ok(bytes) = crate::ipc::ool::region_bytes(&region) {
+        return result(&h, disk.write(recnum, &bytes).map(|n| reply(&device_write::Reply::new(&h, n))));
+    }
+    // No buffer to be had (the default pager writing swap while memory is
+    // short): whole pages are written from their frames, a page a request.
     if let Some(frames) = crate::ipc::ool::region_frames(&region) {
         let zeros = [0u8; RECORD];
         for (i, f) in frames.iter().enumerate() {
@@ -163,11 +168,7 @@ fn write(req: &mut Kmsg, disk: &Disk, recnum: u64) -> Kmsg {
         }
         return reply(&device_write::Reply::new(&h, region.size as u32));
     }
-    let bytes = match crate::ipc::ool::region_bytes(&region) {
-        Ok(b) => b,
-        Err(_) => return error_reply(&h, D_NO_MEMORY),
-    };
-    result(&h, disk.write(recnum, &bytes).map(|n| reply(&device_write::Reply::new(&h, n))))
+    error_reply(&h, D_NO_MEMORY)
 }
 
 fn get_status(h: &MsgHeader, disk: &Disk, flavor: u32) -> Kmsg {
